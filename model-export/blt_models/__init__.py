@@ -1,0 +1,1 @@
+"""BLT and its entropy model: definitions, training, ONNX export and golden fixtures."""

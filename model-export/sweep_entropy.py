@@ -1,0 +1,61 @@
+#!/usr/bin/python3
+"""Train each entropy-model candidate with the default training budget, for the trade-off table.
+
+    /usr/bin/python3 sweep_entropy.py     # writes build/sweep/<candidate>/{entropy.onnx,entropy.pt,...}
+
+Patching throughput with ONNX Runtime is then measured by the Java benchmark
+(`EntropyThroughputBenchmark`) on the exported graphs, and both go into README.md.
+"""
+import json
+import os
+import sys
+from pathlib import Path
+
+import torch
+
+from blt_models import config as C
+from blt_models import corpus
+from blt_models.export import export_entropy
+from blt_models.model import flops_per_token_entropy
+from blt_models.training import entropy_bits_per_byte, train_entropy_model, training_sources, validation_sets
+
+HERE = Path(__file__).resolve().parent
+
+
+def main():
+    torch.set_num_threads(os.cpu_count())
+    names = sys.argv[1:] or list(C.ENTROPY_CANDIDATES)
+    files = corpus.load()
+    sources = training_sources(files)
+    results = {}
+    for name in names:
+        cfg = C.default()
+        cfg.entropy = C.ENTROPY_CANDIDATES[name]
+        cfg.name = name
+        validation = validation_sets(files, cfg.entropy_train.eval_bytes_per_domain)
+        model, report = train_entropy_model(cfg, sources, validation, lambda m: print(m, file=sys.stderr))
+        out = HERE / "build" / "sweep" / name
+        out.mkdir(parents=True, exist_ok=True)
+        torch.save(model.state_dict(), out / "entropy.pt")
+        (out / "entropy.json").write_text(json.dumps(report, indent=2))
+        export_entropy(model, out / "entropy.onnx")
+        with torch.no_grad():
+            per_domain = {d: round(entropy_bits_per_byte(model, v, cfg), 4) for d, v in validation.items()}
+        total = sum(len(v) for v in validation.values())
+        window = cfg.streaming.entropy_context_bytes + cfg.streaming.entropy_block_bytes
+        results[name] = {
+            "config": vars(cfg.entropy),
+            "params": sum(p.numel() for p in model.parameters()),
+            "validation_bits_per_byte": round(sum(per_domain[d] * len(v) for d, v in validation.items()) / total, 4),
+            "bits_per_byte_by_domain": per_domain,
+            "flops_per_byte": round(flops_per_token_entropy(cfg.entropy, window // 2 + cfg.streaming.entropy_context_bytes // 2)),
+            "train_seconds": report["seconds"], "train_steps": report["steps"], "train_bytes": report["train_bytes"],
+        }
+        print(json.dumps({name: results[name]}), flush=True)
+    path = HERE / "build" / "sweep" / "results.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**old, **results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""Train the entropy model, calibrate theta, train BLT on the patches it cuts, evaluate, and export.
+
+    /usr/bin/python3 train.py --config default          # the shipped models (about 30 min, 2 cores)
+    /usr/bin/python3 train.py --config tiny --out /tmp/blt-tiny   # seconds, for tests
+
+Writes <out>/entropy.onnx, blt.onnx, fixtures.json and manifest.json, and checkpoints under build/.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from blt_models import config as C
+from blt_models import corpus
+from blt_models.export import export_blt, export_entropy, make_fixtures, write_manifest
+from blt_models.model import EntropyModel, flops_per_byte_blt, flops_per_token_entropy
+from blt_models.patcher import calibrate_theta, document_entropies
+from blt_models.training import (blt_bits_per_byte, entropy_runner, patch_sources, train_blt,
+                                 train_entropy_model, training_sources, validation_sets)
+
+HERE = Path(__file__).resolve().parent
+CALIBRATION_BYTES_PER_SOURCE = 60_000  # calibration sample: the head of every training source
+# Training-data patching uses long blocks: its boundaries feed training only, so the extra context
+# costs nothing in correctness and saves most of the overlap.
+TRAIN_PATCH_CONTEXT, TRAIN_PATCH_BLOCK = 64, 448
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def calibrate(entropy_model, sources, cfg):
+    runner = entropy_runner(entropy_model)
+    sample = [document_entropies(runner, s.data[:CALIBRATION_BYTES_PER_SOURCE], cfg.streaming.entropy_context_bytes,
+                                 cfg.streaming.entropy_block_bytes)[0] for s in sources]
+    return calibrate_theta(sample, cfg.patching.target_avg_patch_size, cfg.patching.theta_monotonic,
+                           cfg.patching.max_patch_length)
+
+
+def evaluate(entropy_model, blt_model, validation, cfg, theta):
+    metrics = {"segmentation": "stream (aligned-block windows, as the Java patcher runs)", "domains": {}}
+    total_bytes = 0
+    sums = {"blt": 0.0, "entropy": 0.0, "patches": 0}
+    for domain, data in validation.items():
+        blt_bpb, ent_bpb, avg = blt_bits_per_byte(blt_model, entropy_model, data, cfg, theta)
+        metrics["domains"][domain] = {"bytes": len(data), "entropy_model_bits_per_byte": round(ent_bpb, 4),
+                                      "blt_bits_per_byte": round(blt_bpb, 4), "avg_patch_size": round(avg, 3)}
+        total_bytes += len(data)
+        sums["blt"] += blt_bpb * len(data)
+        sums["entropy"] += ent_bpb * len(data)
+        sums["patches"] += len(data) / avg
+    metrics["validation"] = {"bytes": total_bytes,
+                             "entropy_model_bits_per_byte": round(sums["entropy"] / total_bytes, 4),
+                             "blt_bits_per_byte": round(sums["blt"] / total_bytes, 4),
+                             "avg_patch_size": round(total_bytes / sums["patches"], 3)}
+    return metrics
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", choices=sorted(C.PRESETS), default="default")
+    parser.add_argument("--out", type=Path, help="artifact folder (default artifacts/<name>)")
+    parser.add_argument("--entropy-checkpoint", type=Path, help="reuse a trained entropy model (.pt)")
+    args = parser.parse_args()
+
+    torch.set_num_threads(os.cpu_count())
+    cfg = C.PRESETS[args.config]()
+    out = args.out or HERE / "artifacts" / cfg.name
+    build = HERE / "build" / cfg.name
+    out.mkdir(parents=True, exist_ok=True)
+    build.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+
+    files = corpus.load()
+    sources = training_sources(files)
+    validation = validation_sets(files, cfg.entropy_train.eval_bytes_per_domain)
+    log(f"corpus: {sum(len(s.data) for s in sources) / 1e6:.2f} MB training, "
+        f"{sum(len(v) for v in validation.values()) / 1e3:.0f} KB validation")
+
+    if args.entropy_checkpoint:
+        torch.manual_seed(cfg.entropy_train.seed)
+        entropy_model = EntropyModel(cfg.entropy)
+        entropy_model.load_state_dict(torch.load(args.entropy_checkpoint))
+        entropy_model.eval()
+        entropy_report = json.loads(args.entropy_checkpoint.with_suffix(".json").read_text())
+    else:
+        entropy_model, entropy_report = train_entropy_model(cfg, sources, validation, log)
+        torch.save(entropy_model.state_dict(), build / "entropy.pt")
+        (build / "entropy.json").write_text(json.dumps(entropy_report, indent=2))
+
+    theta = calibrate(entropy_model, sources, cfg)
+    log(f"calibrated theta = {theta:.4f} nats for average patch size {cfg.patching.target_avg_patch_size}")
+
+    train_cfg = C.ModelSetConfig(**{**cfg.__dict__, "streaming": C.StreamingConfig(
+        TRAIN_PATCH_CONTEXT, TRAIN_PATCH_BLOCK, cfg.streaming.blt_context_patches, cfg.streaming.blt_block_patches)})
+    limit = cfg.blt_train.blt_train_bytes_per_source
+    trimmed = [s.__class__(s.group, s.data[:limit], s.line_starts[s.line_starts < limit]) for s in sources]
+    patched = patch_sources(entropy_model, trimmed, train_cfg, theta)
+    blt_model, blt_report = train_blt(cfg, entropy_model, patched, validation, theta, log)
+    torch.save(blt_model.state_dict(), build / "blt.pt")
+
+    metrics = evaluate(entropy_model, blt_model, validation, cfg, theta)
+    log(json.dumps(metrics["validation"]))
+    export_entropy(entropy_model, out / "entropy.onnx")
+    export_blt(blt_model, out / "blt.onnx")
+    (out / "fixtures.json").write_text(json.dumps(make_fixtures(entropy_model, blt_model, cfg, theta)) + "\n")
+
+    avg = metrics["validation"]["avg_patch_size"]
+    window = cfg.streaming.entropy_context_bytes + cfg.streaming.entropy_block_bytes
+    extra = {
+        "flops_per_byte": {
+            "entropy_model": round(flops_per_token_entropy(cfg.entropy, window // 2 + cfg.streaming.entropy_context_bytes // 2)),
+            "blt": round(flops_per_byte_blt(cfg.blt, 160, cfg.streaming.blt_context_patches, avg)),
+            "note": "forward FLOPs per byte, 2 per multiply-add, at the mean attention context of the "
+                    "aligned-block windows, excluding the windows' recomputed context",
+        },
+        "metrics": metrics,
+        "training": {
+            "command": f"/usr/bin/python3 train.py --config {args.config}",
+            "data": {"corpus": "model-export/corpus (see model-export/NOTICE)",
+                     "files": [{"domain": f.domain, "name": f.name, "train_bytes": len(f.train),
+                                "validation_bytes": len(f.validation)} for f in files],
+                     "synthetic_logs": {"bytes": len(sources[-1].data), "seed": 20241213},
+                     "split": "per file: first 90% (cut at a newline) train, rest validation"},
+            "entropy_model": {k: v for k, v in entropy_report.items() if k != "history"},
+            "blt": {k: v for k, v in blt_report.items() if k != "history"},
+            "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "total_seconds": round(time.time() - started, 1),
+            "configs": cfg.to_dict(),
+        },
+    }
+    manifest = write_manifest(out, cfg, theta, extra)
+    log(f"wrote {out} ({manifest['model_id']}) in {time.time() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=4)
+    main()
