@@ -1,7 +1,9 @@
 """The training corpus: files copied from ../shared/data/train (see NOTICE), split per file.
 
-Each file's first 90% (cut at a newline) is training data and the rest is validation. The split is
-fixed by the file contents alone, so it is the same on every machine. Nothing from
+Each file is cut into chunks of about 4 KB at newlines; every tenth chunk is validation, the rest
+training. Interleaving matters: the multilingual file runs through its languages in order, so a
+tail split would validate on languages never trained on. The split is fixed by the file contents
+alone, so it is the same on every machine. Nothing from
 ../shared/data/eval is ever read here.
 """
 import shutil
@@ -11,7 +13,8 @@ from typing import Dict, List
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 DOMAINS = ("text", "logs", "code", "multilingual")
-VALIDATION_FRACTION = 0.10
+SPLIT_CHUNK_BYTES = 4096
+VALIDATION_EVERY = 10  # chunk i is validation iff i % VALIDATION_EVERY == VALIDATION_EVERY - 1
 
 # (domain, source path under shared/data/train, max bytes to copy, cut at a line end)
 SOURCES = [
@@ -63,10 +66,14 @@ class CorpusFile:
 
 
 def split(data: bytes):
-    cut = int(len(data) * (1 - VALIDATION_FRACTION))
-    newline = data.find(b"\n", cut)
-    cut = newline + 1 if newline >= 0 else cut
-    return data[:cut], data[cut:]
+    """(train, validation) bytes of one file."""
+    train, validation, start, index = [], [], 0, 0
+    while start < len(data):
+        newline = data.find(b"\n", start + SPLIT_CHUNK_BYTES)
+        end = len(data) if newline < 0 else newline + 1
+        (validation if index % VALIDATION_EVERY == VALIDATION_EVERY - 1 else train).append(data[start:end])
+        start, index = end, index + 1
+    return b"".join(train), b"".join(validation)
 
 
 def load(corpus_dir: Path = CORPUS_DIR) -> List[CorpusFile]:

@@ -1,0 +1,83 @@
+"""Shapes, causality and batch independence of both models in PyTorch."""
+import torch
+
+from blt_models import config as C
+from blt_models.model import BltExport, EntropyModelExport, patch_ids_from_starts
+from blt_models.runtime import pad_blt_batch, run_blt, run_entropy
+
+
+def random_tokens(b, t, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(C.BYTE_OFFSET, C.VOCAB_SIZE, (b, t), generator=g)
+
+
+def test_entropy_model_shapes(entropy_model, tiny_cfg):
+    entropy, logprob, hidden = EntropyModelExport(entropy_model)(random_tokens(3, 17))
+    assert entropy.shape == (3, 17) and logprob.shape == (3, 17)
+    assert hidden.shape == (3, 17, tiny_cfg.entropy.d_model)
+    assert torch.all(entropy >= 0) and torch.all(entropy <= torch.log(torch.tensor(260.0)) + 1e-5)
+    assert torch.all(logprob <= 0) and torch.all(logprob[:, -1] == 0)
+
+
+def test_blt_shapes(blt_model, tiny_cfg):
+    tokens, starts = pad_blt_batch([(list(range(10, 30)), [0, 3, 9]), (list(range(5, 12)), [0, 4])])
+    emb, logprob, end = BltExport(blt_model)(tokens, starts)
+    assert emb.shape == (2, 3, tiny_cfg.blt.d_latent)
+    assert logprob.shape == (2, 20)
+    assert end.shape == (2, 3, C.VOCAB_SIZE)
+    assert torch.allclose(end.exp().sum(-1), torch.ones(2, 3), atol=1e-4)
+
+
+def test_patch_ids_from_starts():
+    starts = torch.tensor([[0, 2, 5]])
+    assert patch_ids_from_starts(starts, torch.zeros(1, 7)).tolist() == [[0, 0, 1, 1, 1, 2, 2]]
+
+
+def test_entropy_model_is_causal(entropy_model):
+    wrapper = EntropyModelExport(entropy_model)
+    tokens = random_tokens(1, 24)
+    base = wrapper(tokens)
+    for t in range(23):
+        changed = tokens.clone()
+        changed[0, t + 1] = (changed[0, t + 1] - C.BYTE_OFFSET + 1) % 256 + C.BYTE_OFFSET
+        out = wrapper(changed)
+        assert torch.allclose(out[0][0, :t + 1], base[0][0, :t + 1], atol=1e-6), t  # entropy <= t
+        assert torch.allclose(out[2][0, :t + 1], base[2][0, :t + 1], atol=1e-6), t  # hidden <= t
+        assert torch.allclose(out[1][0, :t], base[1][0, :t], atol=1e-6), t  # log p of bytes <= t
+        assert not torch.allclose(out[0][0], base[0][0]) or t == 22  # the change is seen later
+
+
+def test_blt_is_causal(blt_model):
+    wrapper = BltExport(blt_model)
+    tokens = random_tokens(1, 24, seed=3)
+    starts = torch.tensor([[0, 4, 5, 11, 17, 20]])
+    base = wrapper(tokens, starts)
+    ends = torch.cat([starts[0, 1:], torch.tensor([24])]) - 1
+    for t in range(23):
+        changed = tokens.clone()
+        changed[0, t + 1] = (changed[0, t + 1] - C.BYTE_OFFSET + 7) % 256 + C.BYTE_OFFSET
+        emb, logprob, end = wrapper(changed, starts)
+        done = ends <= t  # patches that end at or before t
+        assert torch.allclose(logprob[0, :t], base[1][0, :t], atol=1e-6), t
+        assert torch.allclose(emb[0, done], base[0][0, done], atol=1e-6), t
+        assert torch.allclose(end[0, done], base[2][0, done], atol=1e-6), t
+        assert not torch.allclose(logprob[0], base[1][0])
+
+
+def test_batch_rows_do_not_bleed(entropy_model, blt_model):
+    ent = EntropyModelExport(entropy_model)
+    rows = [[C.BOS_ID] + list(range(40, 70)), list(range(100, 105)), list(range(7, 20))]
+    together = run_entropy(ent, rows, batch_size=8)
+    alone = [run_entropy(ent, [r], batch_size=1)[0] for r in rows]
+    for (e1, l1), (e2, l2) in zip(together, alone):
+        assert torch.allclose(torch.tensor(e1), torch.tensor(e2), atol=1e-5)
+        assert torch.allclose(torch.tensor(l1[:-1]), torch.tensor(l2[:-1]), atol=1e-5)
+
+    blt = BltExport(blt_model)
+    calls = [(rows[0], [0, 1, 6, 20]), (rows[1], [0, 2]), (rows[2], [0, 5, 6, 9])]
+    together = run_blt(blt, calls, batch_size=8)
+    alone = [run_blt(blt, [c], batch_size=1)[0] for c in calls]
+    for a, b in zip(together, alone):
+        assert torch.allclose(torch.tensor(a[0]), torch.tensor(b[0]), atol=1e-5)
+        assert torch.allclose(torch.tensor(a[1][:-1]), torch.tensor(b[1][:-1]), atol=1e-5)
+        assert torch.allclose(torch.tensor(a[2]), torch.tensor(b[2]), atol=1e-5)
