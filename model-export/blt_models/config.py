@@ -125,8 +125,8 @@ def default() -> ModelSetConfig:
     return ModelSetConfig(
         name="blt-default",
         entropy=ENTROPY_CANDIDATES[DEFAULT_ENTROPY_CANDIDATE],
-        entropy_train=TrainConfig(max_steps=4000, max_minutes=5.0),
-        blt_train=TrainConfig(max_steps=6000, max_minutes=20.0, batch_size=16, learning_rate=2e-3),
+        entropy_train=TrainConfig(max_steps=1600, max_minutes=30.0, eval_every=400),
+        blt_train=TrainConfig(max_steps=2400, max_minutes=25.0, eval_every=600, batch_size=16, learning_rate=2e-3),
     )
 
 

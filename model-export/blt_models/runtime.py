@@ -11,6 +11,14 @@ import torch
 from .config import BOE_ID
 
 
+def _last_is_zero(logprob: np.ndarray) -> np.ndarray:
+    """In a padded row the graph's last real position scored the pad token; no byte follows it."""
+    logprob = logprob.copy()
+    if len(logprob):
+        logprob[-1] = 0.0
+    return logprob
+
+
 def _batches(lengths: Sequence[int], batch_size: int):
     """Index groups of similar length, so padding stays small."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
@@ -30,7 +38,7 @@ def run_entropy(export_model, token_lists: List[List[int]], batch_size: int = 64
         entropy, logprob, _ = export_model(tokens)
         for row, i in enumerate(group):
             n = len(token_lists[i])
-            results[i] = (entropy[row, :n].numpy(), logprob[row, :n].numpy())
+            results[i] = (entropy[row, :n].numpy(), _last_is_zero(logprob[row, :n].numpy()))
     return results
 
 
@@ -56,5 +64,5 @@ def run_blt(export_model, calls: List[Tuple[List[int], List[int]]], batch_size: 
         emb, logprob, end_lp = export_model(tokens, starts)
         for row, i in enumerate(group):
             n, p = len(calls[i][0]), len(calls[i][1])
-            results[i] = (emb[row, :p].numpy(), logprob[row, :n].numpy(), end_lp[row, :p].numpy())
+            results[i] = (emb[row, :p].numpy(), _last_is_zero(logprob[row, :n].numpy()), end_lp[row, :p].numpy())
     return results

@@ -1,12 +1,38 @@
 package dev.blt.cli;
 
-/** Placeholder entry point of {@code blt.jar}; the real CLI replaces it. */
-public final class BltMain {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
-    private BltMain() {}
+/**
+ * {@code blt}: the command line, and the Flink application-mode entry point ({@code blt run}).
+ */
+@Command(name = "blt", mixinStandardHelpOptions = true, version = "blt 0.1.0",
+        description = "Byte Latent Transformer patching on Kafka streams, with Apache Flink.",
+        subcommands = {PatchCommand.class, CalibrateCommand.class, RunCommand.class, DemoCommand.class})
+public final class BltMain implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.out.println("Usage: java -jar blt.jar <command> [options]");
-        System.out.println("  (placeholder: no commands are implemented yet)");
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new BltMain());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            // Bad configuration and bad models are the user's to fix: say what, not a stack trace.
+            commandLine.getErr().println("blt: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (System.getenv("BLT_DEBUG") != null) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return 2;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }

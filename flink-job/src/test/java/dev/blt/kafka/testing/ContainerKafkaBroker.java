@@ -1,5 +1,6 @@
 package dev.blt.kafka.testing;
 
+import dev.blt.kafka.KafkaTopics;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 

@@ -1,99 +1,28 @@
 package dev.blt.kafka.testing;
 
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
-import org.apache.kafka.server.common.Feature;
-import org.apache.kafka.server.common.MetadataVersion;
+import dev.blt.kafka.embedded.EmbeddedKafkaBroker;
 
-/**
- * A single combined broker+controller KRaft node running inside this JVM, from Kafka's test kit
- * ({@code org.apache.kafka:kafka-test-common-runtime}). That is internal Kafka API, so its version
- * is pinned with kafka-clients in the parent POM. Starts in a few seconds.
- */
+/** The in-JVM KRaft broker (the same one `blt demo` runs) behind the test abstraction. */
 final class EmbeddedKraftBroker implements TestKafkaBroker {
 
-    /**
-     * Broker settings for a one-node cluster on which transactions and consumer groups work,
-     * plus a few that make it start and react fast.
-     */
-    static final Map<String, String> BROKER_CONFIG = Map.ofEntries(
-            Map.entry("offsets.topic.replication.factor", "1"),
-            Map.entry("offsets.topic.num.partitions", "1"),
-            Map.entry("transaction.state.log.replication.factor", "1"),
-            Map.entry("transaction.state.log.min.isr", "1"),
-            Map.entry("transaction.state.log.num.partitions", "1"),
-            Map.entry("min.insync.replicas", "1"),
-            Map.entry("default.replication.factor", "1"),
-            Map.entry("num.partitions", "1"),
-            Map.entry("group.initial.rebalance.delay.ms", "0"),
-            Map.entry("auto.create.topics.enable", "false"),
-            // The broker's maximum; KafkaSink's transaction.timeout.ms must stay under it.
-            Map.entry("transaction.max.timeout.ms", "900000"),
-            // KafkaClusterTestKit turns unstable features on by default; a test broker should
-            // behave like a released one.
-            Map.entry("unstable.api.versions.enable", "false"),
-            Map.entry("unstable.feature.versions.enable", "false"));
+    private final EmbeddedKafkaBroker broker;
 
-    private final KafkaClusterTestKit cluster;
-    private final String bootstrapServers;
-
-    private EmbeddedKraftBroker(KafkaClusterTestKit cluster) {
-        this.cluster = cluster;
-        this.bootstrapServers = cluster.bootstrapServers();
+    private EmbeddedKraftBroker(EmbeddedKafkaBroker broker) {
+        this.broker = broker;
     }
 
     static EmbeddedKraftBroker start() {
-        KafkaClusterTestKit cluster = null;
-        try {
-            // The production metadata version and feature levels, as `kafka-storage format`
-            // writes them by default (the test kit's default is the unstable "latest testing").
-            MetadataVersion version = MetadataVersion.latestProduction();
-            Map<String, Short> features = Feature.PRODUCTION_FEATURES.stream()
-                    .collect(Collectors.toMap(
-                            Feature::featureName,
-                            f -> f.defaultLevel(version),
-                            (a, b) -> a,
-                            TreeMap::new));
-            TestKitNodes nodes = new TestKitNodes.Builder(
-                            BootstrapMetadata.fromVersions(version, features, "blt-test"))
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
-                    .build();
-            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
-            BROKER_CONFIG.forEach(builder::setConfigProp);
-            cluster = builder.build();
-            cluster.format();
-            cluster.startup();
-            cluster.waitForReadyBrokers();
-            return new EmbeddedKraftBroker(cluster);
-        } catch (Exception e) {
-            if (cluster != null) {
-                try {
-                    cluster.close();
-                } catch (Exception suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new IllegalStateException("Could not start the in-JVM KRaft broker", e);
-        }
+        return new EmbeddedKraftBroker(EmbeddedKafkaBroker.start());
     }
 
     @Override
     public String bootstrapServers() {
-        return bootstrapServers;
+        return broker.bootstrapServers();
     }
 
     @Override
     public void createTopic(String name, int partitions) {
-        KafkaTopics.create(bootstrapServers, name, partitions);
+        broker.createTopic(name, partitions);
     }
 
     @Override
@@ -103,6 +32,6 @@ final class EmbeddedKraftBroker implements TestKafkaBroker {
 
     @Override
     public void close() throws Exception {
-        cluster.close();
+        broker.close();
     }
 }

@@ -1,4 +1,4 @@
-package dev.blt.kafka.testing;
+package dev.blt.kafka;
 
 import java.util.List;
 import java.util.Map;
@@ -10,11 +10,11 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /** Topic creation shared by both {@link TestKafkaBroker} implementations. */
-final class KafkaTopics {
+public final class KafkaTopics {
 
     private KafkaTopics() {}
 
-    static void create(String bootstrapServers, String name, int partitions) {
+    public static void create(String bootstrapServers, String name, int partitions) {
         Map<String, Object> conf = Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);

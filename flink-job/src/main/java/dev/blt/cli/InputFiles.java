@@ -1,0 +1,80 @@
+package dev.blt.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/** Reading CLI inputs: a file or "-" for stdin, as chunks or as lines. */
+final class InputFiles {
+
+    private InputFiles() {
+    }
+
+    static InputStream open(String file) throws IOException {
+        if ("-".equals(file)) {
+            return System.in;
+        }
+        try {
+            return Files.newInputStream(Path.of(file));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("no such file: " + file);
+        }
+    }
+
+    /** The stream as consecutive chunks of chunkSize bytes (the last may be shorter). */
+    static Iterable<byte[]> chunks(InputStream in, int chunkSize) {
+        return () -> new Iterator<>() {
+            byte[] next = read();
+
+            private byte[] read() {
+                try {
+                    byte[] b = in.readNBytes(chunkSize);
+                    return b.length == 0 ? null : b;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public byte[] next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                byte[] current = next;
+                next = read();
+                return current;
+            }
+        };
+    }
+
+    /** Lines without their terminator (LF or CRLF); a final line without LF counts too. */
+    static List<byte[]> lines(byte[] data) {
+        List<byte[]> lines = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= data.length; i++) {
+            if (i == data.length || data[i] == '\n') {
+                if (i == data.length && start == data.length) {
+                    break;
+                }
+                int end = i > start && data[i - 1] == '\r' ? i - 1 : i;
+                byte[] line = new byte[end - start];
+                System.arraycopy(data, start, line, 0, line.length);
+                lines.add(line);
+                start = i + 1;
+            }
+        }
+        return lines;
+    }
+}

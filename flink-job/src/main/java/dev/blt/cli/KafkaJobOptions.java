@@ -1,0 +1,80 @@
+package dev.blt.cli;
+
+import dev.blt.flink.BundleSettings;
+import dev.blt.flink.JobOptions;
+import dev.blt.kafka.ChunkDecoder;
+import dev.blt.kafka.InputFormat;
+import dev.blt.model.ModelSource;
+import dev.blt.patching.Segmentation;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine.Option;
+
+/** The flags of a Kafka job, shared by `blt run` and `blt demo`. */
+public class KafkaJobOptions {
+
+    @Option(names = "--input-topic", defaultValue = "blt.bytes", description = "Input topic (default: ${DEFAULT-VALUE}).")
+    String inputTopic;
+
+    @Option(names = "--input-format", defaultValue = "raw", paramLabel = "raw|avro",
+            description = "raw: key = stream id, value = bytes; avro: ByteChunk single-object encoding (default: ${DEFAULT-VALUE}).")
+    String inputFormat;
+
+    @Option(names = "--default-stream-id", defaultValue = ChunkDecoder.DEFAULT_STREAM_ID,
+            description = "Stream id of raw records without a key (default: ${DEFAULT-VALUE}).")
+    String defaultStreamId;
+
+    @Option(names = "--patches-topic", defaultValue = "blt.patches", description = "Patch output topic (default: ${DEFAULT-VALUE}).")
+    String patchesTopic;
+
+    @Option(names = "--dlq-topic", defaultValue = "blt.dlq", description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
+    String deadLetterTopic;
+
+    @Option(names = "--group-id", defaultValue = "blt-patcher", description = "Consumer group id (default: ${DEFAULT-VALUE}).")
+    String groupId;
+
+    @Option(names = "--transactional-id-prefix", defaultValue = "blt",
+            description = "Prefix of the sinks' transactional ids; unique per job on a cluster (default: ${DEFAULT-VALUE}).")
+    String transactionalIdPrefix;
+
+    @Option(names = "--segmentation", defaultValue = "stream", paramLabel = "stream|record",
+            converter = Converters.SegmentationConverter.class,
+            description = "stream: one byte stream per key; record: every Kafka record is a document, as for log lines (default: ${DEFAULT-VALUE}).")
+    Segmentation segmentation;
+
+    @Option(names = "--bundle-max-bytes", defaultValue = "65536",
+            description = "Run a batched model call once this many bytes are buffered (default: ${DEFAULT-VALUE}).")
+    int bundleMaxBytes;
+
+    @Option(names = "--bundle-max-delay-ms", defaultValue = "200",
+            description = "... or once the oldest buffered byte waited this long (default: ${DEFAULT-VALUE}).")
+    long bundleMaxDelayMs;
+
+    @Option(names = "--idle-flush-ms", defaultValue = "0",
+            description = "stream: close an idle key's open patch after this long; 0 = never. Trades exactness for latency (default: ${DEFAULT-VALUE}).")
+    long idleFlushMs;
+
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000",
+            description = "Checkpoint interval; output becomes visible to read_committed consumers on each checkpoint (default: ${DEFAULT-VALUE}).")
+    long checkpointIntervalMs;
+
+    @Option(names = "--checkpoint-dir", description = "Checkpoint storage URI, e.g. file:///tmp/blt-ck or s3://bucket/ck.")
+    String checkpointDirectory;
+
+    @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = {"-K", "--kafka-property"}, paramLabel = "KEY=VALUE",
+            description = "Kafka client property for the source and sinks (repeatable), e.g. -K security.protocol=SSL.")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    JobOptions toJobOptions(String bootstrapServers, ModelSource model, boolean bounded) {
+        Properties props = new Properties();
+        props.putAll(kafkaProperties);
+        return new JobOptions(bootstrapServers, inputTopic, InputFormat.parse(inputFormat), defaultStreamId, groupId,
+                patchesTopic, deadLetterTopic, transactionalIdPrefix, props, model, segmentation,
+                new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), checkpointIntervalMs,
+                checkpointDirectory, parallelism, bounded);
+    }
+}

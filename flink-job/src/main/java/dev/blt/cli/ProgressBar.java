@@ -1,0 +1,46 @@
+package dev.blt.cli;
+
+import java.io.PrintStream;
+
+/** A one-line progress bar on stderr, redrawn at most every 200 ms; plain lines when not a terminal. */
+final class ProgressBar {
+
+    private final PrintStream err;
+    private final String label;
+    private final long total;
+    private final boolean terminal = System.console() != null;
+    private final long started = System.nanoTime();
+    private long lastDraw;
+
+    ProgressBar(PrintStream err, String label, long total) {
+        this.err = err;
+        this.label = label;
+        this.total = Math.max(1, total);
+    }
+
+    void update(long done, String info) {
+        long now = System.nanoTime();
+        if (now - lastDraw < (terminal ? 200_000_000L : 5_000_000_000L) && done < total) {
+            return;
+        }
+        lastDraw = now;
+        double frac = Math.min(1.0, (double) done / total);
+        int filled = (int) (frac * 30);
+        String bar = "#".repeat(filled) + "-".repeat(30 - filled);
+        double seconds = (now - started) / 1e9;
+        String line = String.format("%s [%s] %3.0f%% %.1fs %s", label, bar, frac * 100, seconds, info);
+        if (terminal) {
+            err.print("\r" + line + "\u001b[K");
+        } else {
+            err.println(line);
+        }
+    }
+
+    void done(String info) {
+        lastDraw = 0;
+        update(total, info);
+        if (terminal) {
+            err.println();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.blt.flink;
+
+import dev.blt.patching.ClosedPatch;
+
+/**
+ * A closed patch as it travels between operators: the Kafka Patch record's fields plus the
+ * entropy model's per-byte log-probabilities, which the BLT stage compares against.
+ */
+public class PatchEvent {
+    public String streamId;
+    /** Record of the patch in record segmentation; -1 in stream segmentation. */
+    public long recordIndex = -1;
+    public long patchIndex;
+    public long startOffset;
+    public byte[] bytes;
+    public float[] entropies;
+    public float[] logprobs;
+    public String closeReason;
+    /** True for the last patch of a record (record segmentation). */
+    public boolean lastInRecord;
+    public String modelId;
+
+    public PatchEvent() {
+    }
+
+    public static PatchEvent of(String streamId, long recordIndex, ClosedPatch patch, boolean lastInRecord,
+                                String modelId) {
+        PatchEvent e = new PatchEvent();
+        e.streamId = streamId;
+        e.recordIndex = recordIndex;
+        e.patchIndex = patch.patchIndex();
+        e.startOffset = patch.startOffset();
+        e.bytes = patch.bytes();
+        e.entropies = patch.entropies();
+        e.logprobs = patch.logprobs();
+        e.closeReason = patch.reason().name();
+        e.lastInRecord = lastInRecord;
+        e.modelId = modelId;
+        return e;
+    }
+}

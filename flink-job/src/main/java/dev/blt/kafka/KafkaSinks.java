@@ -1,0 +1,70 @@
+package dev.blt.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Exactly-once Kafka sinks whose values are Avro records in single-object encoding and whose keys
+ * are the stream id, so each stream's records stay in order within one partition.
+ */
+public final class KafkaSinks {
+
+    /** Under the broker's default transaction.max.timeout.ms (15 min), or the job restarts forever. */
+    public static final String DEFAULT_TRANSACTION_TIMEOUT_MS = "60000";
+
+    private KafkaSinks() {
+    }
+
+    /**
+     * @param toAvro maps an element to its Avro record
+     * @param keyOf  maps an element to its Kafka key (the stream id), or null
+     */
+    public static <T> KafkaSink<T> exactlyOnce(String bootstrapServers, String topic, String transactionalIdPrefix,
+                                               Properties clientProperties, SerializableFunction<T, ? extends SpecificRecord> toAvro,
+                                               SerializableFunction<T, byte[]> keyOf) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.putIfAbsent("transaction.timeout.ms", DEFAULT_TRANSACTION_TIMEOUT_MS);
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setKafkaProducerConfig(props)
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .setRecordSerializer(new AvroRecordSerializer<>(topic, toAvro, keyOf))
+                .build();
+    }
+
+    public static byte[] utf8(String s) {
+        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Key = the element's stream id, value = its Avro record in single-object encoding. */
+    static final class AvroRecordSerializer<T> implements KafkaRecordSerializationSchema<T> {
+        private static final long serialVersionUID = 1L;
+        private final String topic;
+        private final SerializableFunction<T, ? extends SpecificRecord> toAvro;
+        private final SerializableFunction<T, byte[]> keyOf;
+
+        AvroRecordSerializer(String topic, SerializableFunction<T, ? extends SpecificRecord> toAvro,
+                             SerializableFunction<T, byte[]> keyOf) {
+            this.topic = topic;
+            this.toAvro = toAvro;
+            this.keyOf = keyOf;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(T element, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(topic, null, timestamp, keyOf.apply(element), AvroBytes.encode(toAvro.apply(element)));
+        }
+    }
+
+    /** A function that Flink can ship to the task managers. */
+    public interface SerializableFunction<A, B> extends Function<A, B>, java.io.Serializable {
+    }
+}

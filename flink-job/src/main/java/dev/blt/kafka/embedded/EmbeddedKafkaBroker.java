@@ -1,0 +1,104 @@
+package dev.blt.kafka.embedded;
+
+import dev.blt.kafka.KafkaTopics;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A single combined broker+controller KRaft node running inside this JVM, from Kafka's test kit
+ * ({@code org.apache.kafka:kafka-test-common-runtime}). That is internal Kafka API, so its version
+ * is pinned with kafka-clients in the parent POM. Starts in a few seconds. It backs `blt demo` and
+ * the tests (where no Docker engine exists for Testcontainers).
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+    /**
+     * Broker settings for a one-node cluster on which transactions and consumer groups work,
+     * plus a few that make it start and react fast.
+     */
+    static final Map<String, String> BROKER_CONFIG = Map.ofEntries(
+            Map.entry("offsets.topic.replication.factor", "1"),
+            Map.entry("offsets.topic.num.partitions", "1"),
+            Map.entry("transaction.state.log.replication.factor", "1"),
+            Map.entry("transaction.state.log.min.isr", "1"),
+            Map.entry("transaction.state.log.num.partitions", "1"),
+            Map.entry("min.insync.replicas", "1"),
+            Map.entry("default.replication.factor", "1"),
+            Map.entry("num.partitions", "1"),
+            Map.entry("group.initial.rebalance.delay.ms", "0"),
+            Map.entry("auto.create.topics.enable", "false"),
+            // The broker's maximum; KafkaSink's transaction.timeout.ms must stay under it.
+            Map.entry("transaction.max.timeout.ms", "900000"),
+            // KafkaClusterTestKit turns unstable features on by default; a test broker should
+            // behave like a released one.
+            Map.entry("unstable.api.versions.enable", "false"),
+            Map.entry("unstable.feature.versions.enable", "false"));
+
+    private final KafkaClusterTestKit cluster;
+    private final String bootstrapServers;
+
+    private EmbeddedKafkaBroker(KafkaClusterTestKit cluster) {
+        this.cluster = cluster;
+        this.bootstrapServers = cluster.bootstrapServers();
+    }
+
+    public static EmbeddedKafkaBroker start() {
+        KafkaClusterTestKit cluster = null;
+        try {
+            // The production metadata version and feature levels, as `kafka-storage format`
+            // writes them by default (the test kit's default is the unstable "latest testing").
+            MetadataVersion version = MetadataVersion.latestProduction();
+            Map<String, Short> features = Feature.PRODUCTION_FEATURES.stream()
+                    .collect(Collectors.toMap(
+                            Feature::featureName,
+                            f -> f.defaultLevel(version),
+                            (a, b) -> a,
+                            TreeMap::new));
+            TestKitNodes nodes = new TestKitNodes.Builder(
+                            BootstrapMetadata.fromVersions(version, features, "blt-test"))
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build();
+            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+            BROKER_CONFIG.forEach(builder::setConfigProp);
+            cluster = builder.build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+            return new EmbeddedKafkaBroker(cluster);
+        } catch (Exception e) {
+            if (cluster != null) {
+                try {
+                    cluster.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("Could not start the in-JVM KRaft broker", e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** Creates a topic with replication factor 1 and waits for its partition leaders. */
+    public void createTopic(String name, int partitions) {
+        KafkaTopics.create(bootstrapServers, name, partitions);
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+}

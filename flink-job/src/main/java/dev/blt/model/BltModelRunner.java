@@ -1,0 +1,128 @@
+package dev.blt.model;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs the exported Byte Latent Transformer on calls of any lengths and patch counts.
+ *
+ * <p>Batches are padded exactly as {@code pad_blt_batch} in model-export/blt_models/runtime.py
+ * does: tokens on the right with the pad token; a row shorter than the batch gets one extra patch
+ * that starts at its first padding position, so the padding never joins its last real patch; the
+ * remaining patch slots start at the batch width and are empty. Every padding patch comes after the
+ * row's real patches, which the causal latent transformer and decoder keep from affecting them.
+ * As in {@link EntropyModelRunner}, {@code next_logprob} at a row's last token would be the
+ * log-probability of the padding that follows it, and is set to 0 as in an unpadded run.
+ *
+ * <p>Thread-safe: a runner holds no per-call state, so one instance may serve every slot.
+ */
+public final class BltModelRunner implements AutoCloseable {
+
+    /**
+     * Padded tokens per call. Smaller than the entropy model's: patch pooling materialises a
+     * [B, patches, T, d_local] tensor, about 140 MB for the default model's windows at this budget.
+     */
+    public static final long DEFAULT_TOKEN_BUDGET = 8_192;
+
+    private static final Set<String> OUTPUTS =
+            Set.of(GraphIo.PATCH_EMBEDDING, GraphIo.NEXT_LOGPROB, GraphIo.PATCH_END_LOGPROBS);
+
+    private final SharedSession session;
+    private final ModelManifest.Tokens tokens;
+    private final long tokenBudget;
+
+    /** Takes over {@code session}: closing the runner releases it. */
+    public BltModelRunner(SharedSession session, ModelManifest manifest, long tokenBudget) {
+        if (tokenBudget < 1) {
+            throw new IllegalArgumentException("token budget must be >= 1, was " + tokenBudget);
+        }
+        session.requireSignature(GraphIo.BLT_GRAPH);
+        this.session = session;
+        this.tokens = manifest.tokens();
+        this.tokenBudget = tokenBudget;
+    }
+
+    /** Opens (or joins) the shared session of {@code bundle}'s BLT graph. */
+    public static BltModelRunner open(ModelBundle bundle, SessionSettings settings, long tokenBudget)
+            throws OrtException {
+        SharedSession session = InferenceSessions.acquire(bundle.bltModel(), settings);
+        try {
+            return new BltModelRunner(session, bundle.manifest(), tokenBudget);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    public static BltModelRunner open(ModelBundle bundle, SessionSettings settings) throws OrtException {
+        return open(bundle, settings, DEFAULT_TOKEN_BUDGET);
+    }
+
+    /** The outputs of every call, in input order. */
+    public List<BltOutput> run(List<BltCall> calls) throws OrtException {
+        // Check every call first, so a bad one fails the call before any model time is spent.
+        for (int i = 0; i < calls.size(); i++) {
+            tokens.check(calls.get(i).tokens(), "call " + i);
+        }
+        BltOutput[] results = new BltOutput[calls.size()];
+        int[] lengths = calls.stream().mapToInt(c -> c.tokens().length).toArray();
+        for (int[] batch : LengthBatches.split(lengths, tokenBudget)) {
+            int width = Arrays.stream(batch).map(i -> lengths[i]).max().orElseThrow();
+            int patches = Arrays.stream(batch)
+                    .map(i -> calls.get(i).patchStart().length + (lengths[i] < width ? 1 : 0)).max().orElseThrow();
+            long[] paddedTokens = new long[batch.length * width];
+            long[] paddedStarts = new long[batch.length * patches];
+            Arrays.fill(paddedTokens, tokens.pad());
+            Arrays.fill(paddedStarts, width);
+            for (int b = 0; b < batch.length; b++) {
+                BltCall call = calls.get(batch[b]);
+                System.arraycopy(call.tokens(), 0, paddedTokens, b * width, call.tokens().length);
+                System.arraycopy(call.patchStart(), 0, paddedStarts, b * patches, call.patchStart().length);
+                if (call.tokens().length < width) {
+                    paddedStarts[b * patches + call.patchStart().length] = call.tokens().length;
+                }
+            }
+            try (OnnxTensor tokenTensor = Tensors.int64(paddedTokens, batch.length, width);
+                    OnnxTensor startTensor = Tensors.int64(paddedStarts, batch.length, patches);
+                    OrtSession.Result result = session.run(
+                            Map.of(GraphIo.TOKENS, tokenTensor, GraphIo.PATCH_START, startTensor), OUTPUTS)) {
+                List<BltOutput> read = read(result, calls, batch, width, patches);
+                for (int b = 0; b < batch.length; b++) {
+                    results[batch[b]] = read.get(b);
+                }
+            }
+        }
+        return Arrays.asList(results);
+    }
+
+    private static List<BltOutput> read(OrtSession.Result result, List<BltCall> calls, int[] batch, int width,
+            int patches) {
+        Tensors.Floats embedding = Tensors.floats(result, GraphIo.PATCH_EMBEDDING, batch.length, patches);
+        Tensors.Floats logprob = Tensors.floats(result, GraphIo.NEXT_LOGPROB, batch.length, width);
+        Tensors.Floats endLogprobs = Tensors.floats(result, GraphIo.PATCH_END_LOGPROBS, batch.length, patches);
+        int d = embedding.dim(2);
+        int vocab = endLogprobs.dim(2);
+        List<BltOutput> out = new ArrayList<>(batch.length);
+        for (int b = 0; b < batch.length; b++) {
+            BltCall call = calls.get(batch[b]);
+            int n = call.tokens().length;
+            int p = call.patchStart().length;
+            float[] nextLogprob = logprob.slice(b * width, n);
+            nextLogprob[n - 1] = 0f;
+            out.add(new BltOutput(embedding.slices(b * patches * d, p, d), nextLogprob,
+                    endLogprobs.slices(b * patches * vocab, p, vocab)));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}

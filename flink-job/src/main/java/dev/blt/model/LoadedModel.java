@@ -1,0 +1,127 @@
+package dev.blt.model;
+
+import ai.onnxruntime.OrtException;
+import dev.blt.patching.EntropyScorer;
+import dev.blt.patching.PatcherSettings;
+import dev.blt.patching.PatchingRule;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A verified model bundle with its runners, and the patcher settings its manifest defines. The
+ * BLT runner opens on first use, so a patch-only job never loads the BLT graph.
+ *
+ * <p>One instance per {@link ModelSource} per JVM, reference counted like the sessions beneath it
+ * (see {@link InferenceSessions} for why sessions must not outlive a Flink job).
+ */
+public final class LoadedModel {
+
+    private static final Map<ModelSource, LoadedModel> LOADED = new HashMap<>();
+
+    private final ModelSource source;
+    private int references;
+
+    private final ModelBundle bundle;
+    private final SessionSettings sessionSettings;
+    private final PatcherSettings patcherSettings;
+    private final EntropyModelRunner entropyRunner;
+    private final EntropyScorer entropyScorer;
+    private volatile BltModelRunner bltRunner;
+
+    private LoadedModel(ModelSource source, ModelBundle bundle, SessionSettings sessionSettings, Double thetaOverride)
+            throws OrtException {
+        this.source = source;
+        this.bundle = bundle;
+        this.sessionSettings = sessionSettings;
+        ModelManifest m = bundle.manifest();
+        double theta = thetaOverride != null ? thetaOverride : m.patching().theta();
+        double monotonic = m.patching().thetaMonotonic() == null ? Double.NaN : m.patching().thetaMonotonic();
+        this.patcherSettings = new PatcherSettings(new PatchingRule(theta, monotonic, m.patching().maxPatchLength()),
+                m.streaming().entropyContextBytes(), m.streaming().entropyBlockBytes(), m.tokens().bos(),
+                m.tokens().byteOffset());
+        this.entropyRunner = EntropyModelRunner.open(bundle, sessionSettings);
+        this.entropyScorer = windows -> {
+            try {
+                List<EntropyOutput> outputs = entropyRunner.run(windows);
+                List<EntropyScorer.Scores> scores = new ArrayList<>(outputs.size());
+                for (EntropyOutput o : outputs) {
+                    scores.add(new EntropyScorer.Scores(o.entropy(), o.nextLogprob()));
+                }
+                return scores;
+            } catch (OrtException e) {
+                throw new IllegalStateException("entropy model inference failed (" + bundle.location() + ")", e);
+            }
+        };
+    }
+
+    static LoadedModel acquire(ModelSource source) {
+        synchronized (LOADED) {
+            LoadedModel model = LOADED.get(source);
+            if (model == null) {
+                try {
+                    SessionSettings settings = new SessionSettings(Device.parse(source.device()), source.intraOpThreads());
+                    model = new LoadedModel(source, source.bundle(), settings, source.thetaOverride());
+                } catch (OrtException e) {
+                    throw new ModelLoadException("cannot start ONNX Runtime for " + source.describe() + ": "
+                            + e.getMessage(), e);
+                }
+                LOADED.put(source, model);
+            }
+            model.references++;
+            return model;
+        }
+    }
+
+    /** Gives back one {@link ModelSource#open()}; the last release closes the sessions. */
+    public void release() {
+        synchronized (LOADED) {
+            if (--references > 0) {
+                return;
+            }
+            LOADED.remove(source);
+            entropyRunner.close();
+            if (bltRunner != null) {
+                bltRunner.close();
+            }
+        }
+    }
+
+    public ModelManifest manifest() {
+        return bundle.manifest();
+    }
+
+    public String modelId() {
+        return bundle.manifest().modelId();
+    }
+
+    public PatcherSettings patcherSettings() {
+        return patcherSettings;
+    }
+
+    public EntropyScorer entropyScorer() {
+        return entropyScorer;
+    }
+
+    public EntropyModelRunner entropyRunner() {
+        return entropyRunner;
+    }
+
+    public BltModelRunner bltRunner() {
+        BltModelRunner runner = bltRunner;
+        if (runner == null) {
+            synchronized (this) {
+                if (bltRunner == null) {
+                    try {
+                        bltRunner = BltModelRunner.open(bundle, sessionSettings);
+                    } catch (OrtException e) {
+                        throw new ModelLoadException("cannot open the BLT graph of " + bundle.location(), e);
+                    }
+                }
+                runner = bltRunner;
+            }
+        }
+        return runner;
+    }
+}

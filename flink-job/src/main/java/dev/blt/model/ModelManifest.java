@@ -1,0 +1,282 @@
+package dev.blt.model;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The parts of a model folder's {@code manifest.json} that the Java runtime reads. The manifest is
+ * written by {@code model-export/blt_models/export.py} and is the single source of truth for token
+ * ids, windows, theta and the graphs' inputs and outputs: nothing here hard-codes a value that the
+ * manifest carries. Fields the runtime does not read (metrics, training, FLOPs) are ignored, so the
+ * exporter can add to the manifest without breaking older jobs.
+ *
+ * <p>{@link #parse} checks every invariant the runtime relies on and names the offending field, so
+ * a bad model fails when the job starts, not with an index error deep inside ONNX Runtime.
+ */
+public record ModelManifest(
+        @JsonProperty(value = "format_version", required = true) int formatVersion,
+        @JsonProperty(value = "name", required = true) String name,
+        @JsonProperty(value = "model_id", required = true) String modelId,
+        @JsonProperty(value = "tokens", required = true) Tokens tokens,
+        @JsonProperty(value = "patching", required = true) Patching patching,
+        @JsonProperty(value = "streaming", required = true) Streaming streaming,
+        @JsonProperty(value = "hash_ngrams", required = true) HashNgrams hashNgrams,
+        @JsonProperty(value = "models", required = true) Models models,
+        @JsonProperty(value = "files", required = true) Map<String, FileEntry> files) {
+
+    /** The manifest layout this reader understands; a new layout must fail loudly, not half-load. */
+    public static final int FORMAT_VERSION = 1;
+
+    /** BLT's vocabulary: 256 byte values plus BOE, BOS, EOS and the BPE delimiter. */
+    public static final int VOCAB_SIZE = 260;
+
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // A missing or null number must not read as 0 (pad = 0 and boe = 0 are real values).
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // Python's json writes NaN and Infinity as bare words; read them so that the check
+            // below can say "theta must be finite" instead of reporting a JSON syntax error.
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
+
+    /** Token ids, as in BLT: specials first, then byte b is token b + byte_offset. */
+    public record Tokens(
+            @JsonProperty(value = "boe", required = true) int boe,
+            @JsonProperty(value = "bos", required = true) int bos,
+            @JsonProperty(value = "eos", required = true) int eos,
+            @JsonProperty(value = "byte_offset", required = true) int byteOffset,
+            @JsonProperty(value = "vocab_size", required = true) int vocabSize,
+            @JsonProperty(value = "pad", required = true) int pad) {
+
+        /**
+         * Rejects ids outside the vocabulary before they reach the graph, where they would fail
+         * inside an embedding lookup with a message that names no row.
+         */
+        public void check(long[] ids, String what) {
+            for (int t = 0; t < ids.length; t++) {
+                if (ids[t] < 0 || ids[t] >= vocabSize) {
+                    throw new IllegalArgumentException(what + " position " + t + ": token " + ids[t]
+                            + " is outside the vocabulary [0, " + vocabSize + ")");
+                }
+            }
+        }
+    }
+
+    /** The patching rule: H_t > theta, optionally H_t - H_{t-1} > thetaMonotonic, forced cuts. */
+    public record Patching(
+            @JsonProperty(value = "theta", required = true) double theta,
+            /* null when the monotonic rule is off */
+            @JsonProperty("theta_monotonic") Double thetaMonotonic,
+            @JsonProperty(value = "max_patch_length", required = true) int maxPatchLength) {}
+
+    /** The aligned-block windows (DESIGN.md, "Streaming semantics"), in bytes and in patches. */
+    public record Streaming(
+            @JsonProperty(value = "entropy_context_bytes", required = true) int entropyContextBytes,
+            @JsonProperty(value = "entropy_block_bytes", required = true) int entropyBlockBytes,
+            @JsonProperty(value = "blt_context_patches", required = true) int bltContextPatches,
+            @JsonProperty(value = "blt_block_patches", required = true) int bltBlockPatches) {}
+
+    /** The hashed n-gram function of the local encoder (model-export/blt_models/hashing.py). */
+    public record HashNgrams(
+            @JsonProperty(value = "sizes", required = true) List<Integer> sizes,
+            @JsonProperty(value = "table_size", required = true) int tableSize,
+            @JsonProperty(value = "multiplier", required = true) long multiplier,
+            @JsonProperty(value = "modulus", required = true) long modulus,
+            @JsonProperty(value = "pad_token", required = true) int padToken) {}
+
+    public record Models(
+            @JsonProperty(value = "entropy", required = true) ModelSpec entropy,
+            @JsonProperty(value = "blt", required = true) ModelSpec blt) {}
+
+    /** One exported graph: its file in the folder, its training config, and its signature. */
+    public record ModelSpec(
+            @JsonProperty(value = "file", required = true) String file,
+            @JsonProperty(value = "config", required = true) Map<String, Object> config,
+            @JsonProperty(value = "inputs", required = true) List<TensorSpec> inputs,
+            @JsonProperty(value = "outputs", required = true) List<TensorSpec> outputs) {}
+
+    /** A graph input or output; shape entries are axis names ("batch") or fixed sizes (260). */
+    public record TensorSpec(
+            @JsonProperty(value = "name", required = true) String name,
+            @JsonProperty(value = "dtype", required = true) String dtype,
+            @JsonProperty(value = "shape", required = true) List<Object> shape) {}
+
+    /** What a listed file must be: its length and lower-case hex SHA-256. */
+    public record FileEntry(
+            @JsonProperty(value = "sha256", required = true) String sha256,
+            @JsonProperty(value = "bytes", required = true) long bytes) {}
+
+    /**
+     * Parses and validates a manifest.
+     *
+     * @param source where the bytes came from, for messages (a path or a classpath resource)
+     * @throws ModelLoadException naming the source and the field when the JSON is malformed, a
+     *     required field is missing, or a value breaks an invariant
+     */
+    public static ModelManifest parse(byte[] json, String source) {
+        ModelManifest manifest;
+        try {
+            manifest = MAPPER.readValue(json, ModelManifest.class);
+        } catch (JsonMappingException e) {
+            String path = jsonPath(e);
+            String problem = path.isEmpty() ? "the top-level value is not a manifest object"
+                    : "field " + path + " is missing or invalid";
+            throw new ModelLoadException("manifest " + source + ": " + problem + " (" + e.getOriginalMessage() + ")",
+                    e);
+        } catch (JsonProcessingException e) {
+            throw new ModelLoadException("manifest " + source + " is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ModelLoadException("manifest " + source + " could not be read: " + e.getMessage(), e);
+        }
+        if (manifest == null) {
+            throw new ModelLoadException("manifest " + source + " is empty (the JSON value is null)");
+        }
+        manifest.validate(source);
+        return manifest;
+    }
+
+    /** The file names of the two graphs, entropy model first. */
+    public List<String> modelFiles() {
+        return List.of(models.entropy.file, models.blt.file);
+    }
+
+    private void validate(String source) {
+        Checks c = new Checks(source);
+        c.require(formatVersion == FORMAT_VERSION, "format_version",
+                "is " + formatVersion + " but this runtime reads version " + FORMAT_VERSION);
+        c.require(name != null && !name.isBlank(), "name", "must be a non-empty string");
+        c.require(modelId != null && !modelId.isBlank(), "model_id", "must be a non-empty string");
+        c.notNull(tokens, "tokens");
+        c.notNull(patching, "patching");
+        c.notNull(streaming, "streaming");
+        c.notNull(hashNgrams, "hash_ngrams");
+        c.notNull(models, "models");
+        c.notNull(files, "files");
+
+        c.require(tokens.vocabSize == VOCAB_SIZE, "tokens.vocab_size",
+                "is " + tokens.vocabSize + " but BLT's byte vocabulary has " + VOCAB_SIZE + " tokens");
+        c.require(tokens.byteOffset + 256 == tokens.vocabSize, "tokens.byte_offset",
+                "is " + tokens.byteOffset + " but byte_offset + 256 must equal vocab_size " + tokens.vocabSize);
+        Map<String, Integer> specials = Map.of("tokens.boe", tokens.boe, "tokens.bos", tokens.bos,
+                "tokens.eos", tokens.eos, "tokens.pad", tokens.pad);
+        specials.forEach((field, id) -> c.require(id >= 0 && id < tokens.byteOffset, field,
+                "is " + id + " but special tokens lie in [0, byte_offset=" + tokens.byteOffset + ")"));
+        c.require(tokens.boe != tokens.bos && tokens.bos != tokens.eos && tokens.boe != tokens.eos,
+                "tokens", "boe, bos and eos must be distinct");
+
+        c.require(Double.isFinite(patching.theta), "patching.theta", "must be finite, was " + patching.theta);
+        c.require(patching.thetaMonotonic == null || Double.isFinite(patching.thetaMonotonic),
+                "patching.theta_monotonic", "must be null or finite, was " + patching.thetaMonotonic);
+        c.positive(patching.maxPatchLength, "patching.max_patch_length");
+
+        c.positive(streaming.entropyContextBytes, "streaming.entropy_context_bytes");
+        c.positive(streaming.entropyBlockBytes, "streaming.entropy_block_bytes");
+        c.positive(streaming.bltContextPatches, "streaming.blt_context_patches");
+        c.positive(streaming.bltBlockPatches, "streaming.blt_block_patches");
+
+        c.require(hashNgrams.sizes != null && !hashNgrams.sizes.isEmpty()
+                && hashNgrams.sizes.stream().allMatch(n -> n != null && n >= 1),
+                "hash_ngrams.sizes", "must be a non-empty list of n >= 1, was " + hashNgrams.sizes);
+        c.positive(hashNgrams.tableSize, "hash_ngrams.table_size");
+        c.require(hashNgrams.multiplier > 0, "hash_ngrams.multiplier", "must be > 0");
+        c.require(hashNgrams.modulus > 0, "hash_ngrams.modulus", "must be > 0");
+        // hashing.py promises the rolling hash fits a signed 64-bit integer; Java relies on it.
+        c.require(Math.multiplyHigh(hashNgrams.modulus, hashNgrams.multiplier) == 0
+                && (hashNgrams.modulus - 1) * hashNgrams.multiplier + tokens.vocabSize > 0,
+                "hash_ngrams", "modulus * multiplier + vocab_size overflows a 64-bit integer");
+        c.require(hashNgrams.padToken >= 0 && hashNgrams.padToken < tokens.vocabSize, "hash_ngrams.pad_token",
+                "is " + hashNgrams.padToken + ", not a token id");
+
+        files.forEach((file, entry) -> {
+            String field = "files." + file;
+            c.require(isPlainFileName(file), field, "must be a plain file name inside the model folder");
+            c.notNull(entry, field);
+            c.require(entry.sha256 != null && SHA256_HEX.matcher(entry.sha256).matches(), field + ".sha256",
+                    "must be 64 lower-case hex digits, was " + entry.sha256);
+            c.require(entry.bytes >= 0, field + ".bytes", "must be >= 0, was " + entry.bytes);
+        });
+        validateModel(c, "models.entropy", models.entropy, GraphIo.ENTROPY_GRAPH);
+        validateModel(c, "models.blt", models.blt, GraphIo.BLT_GRAPH);
+    }
+
+    private void validateModel(Checks c, String field, ModelSpec spec, GraphIo.Graph graph) {
+        c.notNull(spec, field);
+        c.require(spec.file != null && files.containsKey(spec.file), field + ".file",
+                "is " + spec.file + ", which is not listed under 'files' (every model file must be checksummed)");
+        c.notNull(spec.config, field + ".config");
+        validateTensors(c, field + ".inputs", spec.inputs, graph.inputs());
+        validateTensors(c, field + ".outputs", spec.outputs, graph.outputs());
+    }
+
+    private static void validateTensors(Checks c, String field, List<TensorSpec> declared,
+            List<GraphIo.Tensor> required) {
+        c.notNull(declared, field);
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < declared.size(); i++) {
+            TensorSpec t = declared.get(i);
+            c.require(t != null && t.name != null && t.dtype != null && t.shape != null, field + "[" + i + "]",
+                    "needs name, dtype and shape");
+            c.require(seen.add(t.name), field + "[" + i + "].name", "duplicates " + t.name);
+        }
+        Map<String, TensorSpec> byName = declared.stream().collect(Collectors.toMap(TensorSpec::name, t -> t));
+        for (GraphIo.Tensor want : required) {
+            TensorSpec got = byName.get(want.name());
+            c.require(got != null, field, "has no '" + want.name() + "' (declared: " + byName.keySet() + ")");
+            c.require(want.dtype().equals(got.dtype), field + "." + want.name() + ".dtype",
+                    "is " + got.dtype + " but the runtime needs " + want.dtype());
+            c.require(got.shape.size() == want.rank(), field + "." + want.name() + ".shape",
+                    "is " + got.shape + " but the runtime needs rank " + want.rank());
+        }
+    }
+
+    /** True for a bare name: manifests must not point outside their own folder. */
+    static boolean isPlainFileName(String file) {
+        return file != null && !file.isEmpty() && !file.equals(".") && !file.equals("..")
+                && !file.contains("/") && !file.contains("\\");
+    }
+
+    /** The JSON path of a mapping error, as "models.blt.inputs[1]"; empty at the top level. */
+    private static String jsonPath(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    /** Fails on the first broken invariant, with the manifest's source and the field's path. */
+    private record Checks(String source) {
+
+        void require(boolean ok, String field, String problem) {
+            if (!ok) {
+                throw new ModelLoadException("manifest " + source + ": field " + field + " " + problem);
+            }
+        }
+
+        void notNull(Object value, String field) {
+            require(value != null, field, "is missing or null");
+        }
+
+        void positive(long value, String field) {
+            require(value > 0, field, "must be > 0, was " + value);
+        }
+    }
+}

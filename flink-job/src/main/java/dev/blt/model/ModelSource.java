@@ -1,0 +1,48 @@
+package dev.blt.model;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+
+/**
+ * Where a job's model comes from and how it runs: a serializable description that Flink ships to
+ * every task. {@link #open()} loads it once per JVM (checksums verified), so all slots of a
+ * TaskManager share one bundle and one ONNX Runtime session per model. Each open() must be paired
+ * with {@link LoadedModel#release()} where the holder has a lifecycle (Flink operators).
+ *
+ * @param directory     model folder with manifest.json; null for the model bundled in the jar
+ * @param device        "cpu" or "cuda:N"
+ * @param thetaOverride replaces the manifest's theta (for example after `blt calibrate`); null = keep
+ */
+public record ModelSource(String directory, String device, int intraOpThreads, Double thetaOverride)
+        implements Serializable {
+
+    public ModelSource {
+        Device.parse(device); // fail at job construction, not on the task managers
+        if (thetaOverride != null && !Double.isFinite(thetaOverride)) {
+            throw new IllegalArgumentException("--theta must be finite, got " + thetaOverride);
+        }
+    }
+
+    /** The bundled default model on CPU. */
+    public static ModelSource bundled() {
+        return new ModelSource(null, "cpu", SessionSettings.DEFAULT_INTRA_OP_THREADS, null);
+    }
+
+    public ModelSource withDevice(String newDevice) {
+        return new ModelSource(directory, newDevice, intraOpThreads, thetaOverride);
+    }
+
+    public ModelBundle bundle() {
+        return directory == null ? ModelBundle.fromClasspath(ModelBundle.DEFAULT_RESOURCE)
+                : ModelBundle.fromDirectory(Path.of(directory));
+    }
+
+    /** The loaded model, shared by every caller in this JVM; reference counted. */
+    public LoadedModel open() {
+        return LoadedModel.acquire(this);
+    }
+
+    public String describe() {
+        return (directory == null ? "bundled " + ModelBundle.DEFAULT_RESOURCE : directory) + " on " + device;
+    }
+}

@@ -1,0 +1,21 @@
+package dev.blt.patching;
+
+/**
+ * Everything the patcher core needs, all of it read from the model manifest.
+ *
+ * @param contextBytes C: bytes of context before each block
+ * @param blockBytes   B: block size at absolute offsets
+ */
+public record PatcherSettings(PatchingRule rule, int contextBytes, int blockBytes, int bosToken, int byteOffset) {
+
+    public PatcherSettings {
+        if (contextBytes < 1 || blockBytes < 1) {
+            throw new IllegalArgumentException("entropy windows must be positive, got C=" + contextBytes + " B=" + blockBytes);
+        }
+    }
+
+    /** Longest token window one scoring call can carry: BOS + C + B. */
+    public int maxWindowTokens() {
+        return 1 + contextBytes + blockBytes;
+    }
+}

@@ -1,0 +1,291 @@
+package dev.blt.patching;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Live patching of one byte stream, exact under any chunking (DESIGN.md, "Streaming semantics").
+ *
+ * <p>The entropy H_t of byte t in block k = t / B is the last output of one causal pass over
+ * [BOS if kB <= C] + bytes[max(0, kB - C), t). Windows are fixed by absolute offset, never by
+ * arrival, so the same H_t comes out whether the block arrived whole or byte by byte. H_t needs
+ * only the bytes before t, so after scoring the patcher also knows the entropy of the next,
+ * not-yet-arrived byte, and closes a patch the moment its last byte arrives.
+ *
+ * <p>Use: {@link #append}, then score {@link #windowsToScore()} (batched with other streams),
+ * {@link #acceptScores}, then {@link #drain()} the closed patches. State is bounded by
+ * C + B bytes plus the open patch, and round-trips through {@link #snapshot()}.
+ */
+public final class StreamPatcher {
+
+    private final PatcherSettings settings;
+
+    private long received;      // bytes appended so far
+    private long scoredUpTo;    // H_t known for t < scoredUpTo (may reach received + 1: the lookahead)
+    private long logprobUpTo;   // log p(byte t) known for t < logprobUpTo
+    private long ruled;         // bytes already placed in patches
+
+    // Bytes [bufferStart, received) and their scores, aligned; one extra slot for the lookahead H.
+    private long bufferStart;
+    private byte[] buffer = new byte[0];
+    private float[] entropy = new float[1];
+    private float[] logprob = new float[1];
+    private int bufferLength;
+
+    private long openStart;
+    private byte[] openBytes;
+    private float[] openEntropy;
+    private float[] openLogprob;
+    private int openLength;
+    private long nextPatchIndex;
+    private float previousEntropy = Float.NaN;
+
+    public StreamPatcher(PatcherSettings settings) {
+        this.settings = settings;
+        int max = settings.rule().maxPatchLength();
+        this.openBytes = new byte[max];
+        this.openEntropy = new float[max];
+        this.openLogprob = new float[max];
+    }
+
+    public PatcherSettings settings() {
+        return settings;
+    }
+
+    public long received() {
+        return received;
+    }
+
+    /** Bytes held in state: the context tail plus unpatched bytes; the open patch is on top. */
+    public int bufferedBytes() {
+        return bufferLength;
+    }
+
+    public int openPatchLength() {
+        return openLength;
+    }
+
+    public void append(byte[] data) {
+        append(data, 0, data.length);
+    }
+
+    public void append(byte[] data, int offset, int length) {
+        ensureCapacity(bufferLength + length);
+        System.arraycopy(data, offset, buffer, bufferLength, length);
+        bufferLength += length;
+        received += length;
+    }
+
+    /** A pass the entropy model must run before {@link #drain()}. */
+    public record Window(long blockStart, long contextStart, boolean bos, long end, long[] tokens) {
+    }
+
+    /** The windows whose scores are missing, oldest block first; empty when up to date. */
+    public List<Window> windowsToScore() {
+        List<Window> windows = new ArrayList<>();
+        if (received == 0 || (logprobUpTo >= received && scoredUpTo > received)) {
+            return windows;
+        }
+        int c = settings.contextBytes();
+        int b = settings.blockBytes();
+        for (long block = logprobUpTo / b; block <= received / b; block++) {
+            long blockStart = block * b;
+            long end = Math.min(received, blockStart + b);
+            long contextStart = Math.max(0, blockStart - c);
+            boolean bos = blockStart <= c;
+            windows.add(new Window(blockStart, contextStart, bos, end, tokens(contextStart, end, bos)));
+        }
+        return windows;
+    }
+
+    private long[] tokens(long from, long to, boolean bos) {
+        int head = bos ? 1 : 0;
+        long[] tokens = new long[head + (int) (to - from)];
+        if (bos) {
+            tokens[0] = settings.bosToken();
+        }
+        int base = (int) (from - bufferStart);
+        for (int i = 0; i < to - from; i++) {
+            tokens[head + i] = (buffer[base + i] & 0xFF) + settings.byteOffset();
+        }
+        return tokens;
+    }
+
+    /** Takes the model's outputs for {@code windows} (as returned by {@link #windowsToScore()}). */
+    public void acceptScores(List<Window> windows, List<EntropyScorer.Scores> scores) {
+        if (windows.size() != scores.size()) {
+            throw new IllegalArgumentException("got " + scores.size() + " scores for " + windows.size() + " windows");
+        }
+        int b = settings.blockBytes();
+        for (int w = 0; w < windows.size(); w++) {
+            Window window = windows.get(w);
+            EntropyScorer.Scores s = scores.get(w);
+            int shift = window.bos() ? 1 : 0;
+            long lastEntropy = Math.min(window.end(), window.blockStart() + b - 1);
+            for (long t = Math.max(window.blockStart(), scoredUpTo); t <= lastEntropy; t++) {
+                entropy[(int) (t - bufferStart)] = s.entropy()[(int) (t - window.contextStart() - 1 + shift)];
+            }
+            for (long t = Math.max(window.blockStart(), logprobUpTo); t < window.end(); t++) {
+                logprob[(int) (t - bufferStart)] = s.nextLogprob()[(int) (t - window.contextStart() - 1 + shift)];
+            }
+        }
+        scoredUpTo = received + 1;
+        logprobUpTo = received;
+    }
+
+    /** Applies the rule to every scored byte; returns the patches that closed, in order. */
+    public List<ClosedPatch> drain() {
+        if (received > 0 && scoredUpTo <= received) {
+            throw new IllegalStateException("drain() before the pending windows were scored");
+        }
+        List<ClosedPatch> closed = new ArrayList<>();
+        PatchingRule rule = settings.rule();
+        while (ruled < received) {
+            int i = (int) (ruled - bufferStart);
+            float h = entropy[i];
+            CloseReason reason = rule.startsNewPatch(h, previousEntropy, openLength);
+            if (reason != null) {
+                closed.add(closeOpenPatch(reason));
+            }
+            if (openLength == 0) {
+                openStart = ruled;
+            }
+            openBytes[openLength] = buffer[i];
+            openEntropy[openLength] = h;
+            openLogprob[openLength] = logprob[i];
+            openLength++;
+            previousEntropy = h;
+            ruled++;
+        }
+        // The next byte's entropy is already known: close now if that byte will start a patch.
+        if (openLength > 0) {
+            CloseReason reason = rule.startsNewPatch(entropy[(int) (received - bufferStart)], previousEntropy, openLength);
+            if (reason != null) {
+                closed.add(closeOpenPatch(reason));
+            }
+        }
+        trim();
+        return closed;
+    }
+
+    /** Closes the open patch from outside (end of record or stream, idle flush); empty if none. */
+    public List<ClosedPatch> finish(CloseReason reason) {
+        if (ruled < received) {
+            throw new IllegalStateException("finish() with " + (received - ruled) + " bytes not yet drained");
+        }
+        return openLength == 0 ? List.of() : List.of(closeOpenPatch(reason));
+    }
+
+    private ClosedPatch closeOpenPatch(CloseReason reason) {
+        ClosedPatch patch = new ClosedPatch(nextPatchIndex++, openStart, Arrays.copyOf(openBytes, openLength),
+                Arrays.copyOf(openEntropy, openLength), Arrays.copyOf(openLogprob, openLength), reason);
+        openLength = 0;
+        return patch;
+    }
+
+    /** Drops bytes no future window needs: keep from the context start of the next window's block. */
+    private void trim() {
+        long block = logprobUpTo / settings.blockBytes();
+        long keepFrom = Math.min(ruled, Math.max(0, block * settings.blockBytes() - settings.contextBytes()));
+        int drop = (int) (keepFrom - bufferStart);
+        if (drop <= 0) {
+            return;
+        }
+        System.arraycopy(buffer, drop, buffer, 0, bufferLength - drop);
+        System.arraycopy(entropy, drop, entropy, 0, bufferLength - drop + 1);
+        System.arraycopy(logprob, drop, logprob, 0, bufferLength - drop + 1);
+        bufferLength -= drop;
+        bufferStart = keepFrom;
+    }
+
+    private void ensureCapacity(int length) {
+        if (buffer.length < length) {
+            int capacity = Math.max(length, buffer.length * 2);
+            buffer = Arrays.copyOf(buffer, capacity);
+            entropy = Arrays.copyOf(entropy, capacity + 1);
+            logprob = Arrays.copyOf(logprob, capacity + 1);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // State snapshot, for Flink keyed state. Format version first, so a change can be detected.
+    // ---------------------------------------------------------------------------------------------
+
+    private static final int SNAPSHOT_VERSION = 1;
+
+    public byte[] snapshot() {
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + bufferLength * 9 + openLength * 9);
+             DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(SNAPSHOT_VERSION);
+            out.writeLong(received);
+            out.writeLong(scoredUpTo);
+            out.writeLong(logprobUpTo);
+            out.writeLong(ruled);
+            out.writeLong(bufferStart);
+            out.writeInt(bufferLength);
+            out.write(buffer, 0, bufferLength);
+            for (int i = 0; i <= bufferLength; i++) {
+                out.writeFloat(entropy[i]);
+                out.writeFloat(logprob[i]);
+            }
+            out.writeLong(openStart);
+            out.writeInt(openLength);
+            out.write(openBytes, 0, openLength);
+            for (int i = 0; i < openLength; i++) {
+                out.writeFloat(openEntropy[i]);
+                out.writeFloat(openLogprob[i]);
+            }
+            out.writeLong(nextPatchIndex);
+            out.writeFloat(previousEntropy);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static StreamPatcher restore(PatcherSettings settings, byte[] snapshot) {
+        StreamPatcher p = new StreamPatcher(settings);
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
+            int version = in.readInt();
+            if (version != SNAPSHOT_VERSION) {
+                throw new IllegalStateException("unknown patcher state version " + version);
+            }
+            p.received = in.readLong();
+            p.scoredUpTo = in.readLong();
+            p.logprobUpTo = in.readLong();
+            p.ruled = in.readLong();
+            p.bufferStart = in.readLong();
+            p.bufferLength = in.readInt();
+            p.ensureCapacity(p.bufferLength);
+            in.readFully(p.buffer, 0, p.bufferLength);
+            for (int i = 0; i <= p.bufferLength; i++) {
+                p.entropy[i] = in.readFloat();
+                p.logprob[i] = in.readFloat();
+            }
+            p.openStart = in.readLong();
+            p.openLength = in.readInt();
+            if (p.openLength > p.openBytes.length) {
+                throw new IllegalStateException("patcher state holds an open patch of " + p.openLength
+                        + " bytes, above max_patch_length " + p.openBytes.length + ": was it written by another model?");
+            }
+            in.readFully(p.openBytes, 0, p.openLength);
+            for (int i = 0; i < p.openLength; i++) {
+                p.openEntropy[i] = in.readFloat();
+                p.openLogprob[i] = in.readFloat();
+            }
+            p.nextPatchIndex = in.readLong();
+            p.previousEntropy = in.readFloat();
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt patcher state", e);
+        }
+    }
+}

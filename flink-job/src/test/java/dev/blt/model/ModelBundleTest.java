@@ -1,0 +1,221 @@
+package dev.blt.model;
+
+import dev.blt.testing.Fixtures;
+import dev.blt.testing.FloatAsserts;
+import dev.blt.testing.ModelFolders;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Loading a model folder, and the messages when one is broken. */
+class ModelBundleTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void loadsAndVerifiesAFolder(Path folder) {
+        ModelBundle bundle = ModelBundle.fromDirectory(folder);
+        ModelManifest m = bundle.manifest();
+        assertFalse(m.name().isBlank());
+        assertTrue(m.modelId().startsWith(m.name() + "@"), m.modelId());
+        assertEquals(ModelManifest.VOCAB_SIZE, m.tokens().vocabSize());
+        assertEquals(m.files().get(m.models().blt().file()).sha256(), bundle.bltModel().sha256());
+        assertEquals(m.files().get(m.models().entropy().file()).sha256(),
+                ModelBundle.sha256(bundle.entropyModel().bytes()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void loadsTheSameFolderFromTheClasspath(Path folder) throws IOException {
+        Path root = temp.resolve("cp");
+        copyFolder(folder, root.resolve("models/some-model"));
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {root.toUri().toURL()}, null)) {
+            ModelBundle fromJar = ModelBundle.fromClasspath(loader, "models/some-model");
+            ModelBundle fromDir = ModelBundle.fromDirectory(folder);
+            assertEquals(fromDir.manifest(), fromJar.manifest());
+            assertArrayEquals(fromDir.bltModel().bytes(), fromJar.bltModel().bytes());
+            assertEquals("classpath:models/some-model/", fromJar.location());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void aFlippedByteNamesTheFileAndBothChecksums(Path folder) throws IOException {
+        Path copy = copyFolder(folder, temp.resolve("flipped"));
+        ModelManifest manifest = ModelBundle.fromDirectory(folder).manifest();
+        String file = manifest.models().blt().file();
+        byte[] bytes = Files.readAllBytes(copy.resolve(file));
+        bytes[bytes.length / 2] ^= 0x01;
+        Files.write(copy.resolve(file), bytes);
+
+        String message = loadFails(copy);
+        String expected = manifest.files().get(file).sha256();
+        String actual = ModelBundle.sha256(bytes);
+        assertAll(
+                () -> assertTrue(message.contains("model file " + file + " is corrupt"), message),
+                () -> assertTrue(message.contains("expected " + expected), message),
+                () -> assertTrue(message.contains("but was " + actual), message),
+                () -> assertTrue(message.contains(copy.resolve(file).toString()), message));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void aFileOfTheWrongSizeNamesBothSizes(Path folder) throws IOException {
+        Path copy = copyFolder(folder, temp.resolve("resized"));
+        String file = "fixtures.json";
+        long size = Files.size(copy.resolve(file));
+        Files.write(copy.resolve(file), Files.readAllBytes(copy.resolve(file)), StandardOpenOption.APPEND);
+
+        String message = loadFails(copy);
+        assertTrue(message.contains("model file " + file + " is corrupt: size expected " + size + " bytes but was "
+                + 2 * size), message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void aMissingFileIsNamed(Path folder) throws IOException {
+        Path copy = copyFolder(folder, temp.resolve("missing"));
+        String file = ModelBundle.fromDirectory(folder).manifest().models().entropy().file();
+        Files.delete(copy.resolve(file));
+
+        String message = loadFails(copy);
+        assertEquals("model file " + file + " is missing (" + copy.toAbsolutePath().resolve(file) + ")", message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void malformedManifestsNameTheProblem(Path folder) throws IOException {
+        byte[] original = Files.readAllBytes(folder.resolve(ModelBundle.MANIFEST_FILE));
+        String text = new String(original, StandardCharsets.UTF_8);
+        List<Executable> checks = Stream.of(
+                new BrokenManifest("not JSON", text.substring(0, text.length() / 2), "is not valid JSON"),
+                new BrokenManifest("a list", "[1, 2]", "the top-level value is not a manifest object"),
+                edit(text, "vocab_size 259", m -> tokens(m).put("vocab_size", 259),
+                        "field tokens.vocab_size is 259"),
+                edit(text, "missing pad", m -> tokens(m).remove("pad"),
+                        "field tokens.pad is missing or invalid (Missing required creator property 'pad'"),
+                edit(text, "null pad", m -> tokens(m).putNull("pad"),
+                        "field tokens.pad is missing or invalid (Cannot map `null`"),
+                edit(text, "zero block", m -> ((ObjectNode) m.get("streaming")).put("entropy_block_bytes", 0),
+                        "field streaming.entropy_block_bytes must be > 0, was 0"),
+                edit(text, "no blt window", m -> ((ObjectNode) m.get("streaming")).remove("blt_context_patches"),
+                        "field streaming.blt_context_patches is missing or invalid"),
+                new BrokenManifest("NaN theta", text.replaceFirst("\"theta\": [^,]+,", "\"theta\": NaN,"),
+                        "field patching.theta must be finite, was NaN"),
+                edit(text, "no hidden output", m -> removeOutput(m, "entropy", GraphIo.HIDDEN),
+                        "field models.entropy.outputs has no 'hidden'"),
+                edit(text, "wrong dtype", m -> firstInput(m, "blt").put("dtype", "int32"),
+                        "field models.blt.inputs.tokens.dtype is int32 but the runtime needs int64"),
+                edit(text, "unlisted graph", m -> ((ObjectNode) m.at("/models/blt")).put("file", "other.onnx"),
+                        "field models.blt.file is other.onnx, which is not listed under 'files'"),
+                edit(text, "escaping file", m -> ((ObjectNode) m.get("files")).set("../secret",
+                        m.at("/files").elements().next()), "field files.../secret must be a plain file name"),
+                edit(text, "format 2", m -> m.put("format_version", 2), "field format_version is 2"))
+                .map(broken -> (Executable) () -> {
+                    Path copy = copyFolder(folder, temp.resolve("manifest-" + broken.name.replace(' ', '-')));
+                    Files.writeString(copy.resolve(ModelBundle.MANIFEST_FILE), broken.json);
+                    String message = loadFails(copy);
+                    assertTrue(message.startsWith("manifest " + copy.toAbsolutePath().resolve("manifest.json")),
+                            broken.name + ": " + message);
+                    assertTrue(message.contains(broken.expected), broken.name + ": " + message);
+                })
+                .toList();
+        assertAll(checks);
+    }
+
+    /** The jar's default model (flink-job/pom.xml copies it) is the folder's, byte for byte. */
+    @Test
+    void theBundledDefaultModelIsTheExportedFolder() {
+        Path folder = ModelFolders.artifactsDir().resolve("blt-default");
+        assumeTrue(Files.isDirectory(folder), "no blt-default exported yet, so the jar bundles no model");
+        ModelBundle bundled = ModelBundle.fromClasspath(ModelBundle.DEFAULT_RESOURCE);
+        assertEquals(ModelBundle.fromDirectory(folder).manifest(), bundled.manifest());
+    }
+
+    @Test
+    void aMissingManifestIsNamed() throws IOException {
+        Path empty = Files.createDirectories(temp.resolve("empty"));
+        assertEquals("model manifest manifest.json is missing ("
+                + empty.toAbsolutePath().resolve("manifest.json") + ")", loadFails(empty));
+        assertEquals("model manifest manifest.json is missing (classpath:models/no-such-model/manifest.json)",
+                assertThrows(ModelLoadException.class, () -> ModelBundle.fromClasspath("models/no-such-model"))
+                        .getMessage());
+        Path absent = temp.resolve("absent");
+        assertEquals("model folder " + absent.toAbsolutePath() + " does not exist or is not a directory",
+                loadFails(absent));
+    }
+
+    private record BrokenManifest(String name, String json, String expected) {}
+
+    /** The manifest {@code text} with one change made to its JSON tree. */
+    private static BrokenManifest edit(String text, String name, Consumer<ObjectNode> change, String expected) {
+        try {
+            ObjectNode manifest = (ObjectNode) JSON.readTree(text);
+            change.accept(manifest);
+            return new BrokenManifest(name, JSON.writeValueAsString(manifest), expected);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ObjectNode tokens(ObjectNode manifest) {
+        return (ObjectNode) manifest.get("tokens");
+    }
+
+    private static void removeOutput(ObjectNode manifest, String model, String output) {
+        ArrayNode outputs = (ArrayNode) manifest.at("/models/" + model + "/outputs");
+        for (int i = 0; i < outputs.size(); i++) {
+            if (outputs.get(i).get("name").asText().equals(output)) {
+                outputs.remove(i);
+                return;
+            }
+        }
+    }
+
+    private static ObjectNode firstInput(ObjectNode manifest, String model) {
+        return (ObjectNode) manifest.at("/models/" + model + "/inputs/0");
+    }
+
+    private static String loadFails(Path folder) {
+        return assertThrows(ModelLoadException.class, () -> ModelBundle.fromDirectory(folder)).getMessage();
+    }
+
+    private static Path copyFolder(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.blt.testing;
+
+import dev.blt.model.Device;
+import dev.blt.model.LoadedModel;
+import dev.blt.model.ModelBundle;
+import dev.blt.model.ModelSource;
+import dev.blt.model.SessionSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The model folders the tests run against: every folder under model-export/artifacts/ that has a
+ * manifest.json, so a newly exported model is tested without touching the tests.
+ */
+public final class ModelFolders {
+
+    private ModelFolders() {}
+
+    public static Path artifactsDir() {
+        // Surefire runs in the module directory and sets basedir; an IDE may only do the former.
+        return Path.of(System.getProperty("basedir", "")).toAbsolutePath()
+                .resolve("../model-export/artifacts").normalize();
+    }
+
+    /** The folders, sorted; fails (never skips) when there are none, since then nothing is tested. */
+    public static List<Path> all() {
+        Path dir = artifactsDir();
+        List<Path> folders;
+        try (Stream<Path> children = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
+            folders = children.filter(p -> Files.isRegularFile(p.resolve(ModelBundle.MANIFEST_FILE)))
+                    .sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (folders.isEmpty()) {
+            throw new IllegalStateException("no model folder (a folder with manifest.json) under " + dir
+                    + ": export one with model-export/train.py before running the model tests");
+        }
+        return folders;
+    }
+
+    /** The shipped default model, the one the jar bundles. */
+    public static Path shipped() {
+        Path dir = artifactsDir().resolve("blt-default");
+        if (!Files.isRegularFile(dir.resolve(ModelBundle.MANIFEST_FILE))) {
+            throw new IllegalStateException("the shipped model " + dir + " is missing: run model-export/train.py");
+        }
+        return dir;
+    }
+
+    /** A model folder loaded for the tests' device (see {@link #sessionSettings()}). */
+    public static LoadedModel load(Path folder) {
+        SessionSettings s = sessionSettings();
+        return new ModelSource(folder.toString(), s.device().toString(), s.intraOpThreads(), null).open();
+    }
+
+    /** For {@code @MethodSource}: the folders as test arguments. */
+    public static Stream<Path> stream() {
+        return all().stream();
+    }
+
+    /**
+     * Session settings for the tests: the CPU unless {@code -Dblt.test.device=cuda:N} (with a
+     * {@code -Pgpu} build) runs the same checks on a GPU.
+     */
+    public static SessionSettings sessionSettings() {
+        return SessionSettings.on(Device.parse(System.getProperty("blt.test.device", "cpu")));
+    }
+}
