@@ -54,8 +54,7 @@ public class DemoCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
         out.println("blt demo: starting an in-JVM Kafka broker (KRaft) ...");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
-            KafkaJobOptions flags = new KafkaJobOptions();
-            picocli.CommandLine.populateCommand(flags, "--segmentation", "record", "--checkpoint-interval-ms", "1000",
+            KafkaJobOptions flags = KafkaJobOptions.parse("--segmentation", "record", "--checkpoint-interval-ms", "1000",
                     "--parallelism", "2");
             JobOptions job = flags.toJobOptions(broker.bootstrapServers(), model.source(), true);
             broker.createTopic(job.inputTopic(), 2);

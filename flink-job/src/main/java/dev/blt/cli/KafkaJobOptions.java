@@ -28,6 +28,26 @@ public class KafkaJobOptions {
     @Option(names = "--patches-topic", defaultValue = "blt.patches", description = "Patch output topic (default: ${DEFAULT-VALUE}).")
     String patchesTopic;
 
+    @Option(names = "--embeddings-topic", defaultValue = "blt.embeddings",
+            description = "PatchEmbedding output topic; 'none' switches it off (default: ${DEFAULT-VALUE}).")
+    String embeddingsTopic;
+
+    @Option(names = "--predictions-topic", defaultValue = "blt.predictions",
+            description = "Prediction output topic; 'none' switches it off (default: ${DEFAULT-VALUE}).")
+    String predictionsTopic;
+
+    @Option(names = "--record-scores-topic", defaultValue = "blt.record-scores",
+            description = "RecordScore output topic (record segmentation); 'none' switches it off (default: ${DEFAULT-VALUE}).")
+    String recordScoresTopic;
+
+    @Option(names = "--stage", defaultValue = "all", paramLabel = "all|patch|blt",
+            description = "all: patcher and BLT stage; patch: patcher only; blt: BLT stage alone, reading the patches topic (default: ${DEFAULT-VALUE}).")
+    String stage;
+
+    @Option(names = "--top-k", defaultValue = "5",
+            description = "Most likely next bytes in each Prediction (default: ${DEFAULT-VALUE}).")
+    int topK;
+
     @Option(names = "--dlq-topic", defaultValue = "blt.dlq", description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
     String deadLetterTopic;
 
@@ -69,12 +89,33 @@ public class KafkaJobOptions {
             description = "Kafka client property for the source and sinks (repeatable), e.g. -K security.protocol=SSL.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
-    JobOptions toJobOptions(String bootstrapServers, ModelSource model, boolean bounded) {
+    /**
+     * Parses job flags (as `blt run` takes them); tests and `blt demo` build their jobs this way.
+     * A flag given twice takes its last value, so callers can override defaults they were handed.
+     */
+    public static KafkaJobOptions parse(String... args) {
+        KafkaJobOptions options = new KafkaJobOptions();
+        new picocli.CommandLine(options).setOverwrittenOptionsAllowed(true).parseArgs(args);
+        return options;
+    }
+
+    public JobOptions toJobOptions(String bootstrapServers, ModelSource model, boolean bounded) {
         Properties props = new Properties();
         props.putAll(kafkaProperties);
+        JobOptions.Stage parsedStage;
+        try {
+            parsedStage = JobOptions.Stage.valueOf(stage.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--stage must be all, patch or blt, got '" + stage + "'");
+        }
         return new JobOptions(bootstrapServers, inputTopic, InputFormat.parse(inputFormat), defaultStreamId, groupId,
-                patchesTopic, deadLetterTopic, transactionalIdPrefix, props, model, segmentation,
+                patchesTopic, topic(embeddingsTopic), topic(predictionsTopic), topic(recordScoresTopic),
+                deadLetterTopic, parsedStage, topK, transactionalIdPrefix, props, model, segmentation,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), checkpointIntervalMs,
                 checkpointDirectory, parallelism, bounded);
+    }
+
+    private static String topic(String name) {
+        return name == null || name.isBlank() || "none".equalsIgnoreCase(name) ? null : name;
     }
 }

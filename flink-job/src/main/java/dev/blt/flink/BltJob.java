@@ -1,6 +1,9 @@
 package dev.blt.flink;
 
 import dev.blt.avro.DeadLetter;
+import dev.blt.avro.PatchEmbedding;
+import dev.blt.avro.Prediction;
+import dev.blt.avro.RecordScore;
 import dev.blt.kafka.AvroRecords;
 import dev.blt.kafka.KafkaInputRecord;
 import dev.blt.kafka.KafkaSinks;
@@ -12,11 +15,17 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
-/** Wires the job: Kafka source -> patching pipeline -> exactly-once Kafka sinks. */
+/**
+ * Wires the job: Kafka source -> patching pipeline -> BLT stage, each output to an exactly-once
+ * Kafka sink. The BLT stage can also run alone, reading the patches topic.
+ */
 public final class BltJob {
 
     private BltJob() {
@@ -38,11 +47,12 @@ public final class BltJob {
 
         Properties consumer = new Properties();
         consumer.putAll(o.kafkaProperties());
-        // Upstream producers may be transactional: never patch bytes of an aborted transaction.
+        // Upstream producers may be transactional: never read records of an aborted transaction.
         consumer.putIfAbsent("isolation.level", "read_committed");
+        String inputTopic = o.stage() == JobOptions.Stage.BLT ? o.patchesTopic() : o.inputTopic();
         KafkaSource<KafkaInputRecord> source = KafkaSource.<KafkaInputRecord>builder()
                 .setBootstrapServers(o.bootstrapServers())
-                .setTopics(o.inputTopic())
+                .setTopics(inputTopic)
                 .setGroupId(o.groupId())
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
@@ -50,20 +60,50 @@ public final class BltJob {
                 .setBounded(o.bounded() ? OffsetsInitializer.latest() : null)
                 .build();
         DataStream<KafkaInputRecord> input = env
-                .fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-" + o.inputTopic())
+                .fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-" + inputTopic)
                 .uid("kafka-source");
 
-        PatchingPipeline.Outputs out = PatchingPipeline.build(input, o.inputFormat(), o.defaultStreamId(), o.model(),
-                o.segmentation(), o.bundle());
-
-        out.patches().sinkTo(KafkaSinks.exactlyOnce(o.bootstrapServers(), o.patchesTopic(),
-                        o.transactionalIdPrefix() + "-patches", o.kafkaProperties(), AvroRecords::patch,
-                        e -> KafkaSinks.utf8(e.streamId)))
-                .name("kafka-" + o.patchesTopic()).uid("patches-sink");
-        out.deadLetters().sinkTo(KafkaSinks.<DeadLetter>exactlyOnce(o.bootstrapServers(), o.deadLetterTopic(),
-                        o.transactionalIdPrefix() + "-dlq", o.kafkaProperties(), d -> d,
+        DataStream<PatchEvent> patches;
+        DataStream<DeadLetter> deadLetters;
+        if (o.stage() == JobOptions.Stage.BLT) {
+            SingleOutputStreamOperator<PatchEvent> decoded = input.process(new PatchDecoder()).name("decode-patches")
+                    .uid("decode-patches");
+            patches = decoded;
+            deadLetters = decoded.getSideOutput(PatchDecoder.DEAD_LETTERS);
+        } else {
+            PatchingPipeline.Outputs out = PatchingPipeline.build(input, o.inputFormat(), o.defaultStreamId(), o.model(),
+                    o.segmentation(), o.bundle());
+            patches = out.patches();
+            deadLetters = out.deadLetters();
+            patches.sinkTo(sink(o, o.patchesTopic(), "patches", AvroRecords::patch, e -> KafkaSinks.utf8(e.streamId)))
+                    .name("kafka-" + o.patchesTopic()).uid("patches-sink");
+        }
+        deadLetters.sinkTo(sink(o, o.deadLetterTopic(), "dlq", (DeadLetter d) -> d,
                         d -> d.getOriginalKey() == null ? null : bytes(d.getOriginalKey())))
                 .name("kafka-" + o.deadLetterTopic()).uid("dead-letter-sink");
+
+        if (o.runsBlt()) {
+            BltPipeline.Outputs blt = BltPipeline.build(patches, o.model(), o.bundle(), o.topK());
+            if (o.embeddingsTopic() != null) {
+                blt.embeddings().sinkTo(sink(o, o.embeddingsTopic(), "embeddings", (PatchEmbedding e) -> e,
+                        e -> KafkaSinks.utf8(e.getStreamId()))).name("kafka-" + o.embeddingsTopic()).uid("embeddings-sink");
+            }
+            if (o.predictionsTopic() != null) {
+                blt.predictions().sinkTo(sink(o, o.predictionsTopic(), "predictions", (Prediction p) -> p,
+                        p -> KafkaSinks.utf8(p.getStreamId()))).name("kafka-" + o.predictionsTopic()).uid("predictions-sink");
+            }
+            if (o.recordScoresTopic() != null) {
+                blt.recordScores().sinkTo(sink(o, o.recordScoresTopic(), "record-scores", (RecordScore r) -> r,
+                        r -> KafkaSinks.utf8(r.getStreamId()))).name("kafka-" + o.recordScoresTopic()).uid("record-scores-sink");
+            }
+        }
+    }
+
+    private static <T> KafkaSink<T> sink(JobOptions o, String topic, String name,
+                                         KafkaSinks.SerializableFunction<T, ? extends SpecificRecord> toAvro,
+                                         KafkaSinks.SerializableFunction<T, byte[]> keyOf) {
+        return KafkaSinks.exactlyOnce(o.bootstrapServers(), topic, o.transactionalIdPrefix() + "-" + name,
+                o.kafkaProperties(), toAvro, keyOf);
     }
 
     private static byte[] bytes(java.nio.ByteBuffer b) {

@@ -10,7 +10,6 @@ import dev.blt.patching.PatcherSettings;
 import dev.blt.patching.Segmentation;
 import dev.blt.patching.StreamPatcher;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -21,27 +20,21 @@ import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerial
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The keyed entropy patcher. It buffers work across keys into a bundle and scores the whole
- * bundle in one batched model call, the pattern of Flink's mini-batch operators: a keyed
- * ProcessFunction cannot batch across keys. The bundle runs at its byte bound, at its delay bound,
- * before every checkpoint barrier and at end of input, so state is always complete at a snapshot.
+ * The keyed entropy patcher: bundles bytes across keys and scores them in one batched call of the
+ * entropy model (see {@link BundlingOperator}), then emits each patch the moment it closes.
  *
  * <p>State per key (stream segmentation): the patcher's snapshot, at most C + B bytes plus the open
  * patch, and the last sequence number seen. Record segmentation keeps only the next record index.
  */
-public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
-        implements OneInputStreamOperator<StreamChunk, PatchEvent>, BoundedOneInput,
-        Triggerable<String, VoidNamespace> {
+public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchEvent, EntropyPatcherOperator.KeyWork>
+        implements Triggerable<String, VoidNamespace> {
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("patcher-dead-letters") { };
 
@@ -49,7 +42,6 @@ public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
 
     private final ModelSource modelSource;
     private final Segmentation segmentation;
-    private final BundleSettings bundleSettings;
 
     private transient LoadedModel model;
     private transient PatcherSettings settings;
@@ -57,22 +49,19 @@ public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
     private transient ValueState<Long> counterState; // last sequence (stream) or next record index (record)
     private transient ValueState<Long> idleDeadline;  // the latest idle-flush timer of the key
     private transient InternalTimerService<VoidNamespace> idleTimers;
-    private transient Map<String, KeyWork> bundle;
-    private transient int bundleBytes;
-    private transient boolean delayTimerSet;
     private transient PatcherMetrics metrics;
 
     /** Work of one key in the current bundle. */
-    private static final class KeyWork {
+    static final class KeyWork {
         StreamPatcher stream;
         long counter;
         final List<StreamPatcher> records = new ArrayList<>();
     }
 
     public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, BundleSettings bundleSettings) {
+        super(bundleSettings);
         this.modelSource = modelSource;
         this.segmentation = segmentation;
-        this.bundleSettings = bundleSettings;
     }
 
     @Override
@@ -85,15 +74,25 @@ public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
         counterState = getRuntimeContext().getState(new ValueStateDescriptor<>("counter", LongSerializer.INSTANCE));
         idleDeadline = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-deadline", LongSerializer.INSTANCE));
         idleTimers = getInternalTimerService("idle-flush", VoidNamespaceSerializer.INSTANCE, this);
-        bundle = new LinkedHashMap<>();
         metrics = new PatcherMetrics(getMetricGroup());
     }
 
     @Override
-    public void processElement(StreamRecord<StreamChunk> element) throws Exception {
-        StreamChunk chunk = element.getValue();
-        String key = (String) getCurrentKey();
-        KeyWork work = bundle.computeIfAbsent(key, k -> loadWork());
+    protected KeyWork loadWork(String key) throws Exception {
+        KeyWork work = new KeyWork();
+        Long counter = counterState.value();
+        if (segmentation == Segmentation.RECORD) {
+            work.counter = counter == null ? 0 : counter;
+        } else {
+            work.counter = counter == null ? -1 : counter;
+            byte[] snapshot = patcherState.value();
+            work.stream = snapshot == null ? new StreamPatcher(settings) : StreamPatcher.restore(settings, snapshot);
+        }
+        return work;
+    }
+
+    @Override
+    protected int addToWork(KeyWork work, StreamChunk chunk) {
         if (segmentation == Segmentation.RECORD) {
             StreamPatcher record = new StreamPatcher(settings);
             record.append(chunk.payload);
@@ -101,48 +100,20 @@ public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
         } else {
             if (chunk.sequence >= 0) {
                 if (chunk.sequence <= work.counter) {
-                    deadLetter(chunk, "sequence " + chunk.sequence + " of stream '" + key + "' is not after the last "
-                            + "accepted sequence " + work.counter + " (duplicate or out of order); bytes not patched");
-                    return;
+                    deadLetter(chunk, "sequence " + chunk.sequence + " of stream '" + chunk.streamId + "' is not after "
+                            + "the last accepted sequence " + work.counter + " (duplicate or out of order); not patched");
+                    return 0;
                 }
                 work.counter = chunk.sequence;
             }
             work.stream.append(chunk.payload);
         }
         metrics.bytesIn(chunk.payload.length);
-        bundleBytes += chunk.payload.length;
-        if (bundleBytes >= bundleSettings.maxBytes()) {
-            flushBundle();
-        } else if (!delayTimerSet) {
-            delayTimerSet = true;
-            long now = getProcessingTimeService().getCurrentProcessingTime();
-            getProcessingTimeService().registerTimer(now + bundleSettings.maxDelayMs(), t -> flushBundle());
-        }
+        return chunk.payload.length;
     }
 
-    private KeyWork loadWork() {
-        try {
-            KeyWork work = new KeyWork();
-            Long counter = counterState.value();
-            if (segmentation == Segmentation.RECORD) {
-                work.counter = counter == null ? 0 : counter;
-            } else {
-                work.counter = counter == null ? -1 : counter;
-                byte[] snapshot = patcherState.value();
-                work.stream = snapshot == null ? new StreamPatcher(settings) : StreamPatcher.restore(settings, snapshot);
-            }
-            return work;
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read patcher state of key " + getCurrentKey(), e);
-        }
-    }
-
-    /** Scores every key's pending bytes in one batched call, then emits and stores per key. */
-    private void flushBundle() throws Exception {
-        delayTimerSet = false;
-        if (bundle.isEmpty()) {
-            return;
-        }
+    @Override
+    protected void runBundle(Map<String, KeyWork> bundle) throws Exception {
         List<StreamPatcher> patchers = new ArrayList<>();
         for (KeyWork work : bundle.values()) {
             if (work.stream != null) {
@@ -152,7 +123,7 @@ public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
         }
         long started = System.nanoTime();
         int windows = BatchScoring.scoreAll(patchers, model.entropyScorer());
-        metrics.bundle(bundleBytes, windows, System.nanoTime() - started);
+        metrics.bundle(pendingBytes(), windows, System.nanoTime() - started);
 
         long now = getProcessingTimeService().getCurrentProcessingTime();
         for (Map.Entry<String, KeyWork> entry : bundle.entrySet()) {
@@ -179,8 +150,6 @@ public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
             }
             counterState.update(work.counter);
         }
-        bundle.clear();
-        bundleBytes = 0;
     }
 
     private void emit(String key, long recordIndex, ClosedPatch patch, boolean lastInRecord) {
@@ -194,25 +163,7 @@ public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
     }
 
     @Override
-    public void close() throws Exception {
-        try {
-            super.close();
-        } finally {
-            if (model != null) {
-                model.release();
-                model = null;
-            }
-        }
-    }
-
-    @Override
-    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        flushBundle();
-    }
-
-    @Override
-    public void endInput() throws Exception {
-        flushBundle();
+    protected void onEndOfInput() throws Exception {
         if (segmentation == Segmentation.STREAM) {
             KeyedStateBackend<String> backend = getKeyedStateBackend();
             List<String> keys;
@@ -228,8 +179,8 @@ public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
     /** An idle key's timer fired: close its open patch unless it received bytes since. */
     @Override
     public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-        if (bundle.containsKey(timer.getKey())) {
-            return; // new bytes are pending; the next flush re-arms the timer
+        if (hasPendingWork(timer.getKey())) {
+            return; // new bytes are pending; the next bundle re-arms the timer
         }
         Long deadline = idleDeadline.value();
         if (deadline == null || timer.getTimestamp() < deadline) {
@@ -259,4 +210,15 @@ public class EntropyPatcherOperator extends AbstractStreamOperator<PatchEvent>
         }
     }
 
+    @Override
+    public void close() throws Exception {
+        try {
+            super.close();
+        } finally {
+            if (model != null) {
+                model.release();
+                model = null;
+            }
+        }
+    }
 }

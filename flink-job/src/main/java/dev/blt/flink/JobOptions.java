@@ -9,6 +9,9 @@ import java.util.Properties;
 /**
  * Everything a patching job needs; `blt run` fills it from flags, tests and `blt demo` directly.
  *
+ * @param stage                 which half runs: both, the patcher only, or the BLT stage alone reading
+ *                              the patches topic as its input
+ * @param embeddingsTopic       PatchEmbedding output; null switches it off (likewise the next two)
  * @param deadLetterTopic       where undecodable records go, with a reason
  * @param transactionalIdPrefix prefix of the sinks' Kafka transactional ids; unique per job
  * @param bounded               read the input to its current end, then finish (tests, demo)
@@ -20,7 +23,12 @@ public record JobOptions(
         String defaultStreamId,
         String groupId,
         String patchesTopic,
+        String embeddingsTopic,
+        String predictionsTopic,
+        String recordScoresTopic,
         String deadLetterTopic,
+        Stage stage,
+        int topK,
         String transactionalIdPrefix,
         Properties kafkaProperties,
         ModelSource model,
@@ -30,6 +38,16 @@ public record JobOptions(
         String checkpointDirectory,
         int parallelism,
         boolean bounded) implements Serializable {
+
+    /** Which operators the job runs. */
+    public enum Stage {
+        /** bytes -> patches -> embeddings, predictions, record scores */
+        ALL,
+        /** bytes -> patches */
+        PATCH,
+        /** patches topic -> embeddings, predictions, record scores */
+        BLT
+    }
 
     public JobOptions {
         require(bootstrapServers, "bootstrap servers");
@@ -41,9 +59,17 @@ public record JobOptions(
             throw new IllegalArgumentException("checkpoint interval must be >= 10 ms: the exactly-once sinks "
                     + "commit on checkpoints, got " + checkpointIntervalMs);
         }
+        if (stage != Stage.PATCH && embeddingsTopic == null && predictionsTopic == null && recordScoresTopic == null) {
+            throw new IllegalArgumentException("the BLT stage runs but every BLT output topic is switched off");
+        }
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
         }
+    }
+
+    /** Whether the BLT stage runs. */
+    public boolean runsBlt() {
+        return stage != Stage.PATCH;
     }
 
     private static void require(String value, String what) {

@@ -22,8 +22,36 @@ public final class AvroRecords {
                 .setEntropies(floats(e.entropies))
                 .setCloseReason(PatchCloseReason.valueOf(e.closeReason))
                 .setRecordIndex(e.recordIndex < 0 ? null : e.recordIndex)
+                .setLastInRecord(e.lastInRecord)
+                .setEntropyModelLogprobs(floats(e.logprobs))
                 .setModelId(e.modelId)
                 .build();
+    }
+
+    /** The inverse of {@link #patch}: a patch read back from the patches topic. */
+    public static PatchEvent patchEvent(Patch p) {
+        PatchEvent e = new PatchEvent();
+        e.streamId = p.getStreamId();
+        e.recordIndex = p.getRecordIndex() == null ? -1 : p.getRecordIndex();
+        e.patchIndex = p.getPatchIndex();
+        e.startOffset = p.getStartOffset();
+        ByteBuffer b = p.getBytes().duplicate();
+        e.bytes = new byte[b.remaining()];
+        b.get(e.bytes);
+        e.entropies = floats(p.getEntropies());
+        e.logprobs = floats(p.getEntropyModelLogprobs());
+        e.closeReason = p.getCloseReason().name();
+        e.lastInRecord = p.getLastInRecord();
+        e.modelId = p.getModelId();
+        return e;
+    }
+
+    public static float[] floats(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
     }
 
     public static List<Float> floats(float[] values) {

@@ -1,6 +1,9 @@
 package dev.blt.model;
 
 import ai.onnxruntime.OrtException;
+import dev.blt.encoding.BltScorer;
+import dev.blt.encoding.EncoderSettings;
+import dev.blt.encoding.PatchEncoder;
 import dev.blt.patching.EntropyScorer;
 import dev.blt.patching.PatcherSettings;
 import dev.blt.patching.PatchingRule;
@@ -106,6 +109,32 @@ public final class LoadedModel {
 
     public EntropyModelRunner entropyRunner() {
         return entropyRunner;
+    }
+
+    /** The BLT graph as the encoding core calls it. */
+    public BltScorer bltScorer() {
+        BltModelRunner runner = bltRunner();
+        return windows -> {
+            List<BltCall> calls = new ArrayList<>(windows.size());
+            for (PatchEncoder.Window w : windows) {
+                calls.add(new BltCall(w.tokens(), w.patchStart()));
+            }
+            try {
+                List<BltScorer.Outputs> outputs = new ArrayList<>(calls.size());
+                for (BltOutput o : runner.run(calls)) {
+                    outputs.add(new BltScorer.Outputs(o.patchEmbedding(), o.nextLogprob(), o.patchEndLogprobs()));
+                }
+                return outputs;
+            } catch (OrtException e) {
+                throw new IllegalStateException("BLT inference failed (" + bundle.location() + ")", e);
+            }
+        };
+    }
+
+    public EncoderSettings encoderSettings() {
+        ModelManifest m = bundle.manifest();
+        return new EncoderSettings(m.streaming().bltContextPatches(), m.streaming().bltBlockPatches(), m.tokens().bos(),
+                m.tokens().byteOffset());
     }
 
     public BltModelRunner bltRunner() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.blt.avro.ByteChunk;
 import dev.blt.avro.DeadLetter;
 import dev.blt.avro.Patch;
+import dev.blt.cli.KafkaJobOptions;
 import dev.blt.kafka.AvroBytes;
 import dev.blt.kafka.InputFormat;
 import dev.blt.kafka.TopicReader;
@@ -46,27 +47,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * with read_committed equal the offline patches of each stream, however the streams were cut into
  * records, and bad records land in the dead-letter topic while the job keeps going.
  */
-class PatchingJobTest {
-
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
-
-    private static TestKafkaBroker broker;
-    private static ModelSource modelSource;
-    private static LoadedModel model;
-
-    @BeforeAll
-    static void start() {
-        broker = TestKafkaBrokers.start();
-        modelSource = new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null);
-        model = modelSource.open();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        broker.close();
-    }
+class PatchingJobTest extends KafkaJobTestBase {
 
     @Test
     void streamPatchesEqualOfflinePatchesUnderAnyChunking() throws Exception {
@@ -157,31 +138,11 @@ class PatchingJobTest {
         }
     }
 
-    private void createTopics(String prefix) {
-        broker.createTopic(prefix + ".in", 2);
-        broker.createTopic(prefix + ".patches", 2);
-        broker.createTopic(prefix + ".dlq", 1);
-    }
-
     private void runJob(String prefix, InputFormat format, Segmentation segmentation, BundleSettings bundle)
             throws Exception {
-        JobOptions options = new JobOptions(broker.bootstrapServers(), prefix + ".in", format, "default",
-                prefix + "-group", prefix + ".patches", prefix + ".dlq", prefix, new Properties(), modelSource,
-                segmentation, bundle, 100, null, 2, true);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        BltJob.build(env, options);
-        env.execute(prefix);
-    }
-
-    private void produce(List<ProducerRecord<byte[], byte[]>> records) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            records.forEach(producer::send);
-            producer.flush();
-        }
+        runJob(prefix, "--input-format", format.name(), "--stage", "patch", "--segmentation", segmentation.name(),
+                "--bundle-max-bytes", String.valueOf(bundle.maxBytes()),
+                "--bundle-max-delay-ms", String.valueOf(bundle.maxDelayMs()));
     }
 
     private Map<String, List<Patch>> readPatches(String prefix) throws Exception {

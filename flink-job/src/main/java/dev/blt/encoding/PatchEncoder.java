@@ -1,0 +1,169 @@
+package dev.blt.encoding;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The BLT stage of one stream (or one record): embeddings and predictions per patch, exact under
+ * any arrival pattern. It applies the aligned-block scheme of the patcher to patch indices: the
+ * outputs of patch p come from one causal pass over the context patches before p's block, then the
+ * block's patches up to p. State: at most context + block patches.
+ *
+ * <p>Use: {@link #add} closed patches, run {@link #windowsToRun()} (batched with other streams),
+ * then {@link #accept} returns the new patches' outputs in order.
+ */
+public final class PatchEncoder {
+
+    private final EncoderSettings settings;
+    private long nextIndex;                   // patches added so far
+    private long encodedUpTo;                 // patches with outputs handed out
+    private long heldFrom;                    // index of held.get(0)
+    private final List<byte[]> held = new ArrayList<>();
+
+    public PatchEncoder(EncoderSettings settings) {
+        this.settings = settings;
+    }
+
+    public void add(byte[] patchBytes) {
+        held.add(patchBytes);
+        nextIndex++;
+    }
+
+    public long patchesAdded() {
+        return nextIndex;
+    }
+
+    public int heldPatches() {
+        return held.size();
+    }
+
+    /**
+     * One pass: patches [contextStart, end), BOS first when the window starts the document.
+     * patchStart holds each patch's first token position.
+     */
+    public record Window(long blockStart, long contextStart, boolean bos, long end, long[] tokens, long[] patchStart) {
+    }
+
+    public List<Window> windowsToRun() {
+        List<Window> windows = new ArrayList<>();
+        int b = settings.blockPatches();
+        int c = settings.contextPatches();
+        for (long block = encodedUpTo / b; block * b < nextIndex; block++) {
+            long blockStart = block * b;
+            long end = Math.min(nextIndex, blockStart + b);
+            long contextStart = Math.max(0, blockStart - c);
+            boolean bos = blockStart <= c;
+            windows.add(window(blockStart, contextStart, bos, end));
+        }
+        return windows;
+    }
+
+    private Window window(long blockStart, long contextStart, boolean bos, long end) {
+        int shift = bos ? 1 : 0;
+        int patches = (int) (end - contextStart);
+        int length = shift;
+        for (long p = contextStart; p < end; p++) {
+            length += patch(p).length;
+        }
+        long[] tokens = new long[length];
+        long[] starts = new long[shift + patches];
+        if (bos) {
+            tokens[0] = settings.bosToken();
+        }
+        int position = shift;
+        for (int i = 0; i < patches; i++) {
+            starts[shift + i] = position;
+            for (byte x : patch(contextStart + i)) {
+                tokens[position++] = (x & 0xFF) + settings.byteOffset();
+            }
+        }
+        return new Window(blockStart, contextStart, bos, end, tokens, starts);
+    }
+
+    private byte[] patch(long index) {
+        return held.get((int) (index - heldFrom));
+    }
+
+    /** Outputs of every patch not yet encoded, from the scores of {@link #windowsToRun()}. */
+    public List<EncodedPatch> accept(List<Window> windows, List<BltScorer.Outputs> outputs) {
+        if (windows.size() != outputs.size()) {
+            throw new IllegalArgumentException("got " + outputs.size() + " outputs for " + windows.size() + " windows");
+        }
+        List<EncodedPatch> encoded = new ArrayList<>();
+        for (int w = 0; w < windows.size(); w++) {
+            Window window = windows.get(w);
+            BltScorer.Outputs out = outputs.get(w);
+            int shift = window.bos() ? 1 : 0;
+            for (long p = Math.max(encodedUpTo, window.blockStart()); p < window.end(); p++) {
+                int local = (int) (p - window.contextStart()) + shift;
+                int first = (int) window.patchStart()[local];
+                int length = patch(p).length;
+                float[] logprobs = Arrays.copyOfRange(out.nextLogprob(), first - 1, first - 1 + length);
+                encoded.add(new EncodedPatch(p, out.patchEmbedding()[local], logprobs, out.patchEndLogprobs()[local]));
+            }
+        }
+        encodedUpTo = nextIndex;
+        trim();
+        return encoded;
+    }
+
+    /** Drops patches no future window needs. */
+    private void trim() {
+        long block = nextIndex / settings.blockPatches();
+        long keepFrom = Math.max(0, block * settings.blockPatches() - settings.contextPatches());
+        while (heldFrom < keepFrom) {
+            held.remove(0);
+            heldFrom++;
+        }
+    }
+
+    private static final int SNAPSHOT_VERSION = 1;
+
+    public byte[] snapshot() {
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+             DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(SNAPSHOT_VERSION);
+            out.writeLong(nextIndex);
+            out.writeLong(encodedUpTo);
+            out.writeLong(heldFrom);
+            out.writeInt(held.size());
+            for (byte[] p : held) {
+                out.writeInt(p.length);
+                out.write(p);
+            }
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static PatchEncoder restore(EncoderSettings settings, byte[] snapshot) {
+        PatchEncoder e = new PatchEncoder(settings);
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
+            int version = in.readInt();
+            if (version != SNAPSHOT_VERSION) {
+                throw new IllegalStateException("unknown BLT encoder state version " + version);
+            }
+            e.nextIndex = in.readLong();
+            e.encodedUpTo = in.readLong();
+            e.heldFrom = in.readLong();
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                byte[] p = new byte[in.readInt()];
+                in.readFully(p);
+                e.held.add(p);
+            }
+            return e;
+        } catch (IOException ex) {
+            throw new UncheckedIOException("corrupt BLT encoder state", ex);
+        }
+    }
+}

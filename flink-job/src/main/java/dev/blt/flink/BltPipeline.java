@@ -1,0 +1,31 @@
+package dev.blt.flink;
+
+import dev.blt.avro.PatchEmbedding;
+import dev.blt.avro.Prediction;
+import dev.blt.avro.RecordScore;
+import dev.blt.model.ModelSource;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/** The BLT half of the job: keyBy(stream id) -> BLT stage; independent of sources and sinks. */
+public final class BltPipeline {
+
+    /** Per-patch embeddings and predictions, and per-record scores (record segmentation). */
+    public record Outputs(DataStream<PatchEmbedding> embeddings, DataStream<Prediction> predictions,
+                          DataStream<RecordScore> recordScores) {
+    }
+
+    private BltPipeline() {
+    }
+
+    public static Outputs build(DataStream<PatchEvent> patches, ModelSource model, BundleSettings bundle, int topK) {
+        SingleOutputStreamOperator<PatchEmbedding> embeddings = patches
+                .keyBy(patch -> patch.streamId)
+                .transform("blt-stage", TypeInformation.of(PatchEmbedding.class),
+                        new BltStageOperator(model, bundle, topK))
+                .uid("blt-stage");
+        return new Outputs(embeddings, embeddings.getSideOutput(BltStageOperator.PREDICTIONS),
+                embeddings.getSideOutput(BltStageOperator.RECORD_SCORES));
+    }
+}

@@ -1,0 +1,64 @@
+package dev.blt.encoding;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.blt.model.LoadedModel;
+import dev.blt.testing.Fixtures;
+import dev.blt.testing.FloatAsserts;
+import dev.blt.testing.ModelFolders;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The Java BLT stage reproduces model-export's document-level embeddings and log-probabilities. */
+class EncoderFixtureTest {
+
+    static List<Path> models() {
+        return ModelFolders.all();
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void embeddingsAndLogprobsMatchTheFixtures(Path folder) {
+        LoadedModel model = ModelFolders.load(folder);
+        JsonNode fixtures = Fixtures.load(folder);
+        FloatAsserts.Tolerance tol = Fixtures.tolerance(fixtures);
+        for (JsonNode doc : fixtures.get("documents")) {
+            String name = folder.getFileName() + "/" + doc.get("name").asText();
+            byte[] data = Base64.getDecoder().decode(doc.get("bytes_base64").asText());
+            long[] starts = Fixtures.longs(doc.get("patch_starts"));
+            List<EncodedPatch> encoded = OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(),
+                    split(data, starts));
+            assertEquals(starts.length, encoded.size(), name + ": one output per patch");
+            JsonNode embeddings = doc.get("patch_embeddings");
+            JsonNode ends = doc.get("patch_end_logprobs");
+            float[] logprobs = new float[data.length];
+            for (int p = 0; p < encoded.size(); p++) {
+                EncodedPatch e = encoded.get(p);
+                FloatAsserts.assertClose(name + " embedding of patch " + p, Fixtures.floats(embeddings.get(p)),
+                        e.embedding(), tol);
+                if (p < ends.size()) {
+                    FloatAsserts.assertClose(name + " next-byte distribution after patch " + p,
+                            Fixtures.floats(ends.get(p)), e.nextByteLogprobs(), tol);
+                }
+                System.arraycopy(e.byteLogprobs(), 0, logprobs, (int) starts[p], e.byteLogprobs().length);
+            }
+            FloatAsserts.assertClose(name + " BLT byte log-probabilities", Fixtures.floats(doc.get("blt_logprobs")),
+                    logprobs, tol);
+        }
+    }
+
+    static List<byte[]> split(byte[] data, long[] starts) {
+        List<byte[]> patches = new ArrayList<>();
+        for (int i = 0; i < starts.length; i++) {
+            int end = i + 1 < starts.length ? (int) starts[i + 1] : data.length;
+            patches.add(Arrays.copyOfRange(data, (int) starts[i], end));
+        }
+        return patches;
+    }
+}

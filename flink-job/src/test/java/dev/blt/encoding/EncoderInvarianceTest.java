@@ -1,0 +1,85 @@
+package dev.blt.encoding;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.blt.model.LoadedModel;
+import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.OfflinePatcher;
+import dev.blt.testing.ModelFolders;
+import dev.blt.testing.SampleText;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** BLT outputs do not depend on how patches arrived, how they were batched, or on restarts. */
+class EncoderInvarianceTest {
+
+    private static LoadedModel model;
+
+    @BeforeAll
+    static void load() {
+        model = ModelFolders.load(ModelFolders.shipped());
+    }
+
+    @Test
+    void patchesArrivingInAnyGroupingGiveTheSameOutputs() {
+        OfflinePatcher patcher = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
+        Random random = new Random(11);
+        for (byte[] stream : SampleText.streams()) {
+            List<byte[]> patches = new ArrayList<>();
+            for (ClosedPatch p : patcher.patchStream(List.of(stream))) {
+                patches.add(p.bytes());
+            }
+            List<EncodedPatch> whole = OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(), patches);
+
+            // Patches in random groups, with a state round trip between groups, batched beside another stream.
+            List<EncodedPatch> grouped = new ArrayList<>();
+            PatchEncoder encoder = new PatchEncoder(model.encoderSettings());
+            PatchEncoder other = new PatchEncoder(model.encoderSettings());
+            int maxHeld = 0;
+            for (int i = 0; i < patches.size(); ) {
+                int n = 1 + random.nextInt(7);
+                for (int j = i; j < Math.min(patches.size(), i + n); j++) {
+                    encoder.add(patches.get(j));
+                    other.add(patches.get(patches.size() - 1 - j));
+                }
+                i += n;
+                grouped.addAll(BatchEncoding.runAll(List.of(other, encoder), model.bltScorer()).get(1));
+                encoder = PatchEncoder.restore(model.encoderSettings(), encoder.snapshot());
+                maxHeld = Math.max(maxHeld, encoder.heldPatches());
+            }
+            assertEquals(whole.size(), grouped.size());
+            for (int p = 0; p < whole.size(); p++) {
+                assertEquals(p, grouped.get(p).patchIndex());
+                assertClose(whole.get(p).embedding(), grouped.get(p).embedding(), "embedding " + p);
+                assertClose(whole.get(p).byteLogprobs(), grouped.get(p).byteLogprobs(), "logprobs " + p);
+                assertClose(whole.get(p).nextByteLogprobs(), grouped.get(p).nextByteLogprobs(), "next byte " + p);
+            }
+            int bound = model.encoderSettings().contextPatches() + model.encoderSettings().blockPatches();
+            assertTrue(maxHeld <= bound, "encoder state must stay within context + block patches: " + maxHeld);
+        }
+    }
+
+    @Test
+    void topKIsSortedAndSkipsSpecialTokens() {
+        float[] logprobs = new float[260];
+        java.util.Arrays.fill(logprobs, -20f);
+        logprobs[1] = -0.01f;            // BOS: never a byte
+        logprobs['a' + 4] = -0.5f;
+        logprobs['b' + 4] = -1.5f;
+        List<Predictions.NextByte> top = Predictions.topK(logprobs, 4, 2);
+        assertArrayEquals(new int[] {'a', 'b'}, top.stream().mapToInt(Predictions.NextByte::value).toArray());
+        assertEquals(Math.exp(-0.5), top.get(0).probability(), 1e-6);
+    }
+
+    static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4 * Math.max(1, Math.abs(expected[i])), what + "[" + i + "]");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.blt.flink;
+
+import dev.blt.cli.KafkaJobOptions;
+import dev.blt.kafka.TopicReader;
+import dev.blt.kafka.testing.TestKafkaBroker;
+import dev.blt.kafka.testing.TestKafkaBrokers;
+import dev.blt.model.LoadedModel;
+import dev.blt.model.ModelSource;
+import dev.blt.testing.ModelFolders;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Function;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A Flink MiniCluster (2 slots), a real Kafka broker and the shipped model, for whole-job tests. */
+abstract class KafkaJobTestBase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    static TestKafkaBroker broker;
+    static ModelSource modelSource;
+    static LoadedModel model;
+
+    @BeforeAll
+    static void startBrokerAndModel() {
+        broker = TestKafkaBrokers.start();
+        modelSource = new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null);
+        model = modelSource.open();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        broker.close();
+    }
+
+    /** The standard topics of a job whose names start with prefix. */
+    static void createTopics(String prefix) {
+        for (String t : new String[] {".in", ".patches", ".embeddings", ".predictions", ".scores"}) {
+            broker.createTopic(prefix + t, 2);
+        }
+        broker.createTopic(prefix + ".dlq", 1);
+    }
+
+    /** Runs a bounded job to completion; extra flags as `blt run` takes them. */
+    static void runJob(String prefix, String... flags) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--input-topic", prefix + ".in", "--group-id", prefix + "-group",
+                "--patches-topic", prefix + ".patches", "--embeddings-topic", prefix + ".embeddings",
+                "--predictions-topic", prefix + ".predictions", "--record-scores-topic", prefix + ".scores",
+                "--dlq-topic", prefix + ".dlq", "--transactional-id-prefix", prefix, "--checkpoint-interval-ms", "100",
+                "--parallelism", "2"));
+        args.addAll(List.of(flags));
+        JobOptions options = KafkaJobOptions.parse(args.toArray(new String[0]))
+                .toJobOptions(broker.bootstrapServers(), modelSource, true);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        BltJob.build(env, options);
+        env.execute(prefix);
+    }
+
+    static void produce(List<ProducerRecord<byte[], byte[]>> records) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        try (KafkaProducer<byte[], byte[]> producer =
+                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            records.forEach(producer::send);
+            producer.flush();
+        }
+    }
+
+    /** Every committed record of a topic, decoded. */
+    static <T> List<T> read(String topic, Function<byte[], T> decode) {
+        List<T> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : TopicReader.readCommitted(broker.bootstrapServers(), topic,
+                Duration.ofSeconds(30))) {
+            out.add(decode.apply(r.value()));
+        }
+        return out;
+    }
+
+    static <T> T decode(org.apache.avro.message.BinaryMessageDecoder<T> decoder, byte[] bytes) {
+        try {
+            return decoder.decode(bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
