@@ -11,7 +11,6 @@ import dev.blt.encoding.PatchEncoder;
 import dev.blt.encoding.Predictions;
 import dev.blt.encoding.RecordSurprise;
 import dev.blt.kafka.AvroRecords;
-import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelSource;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -48,10 +47,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
 
     private static final long serialVersionUID = 1L;
 
-    private final ModelSource modelSource;
     private final int topK;
 
-    private transient LoadedModel model;
     private transient EncoderSettings settings;
     private transient ValueState<byte[]> documentState;
     private transient Counter patches;
@@ -79,18 +76,16 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     }
 
     public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK) {
-        super(bundleSettings);
+        super(modelSource, bundleSettings);
         if (topK < 1 || topK > 256) {
             throw new IllegalArgumentException("top-k must be between 1 and 256, got " + topK);
         }
-        this.modelSource = modelSource;
         this.topK = topK;
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        model = modelSource.open();
         settings = model.encoderSettings();
         model.bltScorer(); // load the graph now, not on the first bundle
         documentState = getRuntimeContext().getState(
@@ -223,18 +218,6 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             byte[] encoder = new byte[in.readInt()];
             in.readFully(encoder);
             return new Document(record, PatchEncoder.restore(settings, encoder), RecordSurprise.fromLongs(surprise));
-        }
-    }
-
-    @Override
-    public void close() throws Exception {
-        try {
-            super.close();
-        } finally {
-            if (model != null) {
-                model.release();
-                model = null;
-            }
         }
     }
 }

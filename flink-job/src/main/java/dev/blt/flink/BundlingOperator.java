@@ -1,5 +1,7 @@
 package dev.blt.flink;
 
+import dev.blt.model.LoadedModel;
+import dev.blt.model.ModelSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -21,12 +23,17 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
     private static final long serialVersionUID = 1L;
 
     protected final BundleSettings bundleSettings;
+    private final ModelSource modelSource;
+
+    /** The model, shared by every operator of this JVM; released on close. */
+    protected transient LoadedModel model;
 
     private transient Map<String, W> bundle;
     private transient int bundleBytes;
     private transient boolean delayTimerSet;
 
-    BundlingOperator(BundleSettings bundleSettings) {
+    BundlingOperator(ModelSource modelSource, BundleSettings bundleSettings) {
+        this.modelSource = modelSource;
         this.bundleSettings = bundleSettings;
     }
 
@@ -34,6 +41,19 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
     public void open() throws Exception {
         super.open();
         bundle = new LinkedHashMap<>();
+        model = modelSource.open();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            super.close();
+        } finally {
+            if (model != null) {
+                model.release();
+                model = null;
+            }
+        }
     }
 
     /** The current key's pending work, read from keyed state. */

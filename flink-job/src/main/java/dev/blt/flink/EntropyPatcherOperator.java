@@ -1,7 +1,6 @@
 package dev.blt.flink;
 
 import dev.blt.avro.DeadLetter;
-import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.BatchScoring;
 import dev.blt.patching.ClosedPatch;
@@ -40,10 +39,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     private static final long serialVersionUID = 1L;
 
-    private final ModelSource modelSource;
     private final Segmentation segmentation;
 
-    private transient LoadedModel model;
     private transient PatcherSettings settings;
     private transient ValueState<byte[]> patcherState;
     private transient ValueState<Long> counterState; // last sequence (stream) or next record index (record)
@@ -59,15 +56,13 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     }
 
     public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, BundleSettings bundleSettings) {
-        super(bundleSettings);
-        this.modelSource = modelSource;
+        super(modelSource, bundleSettings);
         this.segmentation = segmentation;
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        model = modelSource.open();
         settings = model.patcherSettings();
         patcherState = getRuntimeContext().getState(
                 new ValueStateDescriptor<>("patcher", BytePrimitiveArraySerializer.INSTANCE));
@@ -207,18 +202,6 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         }
         if (!closed.isEmpty()) {
             patcherState.update(patcher.snapshot());
-        }
-    }
-
-    @Override
-    public void close() throws Exception {
-        try {
-            super.close();
-        } finally {
-            if (model != null) {
-                model.release();
-                model = null;
-            }
         }
     }
 }
