@@ -11,6 +11,7 @@ final class ProgressBar {
     private final boolean terminal = System.console() != null;
     private final long started = System.nanoTime();
     private long lastDraw;
+    private boolean finished;
 
     ProgressBar(PrintStream err, String label, long total) {
         this.err = err;
@@ -20,6 +21,10 @@ final class ProgressBar {
 
     void update(long done, String info) {
         long now = System.nanoTime();
+        if (finished) {
+            return;
+        }
+        finished = done >= total;
         if (now - lastDraw < (terminal ? 200_000_000L : 5_000_000_000L) && done < total) {
             return;
         }
@@ -37,8 +42,10 @@ final class ProgressBar {
     }
 
     void done(String info) {
-        lastDraw = 0;
-        update(total, info);
+        if (!finished) {
+            lastDraw = 0;
+            update(total, info);
+        }
         if (terminal) {
             err.println();
         }

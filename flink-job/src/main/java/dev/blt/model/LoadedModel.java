@@ -45,16 +45,21 @@ public final class LoadedModel {
                 m.streaming().entropyContextBytes(), m.streaming().entropyBlockBytes(), m.tokens().bos(),
                 m.tokens().byteOffset());
         this.entropyRunner = EntropyModelRunner.open(bundle, sessionSettings);
-        this.entropyScorer = windows -> {
+        this.entropyScorer = scorerOf(entropyRunner, bundle.location());
+    }
+
+    /** The entropy graph as the patcher core calls it. */
+    public static EntropyScorer scorerOf(EntropyModelRunner runner, String location) {
+        return windows -> {
             try {
-                List<EntropyOutput> outputs = entropyRunner.run(windows);
+                List<EntropyOutput> outputs = runner.run(windows);
                 List<EntropyScorer.Scores> scores = new ArrayList<>(outputs.size());
                 for (EntropyOutput o : outputs) {
                     scores.add(new EntropyScorer.Scores(o.entropy(), o.nextLogprob()));
                 }
                 return scores;
             } catch (OrtException e) {
-                throw new IllegalStateException("entropy model inference failed (" + bundle.location() + ")", e);
+                throw new IllegalStateException("entropy model inference failed (" + location + ")", e);
             }
         };
     }

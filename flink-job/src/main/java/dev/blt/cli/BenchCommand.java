@@ -1,0 +1,169 @@
+package dev.blt.cli;
+
+import dev.blt.encoding.OfflineEncoder;
+import dev.blt.model.EntropyModelRunner;
+import dev.blt.model.InferenceSessions;
+import dev.blt.model.LoadedModel;
+import dev.blt.model.ModelBundle;
+import dev.blt.model.SessionSettings;
+import dev.blt.model.SharedSession;
+import dev.blt.model.Device;
+import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.EntropyScorer;
+import dev.blt.patching.OfflinePatcher;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code blt bench}: patching and BLT throughput on your input, with the machine it ran on. It
+ * prints figures; it asserts nothing. {@code --entropy-onnx} benchmarks other entropy graphs (the
+ * model-export size sweep) under the same manifest, in the same run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure patching (entropy model) and BLT-stage throughput on FILEs.")
+public class BenchCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--entropy-onnx", paramLabel = "FILE",
+            description = "Also benchmark this entropy graph (repeatable), with the model's manifest.")
+    List<Path> extraGraphs = new ArrayList<>();
+
+    @Option(names = "--max-bytes", defaultValue = "262144",
+            description = "Bytes of input to use, from the start of the files (default: ${DEFAULT-VALUE}).")
+    int maxBytes;
+
+    @Option(names = "--repeat", defaultValue = "3", description = "Timed repetitions; the best counts (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--no-blt", description = "Skip the BLT-stage measurement.")
+    boolean noBlt;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Input files (log lines).")
+    List<String> files;
+
+    @Override
+    public Integer call() throws Exception {
+        LoadedModel loaded = model.source().open();
+        List<byte[]> lines = readLines();
+        long bytes = lines.stream().mapToLong(l -> l.length).sum();
+        System.out.printf("machine: %s, %d cores, %s %s; java %s; device %s, %d intra-op thread(s)%n",
+                System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
+                System.getProperty("os.version"), System.getProperty("java.version"), model.device,
+                model.source().intraOpThreads());
+        System.out.printf("input: %d lines, %d bytes from %s%n", lines.size(), bytes, files);
+        System.out.printf("%-28s %14s %14s %12s%n", "entropy graph", "record KB/s", "stream KB/s", "avg patch");
+
+        List<String> names = new ArrayList<>(List.of(loaded.manifest().name() + " (manifest)"));
+        List<EntropyScorer> scorers = new ArrayList<>(List.of(loaded.entropyScorer()));
+        for (Path graph : extraGraphs) {
+            names.add(graph.getParent().getFileName() + "/" + graph.getFileName());
+            scorers.add(scorerFor(graph, loaded));
+        }
+        ProgressBar progress = new ProgressBar(System.err, "bench", (long) scorers.size() * repeat);
+        int step = 0;
+        for (int i = 0; i < scorers.size(); i++) {
+            OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), scorers.get(i));
+            double bestRecord = 0;
+            double bestStream = 0;
+            long patches = 0;
+            for (int r = 0; r < repeat; r++) {
+                long t0 = System.nanoTime();
+                List<List<ClosedPatch>> recordPatches = patchRecords(patcher, lines);
+                long t1 = System.nanoTime();
+                patcher.patchStream(chunks(lines, 65536));
+                long t2 = System.nanoTime();
+                bestRecord = Math.max(bestRecord, bytes / 1e3 / ((t1 - t0) / 1e9));
+                bestStream = Math.max(bestStream, bytes / 1e3 / ((t2 - t1) / 1e9));
+                patches = recordPatches.stream().mapToLong(List::size).sum();
+                progress.update(++step, names.get(i));
+            }
+            System.out.printf("%-28s %14.1f %14.1f %12.2f%n", names.get(i), bestRecord, bestStream,
+                    (double) bytes / patches);
+        }
+        progress.done("");
+        if (!noBlt) {
+            benchBlt(loaded, lines, bytes);
+        }
+        return 0;
+    }
+
+    private void benchBlt(LoadedModel loaded, List<byte[]> lines, long bytes) {
+        OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
+        List<List<byte[]>> docs = new ArrayList<>();
+        for (List<ClosedPatch> r : patchRecords(patcher, lines)) {
+            docs.add(r.stream().map(ClosedPatch::bytes).toList());
+        }
+        long patches = docs.stream().mapToLong(List::size).sum();
+        double best = 0;
+        for (int r = 0; r < repeat; r++) {
+            long t0 = System.nanoTime();
+            for (int from = 0; from < docs.size(); from += PatchCommand.RECORD_BATCH) {
+                OfflineEncoder.encodeDocuments(loaded.encoderSettings(), loaded.bltScorer(),
+                        docs.subList(from, Math.min(docs.size(), from + PatchCommand.RECORD_BATCH)));
+            }
+            best = Math.max(best, (System.nanoTime() - t0) / 1e9 == 0 ? 0 : bytes / 1e3 / ((System.nanoTime() - t0) / 1e9));
+        }
+        System.out.printf("BLT stage (record segmentation): %.1f KB/s, %.0f patches/s%n", best,
+                best * 1e3 / bytes * patches);
+    }
+
+    private static List<List<ClosedPatch>> patchRecords(OfflinePatcher patcher, List<byte[]> lines) {
+        List<List<ClosedPatch>> out = new ArrayList<>();
+        for (int from = 0; from < lines.size(); from += PatchCommand.RECORD_BATCH) {
+            out.addAll(patcher.patchRecords(lines.subList(from, Math.min(lines.size(), from + PatchCommand.RECORD_BATCH))));
+        }
+        return out;
+    }
+
+    private static List<byte[]> chunks(List<byte[]> lines, int size) {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (byte[] l : lines) {
+            all.writeBytes(l);
+            all.write('\n');
+        }
+        byte[] data = all.toByteArray();
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < data.length; i += size) {
+            out.add(java.util.Arrays.copyOfRange(data, i, Math.min(data.length, i + size)));
+        }
+        return out;
+    }
+
+    private List<byte[]> readLines() throws Exception {
+        List<byte[]> lines = new ArrayList<>();
+        long total = 0;
+        for (String f : files) {
+            byte[] data;
+            try (InputStream in = InputFiles.open(f)) {
+                data = in.readAllBytes();
+            }
+            for (byte[] line : InputFiles.lines(data)) {
+                if (total >= maxBytes) {
+                    return lines;
+                }
+                lines.add(line);
+                total += line.length;
+            }
+        }
+        return lines;
+    }
+
+    private EntropyScorer scorerFor(Path graph, LoadedModel loaded) throws Exception {
+        byte[] bytes = Files.readAllBytes(graph);
+        SharedSession session = InferenceSessions.acquire(
+                new ModelBundle.ModelFile(graph.toString(), ModelBundle.sha256(bytes), bytes),
+                new SessionSettings(Device.parse(model.device), model.source().intraOpThreads()));
+        return LoadedModel.scorerOf(
+                new EntropyModelRunner(session, loaded.manifest(), EntropyModelRunner.DEFAULT_TOKEN_BUDGET), graph.toString());
+    }
+}
