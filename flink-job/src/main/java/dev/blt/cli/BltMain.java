@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "blt", mixinStandardHelpOptions = true, version = "blt 0.1.0",
         description = "Byte Latent Transformer patching on Kafka streams, with Apache Flink.",
-        subcommands = {PatchCommand.class, EmbedCommand.class, CalibrateCommand.class, BenchCommand.class, RunCommand.class,
+        subcommands = {PatchCommand.class, EmbedCommand.class, CalibrateCommand.class, BenchCommand.class, EvalLoghubCommand.class, RunCommand.class,
                 DemoCommand.class})
 public final class BltMain implements Runnable {
 

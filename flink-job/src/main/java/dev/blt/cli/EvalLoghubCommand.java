@@ -1,0 +1,177 @@
+package dev.blt.cli;
+
+import dev.blt.encoding.EncodedPatch;
+import dev.blt.encoding.OfflineEncoder;
+import dev.blt.eval.LoghubSystem;
+import dev.blt.eval.NearestNeighbour;
+import dev.blt.model.LoadedModel;
+import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.OfflinePatcher;
+import dev.blt.patching.StreamPatcher;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code blt eval-loghub}: how useful are patch embeddings and the surprise signal on real logs?
+ * For every Loghub system, each line is embedded as the mean of its patch embeddings; its nearest
+ * other line (cosine) should share its ground-truth template (EventId). Baselines: the byte
+ * histogram and the mean of the entropy model's hidden states. Prints Markdown tables.
+ */
+@Command(name = "eval-loghub", mixinStandardHelpOptions = true,
+        description = "Nearest-neighbour template accuracy and surprise of BLT on Loghub (prints Markdown).")
+public class EvalLoghubCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOptions model;
+
+    @Option(names = "--top", defaultValue = "10", description = "Most surprising lines listed per system (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--surprise-systems", defaultValue = "HDFS,OpenSSH,Apache", split = ",",
+            description = "Systems whose most surprising lines are listed (default: ${DEFAULT-VALUE}).")
+    List<String> surpriseSystems;
+
+    @Parameters(index = "0", paramLabel = "LOGHUB_DIR", description = "Folder with one sub-folder per system.")
+    Path root;
+
+    /** Per-line results of one system. */
+    private record LineResults(List<float[]> blt, List<float[]> hidden, List<float[]> histogram, double[] bitsPerByte) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        LoadedModel loaded = model.source().open();
+        List<LoghubSystem> systems = LoghubSystem.loadAll(root);
+        long totalLines = systems.stream().mapToLong(s -> s.lines().size()).sum();
+        ProgressBar progress = new ProgressBar(System.err, "eval-loghub", totalLines);
+        StringBuilder accuracy = new StringBuilder("| system | lines | templates | BLT patch embeddings | entropy-model hidden states | byte histogram |\n|---|---|---|---|---|---|\n");
+        StringBuilder surprise = new StringBuilder("| system | mean | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|\n");
+        StringBuilder lists = new StringBuilder();
+        double[] sums = new double[3];
+        long done = 0;
+        for (LoghubSystem system : systems) {
+            LineResults r = embed(loaded, system.lines(), done, progress);
+            done += system.lines().size();
+            double blt = NearestNeighbour.sameLabelRate(r.blt(), system.eventIds());
+            double hidden = NearestNeighbour.sameLabelRate(r.hidden(), system.eventIds());
+            double hist = NearestNeighbour.sameLabelRate(r.histogram(), system.eventIds());
+            int n = system.lines().size();
+            sums[0] += blt * n;
+            sums[1] += hidden * n;
+            sums[2] += hist * n;
+            accuracy.append(String.format("| %s | %d | %d | %.3f | %.3f | %.3f |%n", system.name(), n,
+                    system.eventIds().stream().distinct().count(), blt, hidden, hist));
+            double[] sorted = r.bitsPerByte().clone();
+            Arrays.sort(sorted);
+            surprise.append(String.format("| %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", system.name(),
+                    Arrays.stream(sorted).average().orElse(0), pct(sorted, 0.5), pct(sorted, 0.9), pct(sorted, 0.99),
+                    sorted[sorted.length - 1]));
+            if (surpriseSystems.contains(system.name())) {
+                lists.append(mostSurprising(system, r.bitsPerByte()));
+            }
+        }
+        progress.done("");
+        accuracy.append(String.format("| **all** | %d | | **%.3f** | **%.3f** | **%.3f** |%n", totalLines,
+                sums[0] / totalLines, sums[1] / totalLines, sums[2] / totalLines));
+        System.out.println("Nearest-neighbour line has the same EventId (leave-one-out, cosine, within each system); model "
+                + loaded.modelId() + "\n");
+        System.out.println(accuracy);
+        System.out.println("Per-line surprise under BLT, bits per byte\n");
+        System.out.println(surprise);
+        System.out.println(lists);
+        return 0;
+    }
+
+    private LineResults embed(LoadedModel loaded, List<byte[]> lines, long done, ProgressBar progress) throws Exception {
+        OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
+        List<float[]> blt = new ArrayList<>();
+        List<float[]> hidden = new ArrayList<>();
+        List<float[]> histogram = new ArrayList<>();
+        double[] bits = new double[lines.size()];
+        for (int from = 0; from < lines.size(); from += PatchCommand.RECORD_BATCH) {
+            List<byte[]> batch = lines.subList(from, Math.min(lines.size(), from + PatchCommand.RECORD_BATCH));
+            List<List<ClosedPatch>> patched = patcher.patchRecords(batch);
+            List<List<byte[]>> docs = new ArrayList<>();
+            patched.forEach(d -> docs.add(d.stream().map(ClosedPatch::bytes).toList()));
+            List<List<EncodedPatch>> encoded = OfflineEncoder.encodeDocuments(loaded.encoderSettings(), loaded.bltScorer(), docs);
+            for (int i = 0; i < batch.size(); i++) {
+                blt.add(mean(encoded.get(i).stream().map(EncodedPatch::embedding).toList(), 1));
+                double sum = 0;
+                long n = 0;
+                for (EncodedPatch e : encoded.get(i)) {
+                    sum += e.bitsPerByte() * e.byteLogprobs().length;
+                    n += e.byteLogprobs().length;
+                }
+                bits[from + i] = n == 0 ? 0 : sum / n;
+                histogram.add(NearestNeighbour.byteHistogram(batch.get(i)));
+                hidden.add(hiddenMean(loaded, batch.get(i)));
+            }
+            progress.update(done + from + batch.size(), "");
+        }
+        return new LineResults(blt, hidden, histogram, bits);
+    }
+
+    /** Mean of the entropy model's hidden state at each byte of the line, under the record windows. */
+    private static float[] hiddenMean(LoadedModel loaded, byte[] line) throws Exception {
+        StreamPatcher p = new StreamPatcher(loaded.patcherSettings());
+        p.append(line);
+        List<StreamPatcher.Window> windows = p.windowsToScore();
+        if (windows.isEmpty()) {
+            return new float[((Number) loaded.manifest().models().entropy().config().get("d_model")).intValue()];
+        }
+        List<float[][]> states = loaded.entropyRunner().hidden(windows.stream().map(StreamPatcher.Window::tokens).toList());
+        List<float[]> perByte = new ArrayList<>();
+        for (int w = 0; w < windows.size(); w++) {
+            StreamPatcher.Window win = windows.get(w);
+            int shift = win.bos() ? 1 : 0;
+            for (long t = win.blockStart(); t < win.end(); t++) {
+                perByte.add(states.get(w)[(int) (t - win.contextStart()) + shift]);
+            }
+        }
+        return mean(perByte, 1);
+    }
+
+    private static float[] mean(List<float[]> vectors, int minDim) {
+        if (vectors.isEmpty()) {
+            return new float[minDim];
+        }
+        float[] m = new float[vectors.get(0).length];
+        for (float[] v : vectors) {
+            for (int i = 0; i < m.length; i++) {
+                m[i] += v[i] / vectors.size();
+            }
+        }
+        return m;
+    }
+
+    private static double pct(double[] sorted, double q) {
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    }
+
+    private String mostSurprising(LoghubSystem system, double[] bits) {
+        Integer[] order = new Integer[bits.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -bits[i]));
+        StringBuilder sb = new StringBuilder("The " + top + " most surprising " + system.name() + " lines (bits per byte, EventId)\n\n```\n");
+        for (int k = 0; k < Math.min(top, order.length); k++) {
+            int i = order[k];
+            String text = new String(system.lines().get(i), StandardCharsets.UTF_8);
+            if (text.length() > 150) {
+                text = text.substring(0, 147) + "...";
+            }
+            sb.append(String.format("%5.2f %-5s %s%n", bits[i], system.eventIds().get(i), text));
+        }
+        return sb.append("```\n\n").toString();
+    }
+}
