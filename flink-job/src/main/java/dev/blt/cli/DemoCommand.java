@@ -51,7 +51,7 @@ public class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
+        PrintStream out = new PrintStream(System.out, true, "UTF-8");
         out.println("blt demo: starting an in-JVM Kafka broker (KRaft) ...");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             KafkaJobOptions flags = KafkaJobOptions.parse("--segmentation", "record", "--checkpoint-interval-ms", "1000",

@@ -55,7 +55,7 @@ public class EmbedCommand implements Callable<Integer> {
         }
         LoadedModel loaded = model.source().open();
         OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, "UTF-8");
+        PrintStream out = new PrintStream(System.out, false, "UTF-8");
         byte[] data;
         try (InputStream in = InputFiles.open(file)) {
             data = in.readAllBytes();

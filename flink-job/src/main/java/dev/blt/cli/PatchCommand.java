@@ -46,7 +46,7 @@ public class PatchCommand implements Callable<Integer> {
         }
         LoadedModel loaded = model.source().open();
         OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, "UTF-8");
+        PrintStream out = new PrintStream(System.out, false, "UTF-8");
         PatchPrinter printer = new PatchPrinter(out, format, System.console() != null,
                 loaded.patcherSettings().rule().theta());
         try (InputStream in = InputFiles.open(file)) {

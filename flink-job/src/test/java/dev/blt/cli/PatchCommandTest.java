@@ -1,0 +1,89 @@
+package dev.blt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.blt.testing.ModelFolders;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `blt patch` end to end, through the command line parser. */
+class PatchCommandTest {
+
+    /** Loghub files: the head of each is enough to cross many entropy blocks. */
+    static final Path LOGHUB = Path.of(System.getProperty("basedir", "")).toAbsolutePath()
+            .resolve("../../shared/data/eval/loghub").normalize();
+    static final int HEAD_BYTES = 3000;
+
+    @Test
+    void streamOutputIsIdenticalForOneByteAndLargeChunks(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.isDirectory(LOGHUB), "skipped: " + LOGHUB + " is absent (../shared/data is not beside this clone)");
+        List<Path> logs;
+        try (Stream<Path> files = Files.walk(LOGHUB)) {
+            logs = files.filter(p -> p.toString().endsWith("_2k.log")).sorted().toList();
+        }
+        assertTrue(logs.size() >= 10, "expected the Loghub systems under " + LOGHUB);
+        for (Path log : logs) {
+            Path head = tmp.resolve(log.getFileName());
+            byte[] data = Files.readAllBytes(log);
+            Files.write(head, java.util.Arrays.copyOf(data, Math.min(HEAD_BYTES, data.length)));
+            String oneByte = run("patch", "--model", ModelFolders.shipped().toString(), "--segmentation", "stream",
+                    "--format", "jsonl", "--chunk-size", "1", head.toString());
+            String large = run("patch", "--model", ModelFolders.shipped().toString(), "--segmentation", "stream",
+                    "--format", "jsonl", "--chunk-size", "65536", head.toString());
+            assertEquals(large, oneByte, log + ": output depends on the chunk size");
+            assertTrue(large.lines().count() > 10, log + ": too few patches");
+        }
+    }
+
+    @Test
+    void jsonlPatchesCoverTheInputExactly(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("in.log");
+        String text = "Mar 01 12:00:08 web-01 sshd[4242]: Failed password for admin\nsecond line\n";
+        Files.writeString(file, text);
+        String out = run("patch", "--model", ModelFolders.shipped().toString(), "--format", "jsonl", file.toString());
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder joined = new StringBuilder();
+        long expectedStart = 0;
+        for (String line : out.lines().toList()) {
+            JsonNode patch = json.readTree(line);
+            assertEquals(expectedStart, patch.get("start").asLong());
+            expectedStart += patch.get("length").asLong();
+            joined.append(patch.get("text").asText());
+        }
+        assertEquals(text, joined.toString());
+    }
+
+    @Test
+    void badOptionsFailWithAClearMessage() throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        var cl = BltMain.commandLine();
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute("patch", "--segmentation", "sideways", "x");
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("segmentation must be 'stream' or 'record'"), err.toString());
+    }
+
+    static String run(String... args) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            int code = BltMain.commandLine().execute(args);
+            assertEquals(0, code, "blt " + String.join(" ", args));
+        } finally {
+            System.setOut(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+}
