@@ -30,9 +30,9 @@ class EntropyModelConfig:
 class BltConfig:
     """Local encoder -> latent transformer over patches -> local decoder."""
     d_local: int = 128
-    d_latent: int = 256
+    d_latent: int = 192
     encoder_layers: int = 1
-    latent_layers: int = 3
+    latent_layers: int = 2
     decoder_layers: int = 2
     n_heads_local: int = 4
     n_heads_latent: int = 4
@@ -126,7 +126,7 @@ def default() -> ModelSetConfig:
         name="blt-default",
         entropy=ENTROPY_CANDIDATES[DEFAULT_ENTROPY_CANDIDATE],
         entropy_train=TrainConfig(max_steps=1600, max_minutes=30.0, eval_every=400),
-        blt_train=TrainConfig(max_steps=2400, max_minutes=25.0, eval_every=600, batch_size=16, learning_rate=2e-3),
+        blt_train=TrainConfig(max_steps=2400, max_minutes=38.0, eval_every=800, batch_size=24, learning_rate=3e-3),
     )
 
 

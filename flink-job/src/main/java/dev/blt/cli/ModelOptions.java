@@ -11,8 +11,8 @@ public class ModelOptions {
             description = "Model folder with manifest.json (default: the model bundled in the jar).")
     String directory;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda:N",
-            description = "ONNX Runtime device (default: ${DEFAULT-VALUE}). cuda:N needs the -Pgpu build.")
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda:N|gpu",
+            description = "ONNX Runtime device (default: ${DEFAULT-VALUE}). cuda:N needs the -Pgpu build; gpu (blt run) takes the GPU Flink assigns through its external resource \"gpu\".")
     String device;
 
     @Option(names = "--threads", paramLabel = "N",

@@ -3,6 +3,8 @@ package dev.blt.flink;
 import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelSource;
 import java.util.LinkedHashMap;
+import java.util.Optional;
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import java.util.Map;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -41,7 +43,22 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
     public void open() throws Exception {
         super.open();
         bundle = new LinkedHashMap<>();
-        model = modelSource.open();
+        model = resolveDevice(modelSource).open();
+    }
+
+    /** "--device gpu": the GPU index comes from Flink's external resource "gpu" of this task. */
+    private ModelSource resolveDevice(ModelSource source) {
+        if (!ModelSource.FLINK_GPU.equals(source.device())) {
+            return source;
+        }
+        for (ExternalResourceInfo info : getRuntimeContext().getExternalResourceInfos(ModelSource.FLINK_GPU)) {
+            Optional<String> index = info.getProperty("index");
+            if (index.isPresent()) {
+                return source.withDevice("cuda:" + index.get());
+            }
+        }
+        throw new IllegalStateException("--device gpu needs Flink's external resource 'gpu' (external-resources: gpu, "
+                + "external-resource.gpu.amount, its driver factory and discovery script); none was given to this task");
     }
 
     @Override

@@ -10,14 +10,20 @@ import java.nio.file.Path;
  * with {@link LoadedModel#release()} where the holder has a lifecycle (Flink operators).
  *
  * @param directory     model folder with manifest.json; null for the model bundled in the jar
- * @param device        "cpu" or "cuda:N"
+ * @param device        "cpu", "cuda:N", or "gpu": the GPU Flink assigns to the task through its
+ *                      external resource "gpu" (resolved by the operators, see {@link #FLINK_GPU})
  * @param thetaOverride replaces the manifest's theta (for example after `blt calibrate`); null = keep
  */
 public record ModelSource(String directory, String device, int intraOpThreads, Double thetaOverride)
         implements Serializable {
 
+    /** Device value meaning: ask Flink's external resource framework which GPU this task got. */
+    public static final String FLINK_GPU = "gpu";
+
     public ModelSource {
-        Device.parse(device); // fail at job construction, not on the task managers
+        if (!FLINK_GPU.equals(device)) {
+            Device.parse(device); // fail at job construction, not on the task managers
+        }
         if (thetaOverride != null && !Double.isFinite(thetaOverride)) {
             throw new IllegalArgumentException("--theta must be finite, got " + thetaOverride);
         }

@@ -1,0 +1,102 @@
+package dev.blt.flink;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.blt.cli.KafkaJobOptions;
+import dev.blt.kafka.testing.TestKafkaBroker;
+import dev.blt.kafka.testing.TestKafkaBrokers;
+import dev.blt.model.ModelSource;
+import dev.blt.testing.ModelFolders;
+import dev.blt.testing.SampleText;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Meter;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A job run on a MiniCluster registers every metric operators need to be watched by. */
+class MetricsTest {
+
+    private static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(REPORTER.addToConfiguration(new Configuration()))
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    @Test
+    void everyOperatorMetricIsReported() throws Exception {
+        try (TestKafkaBroker broker = TestKafkaBrokers.start()) {
+            String prefix = "metrics";
+            for (String t : new String[] {".in", ".patches", ".embeddings", ".predictions", ".scores", ".dlq"}) {
+                broker.createTopic(prefix + t, 1);
+            }
+            List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+            for (byte[] line : SampleText.lines()) {
+                records.add(new ProducerRecord<>(prefix + ".in", "k".getBytes(StandardCharsets.UTF_8), line));
+            }
+            records.add(new ProducerRecord<>(prefix + ".in", "k".getBytes(StandardCharsets.UTF_8), null)); // dead letter
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+            try (KafkaProducer<byte[], byte[]> producer =
+                         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                records.forEach(producer::send);
+            }
+            JobOptions options = KafkaJobOptions.parse("--input-topic", prefix + ".in", "--patches-topic",
+                    prefix + ".patches", "--embeddings-topic", prefix + ".embeddings", "--predictions-topic",
+                    prefix + ".predictions", "--record-scores-topic", prefix + ".scores", "--dlq-topic", prefix + ".dlq",
+                    "--transactional-id-prefix", prefix, "--segmentation", "record", "--checkpoint-interval-ms", "100")
+                    .toJobOptions(broker.bootstrapServers(),
+                            new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null), true);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            BltJob.build(env, options);
+            JobID job = env.execute(prefix).getJobID();
+
+            Map<String, Metric> metrics = REPORTER.getMetricsByIdentifiers(job);
+            assertPositive(metrics, "blt.bytesIn", Counter.class);
+            find(metrics, "blt.bytesInPerSecond", Meter.class);
+            assertPositive(metrics, "blt.patches", Counter.class);
+            find(metrics, "blt.patchesPerSecond", Meter.class);
+            Gauge<?> avg = (Gauge<?>) find(metrics, "blt.avgPatchLength", Gauge.class);
+            assertTrue(((Number) avg.getValue()).doubleValue() >= 1, "average patch length " + avg.getValue());
+            assertTrue(((Histogram) find(metrics, "blt.entropyMilliNats", Histogram.class)).getCount() > 0);
+            assertTrue(((Histogram) find(metrics, "blt.bundleBytes", Histogram.class)).getCount() > 0);
+            assertTrue(((Histogram) find(metrics, "blt.inferenceLatencyMicros", Histogram.class)).getCount() > 0);
+            assertPositive(metrics, "blt.deadLetters", Counter.class);
+            assertPositive(metrics, "blt.encodedPatches", Counter.class);
+        }
+    }
+
+    private static Metric find(Map<String, Metric> metrics, String suffix, Class<? extends Metric> type) {
+        List<Metric> found = metrics.entrySet().stream().filter(e -> e.getKey().endsWith("." + suffix))
+                .map(Map.Entry::getValue).filter(type::isInstance).toList();
+        assertFalse(found.isEmpty(), "metric " + suffix + " (" + type.getSimpleName() + ") not reported; have: "
+                + metrics.keySet().stream().filter(k -> k.contains(".blt.")).toList());
+        return found.get(0);
+    }
+
+    private static void assertPositive(Map<String, Metric> metrics, String suffix, Class<? extends Metric> type) {
+        long total = metrics.entrySet().stream().filter(e -> e.getKey().endsWith("." + suffix))
+                .map(Map.Entry::getValue).filter(Counter.class::isInstance).mapToLong(m -> ((Counter) m).getCount()).sum();
+        find(metrics, suffix, type);
+        assertTrue(total > 0, suffix + " is " + total);
+    }
+}
