@@ -3,23 +3,23 @@ package dev.blt.cli;
 import dev.blt.avro.Patch;
 import dev.blt.flink.BltJob;
 import dev.blt.flink.JobOptions;
-import dev.blt.kafka.TopicReader;
 import dev.blt.kafka.embedded.EmbeddedKafkaBroker;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.CloseReason;
+import dev.blt.report.HtmlReport;
+import dev.blt.report.ReportLine;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,42 +46,66 @@ public class DemoCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--lines", defaultValue = "20", description = "Records to show per stream (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lines", defaultValue = "8", description = "Records to show per stream (default: ${DEFAULT-VALUE}).")
     int showLines;
+
+    @Option(names = "--report", defaultValue = "blt-demo-report.html",
+            description = "Where to write the HTML report (default: ${DEFAULT-VALUE}).")
+    Path report;
 
     @Override
     public Integer call() throws Exception {
         PrintStream out = new PrintStream(System.out, true, "UTF-8");
-        out.println("blt demo: starting an in-JVM Kafka broker (KRaft) ...");
+        ProgressBar progress = new ProgressBar(System.err, "demo", 4);
+        progress.update(0, "starting an in-JVM Kafka broker (KRaft)");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             KafkaJobOptions flags = KafkaJobOptions.parse("--segmentation", "record", "--checkpoint-interval-ms", "1000",
                     "--parallelism", "2");
             JobOptions job = flags.toJobOptions(broker.bootstrapServers(), model.source(), true);
-            broker.createTopic(job.inputTopic(), 2);
-            broker.createTopic(job.patchesTopic(), 2);
+            for (String topic : new String[] {job.inputTopic(), job.patchesTopic(), job.embeddingsTopic(),
+                    job.predictionsTopic(), job.recordScoresTopic()}) {
+                broker.createTopic(topic, 2);
+            }
             broker.createTopic(job.deadLetterTopic(), 1);
+            progress.update(1, "producing the bundled sample logs");
             long bytes = produceSamples(broker.bootstrapServers(), job.inputTopic());
-            out.printf("produced %d bytes of sample logs to %s; running the Flink job (parallelism %d) ...%n", bytes,
-                    job.inputTopic(), job.parallelism());
 
+            progress.update(2, "running the Flink job on a local MiniCluster");
             long started = System.nanoTime();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(BltJob.configuration(job));
             BltJob.build(env, job);
             env.execute("blt demo");
             double seconds = (System.nanoTime() - started) / 1e9;
 
-            List<Patch> patches = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> r : TopicReader.readCommitted(broker.bootstrapServers(),
-                    job.patchesTopic(), Duration.ofSeconds(30))) {
-                patches.add(Patch.getDecoder().decode(r.value()));
-            }
-            show(out, patches, model.source().open().patcherSettings().rule().theta());
-            long patchBytes = patches.stream().mapToLong(p -> p.getBytes().remaining()).sum();
-            out.printf("%nsummary: %d bytes in, %d patches out, average patch %.2f bytes, %.1f KB/s end to end "
-                            + "(%.1f s including Flink start-up)%n", patchBytes, patches.size(),
-                    (double) patchBytes / Math.max(1, patches.size()), patchBytes / 1e3 / seconds, seconds);
+            progress.update(3, "reading every output topic back");
+            DemoResults results = DemoResults.read(broker.bootstrapServers(), job);
+            progress.done("done");
+
+            double theta = model.source().open().patcherSettings().rule().theta();
+            show(out, results.patches(), theta);
+            List<ReportLine> lines = results.reportLines();
+            out.println();
+            out.printf("summary: %d bytes in %d lines, %d patches (average %.2f bytes), %d embeddings, %d predictions, "
+                            + "%d record scores, %d dead letters%n", bytes, lines.size(), results.patches().size(),
+                    (double) bytes / Math.max(1, results.patches().size()), results.embeddings(), results.predictions(),
+                    results.scores().size(), results.deadLetters());
+            out.printf("throughput: %.1f KB/s through patcher and BLT stage (%.1f s, including Flink start-up)%n",
+                    bytes / 1e3 / seconds, seconds);
+            out.println("most surprising lines (BLT bits per byte):");
+            lines.stream().sorted(java.util.Comparator.comparingDouble(ReportLine::bitsPerByte).reversed()).limit(5)
+                    .forEach(l -> out.printf("  %5.2f  %-13s %s%n", l.bitsPerByte(), l.streamId(),
+                            abbreviate(new String(l.bytes(), StandardCharsets.UTF_8))));
+            String html = HtmlReport.render("blt demo", results.modelId(), theta, lines, 12, 15,
+                    String.format("%d lines, %d patches, average patch %.2f bytes", lines.size(),
+                            results.patches().size(), (double) bytes / Math.max(1, results.patches().size())));
+            Files.writeString(report, html);
+            out.println("report: " + report.toAbsolutePath());
         }
         return 0;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 110 ? s : s.substring(0, 107) + "...";
     }
 
     private static long produceSamples(String bootstrapServers, String topic) throws IOException {
@@ -115,7 +139,7 @@ public class DemoCommand implements Callable<Integer> {
     private void show(PrintStream out, List<Patch> patches, double theta) {
         patches.sort(Comparator.comparing((Patch p) -> p.getStreamId()).thenComparing(Patch::getRecordIndex)
                 .thenComparing(Patch::getPatchIndex));
-        PatchPrinter printer = new PatchPrinter(out, PatchPrinter.Format.PRETTY, true, theta);
+        PatchPrinter printer = new PatchPrinter(out, PatchPrinter.Format.PRETTY, System.console() != null, theta);
         String stream = null;
         for (Patch p : patches) {
             if (!p.getStreamId().equals(stream)) {
@@ -126,6 +150,9 @@ public class DemoCommand implements Callable<Integer> {
                 continue;
             }
             printer.print(-1, toClosedPatch(p));
+            if (p.getLastInRecord()) {
+                printer.endRecord();
+            }
         }
     }
 

@@ -52,6 +52,7 @@ public class PatchCommand implements Callable<Integer> {
         try (InputStream in = InputFiles.open(file)) {
             if (segmentation == Segmentation.STREAM) {
                 patcher.patchStream(InputFiles.chunks(in, chunkSize), p -> printer.print(-1, p));
+                printer.endRecord();
             } else {
                 List<byte[]> lines = InputFiles.lines(in.readAllBytes());
                 for (int from = 0; from < lines.size(); from += RECORD_BATCH) {

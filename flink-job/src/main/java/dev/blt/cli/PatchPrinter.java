@@ -51,17 +51,12 @@ final class PatchPrinter {
             String text = visible(patch.bytes());
             sb.append(shade(patch.entropies()[0])).append(text).append(RESET);
             out.print(sb);
-            if (patch.bytes()[patch.length() - 1] == '\n' || patch.reason().name().startsWith("END")) {
-                out.println();
-            }
         } else {
             out.print(visible(patch.bytes()) + "|");
-            if (patch.reason().name().startsWith("END")) {
-                out.println();
-            }
         }
     }
 
+    /** Ends a record (record segmentation) or the output (stream segmentation). */
     void endRecord() {
         if (format == Format.PRETTY) {
             out.println();
@@ -76,6 +71,7 @@ final class PatchPrinter {
     }
 
     private static String visible(byte[] bytes) {
+        // A newline shows as a return arrow and breaks the line, so stream output stays readable.
         return new String(bytes, StandardCharsets.UTF_8).replace("\n", "\u21b5\n").replace("\r", "");
     }
 }

@@ -69,7 +69,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
             BROKER_CONFIG.forEach(builder::setConfigProp);
             cluster = builder.build();
-            cluster.format();
+            formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new EmbeddedKafkaBroker(cluster);
@@ -85,6 +85,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             throw new IllegalStateException("Could not start the in-JVM KRaft broker", e);
+        }
+    }
+
+    /** The test kit's formatter prints to stdout, which would mix with the CLI's output. */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            cluster.format();
+        } finally {
+            System.setOut(stdout);
         }
     }
 
