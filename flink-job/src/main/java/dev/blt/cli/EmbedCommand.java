@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.blt.encoding.EncodedPatch;
+import dev.blt.encoding.GreedyContinuation;
 import dev.blt.encoding.OfflineEncoder;
 import dev.blt.encoding.Predictions;
 import dev.blt.model.LoadedModel;
@@ -42,6 +43,10 @@ public class EmbedCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "5", description = "Next-byte candidates per patch (default: ${DEFAULT-VALUE}).")
     int topK;
 
+    @Option(names = "--continuation-bytes", defaultValue = "0",
+            description = "Greedy continuation after each patch; 0 = off, one BLT call per byte (default: ${DEFAULT-VALUE}).")
+    int continuationBytes;
+
     @Option(names = "--format", defaultValue = "jsonl", paramLabel = "jsonl", description = "Output format (only jsonl).")
     String format;
 
@@ -70,14 +75,21 @@ public class EmbedCommand implements Callable<Integer> {
             patched.forEach(d -> patchBytes.add(d.stream().map(ClosedPatch::bytes).toList()));
             List<List<EncodedPatch>> encoded = OfflineEncoder.encodeDocuments(loaded.encoderSettings(),
                     loaded.bltScorer(), patchBytes);
+            java.util.Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(encoded,
+                    loaded.bltScorer(), perRecord ? 0 : continuationBytes, loaded.manifest().tokens().byteOffset());
             for (int d = 0; d < patched.size(); d++) {
                 long record = segmentation == Segmentation.STREAM ? -1 : from + d;
                 if (perRecord) {
                     out.println(recordJson(record, patched.get(d), encoded.get(d)));
                 } else {
                     for (int p = 0; p < patched.get(d).size(); p++) {
-                        out.println(patchJson(record, patched.get(d).get(p), encoded.get(d).get(p),
-                                loaded.manifest().tokens().byteOffset()));
+                        ObjectNode json = patchJson(record, patched.get(d).get(p), encoded.get(d).get(p),
+                                loaded.manifest().tokens().byteOffset());
+                        byte[] continuation = continuations.get(encoded.get(d).get(p));
+                        if (continuation != null) {
+                            json.put("continuation", new String(continuation, StandardCharsets.UTF_8));
+                        }
+                        out.println(json);
                     }
                 }
             }

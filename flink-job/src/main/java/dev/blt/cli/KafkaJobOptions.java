@@ -48,6 +48,10 @@ public class KafkaJobOptions {
             description = "Most likely next bytes in each Prediction (default: ${DEFAULT-VALUE}).")
     int topK;
 
+    @Option(names = "--continuation-bytes", defaultValue = "0",
+            description = "Greedy continuation of each patch in its Prediction; 0 = off. Costs one BLT call per byte (default: ${DEFAULT-VALUE}).")
+    int continuationBytes;
+
     @Option(names = "--dlq-topic", defaultValue = "blt.dlq", description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
     String deadLetterTopic;
 
@@ -110,7 +114,7 @@ public class KafkaJobOptions {
         }
         return new JobOptions(bootstrapServers, inputTopic, InputFormat.parse(inputFormat), defaultStreamId, groupId,
                 patchesTopic, topic(embeddingsTopic), topic(predictionsTopic), topic(recordScoresTopic),
-                deadLetterTopic, parsedStage, topK, transactionalIdPrefix, props, model, segmentation,
+                deadLetterTopic, parsedStage, topK, continuationBytes, transactionalIdPrefix, props, model, segmentation,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), checkpointIntervalMs,
                 checkpointDirectory, parallelism, bounded);
     }

@@ -6,8 +6,15 @@ package dev.blt.encoding;
  * @param embedding        the latent transformer's state of the patch
  * @param byteLogprobs     log p(byte) of each of the patch's bytes under BLT, in nats
  * @param nextByteLogprobs log-distribution (260 tokens) of what follows the patch
+ * @param context          the window that produced it, cut to end with this patch: the prompt of a
+ *                         greedy continuation
  */
-public record EncodedPatch(long patchIndex, float[] embedding, float[] byteLogprobs, float[] nextByteLogprobs) {
+public record EncodedPatch(long patchIndex, float[] embedding, float[] byteLogprobs, float[] nextByteLogprobs,
+                           Prompt context) {
+
+    /** Tokens and patch starts of a window that ends with the patch. */
+    public record Prompt(long[] tokens, long[] patchStart) {
+    }
 
     /** Mean surprise of the patch's bytes, in bits per byte. */
     public double bitsPerByte() {

@@ -106,7 +106,10 @@ public final class PatchEncoder {
                 int first = (int) window.patchStart()[local];
                 int length = patch(p).length;
                 float[] logprobs = Arrays.copyOfRange(out.nextLogprob(), first - 1, first - 1 + length);
-                encoded.add(new EncodedPatch(p, out.patchEmbedding()[local], logprobs, out.patchEndLogprobs()[local]));
+                EncodedPatch.Prompt prompt = new EncodedPatch.Prompt(Arrays.copyOf(window.tokens(), first + length),
+                        Arrays.copyOf(window.patchStart(), local + 1));
+                encoded.add(new EncodedPatch(p, out.patchEmbedding()[local], logprobs, out.patchEndLogprobs()[local],
+                        prompt));
             }
         }
         encodedUpTo = nextIndex;

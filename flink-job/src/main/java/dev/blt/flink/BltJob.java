@@ -83,7 +83,8 @@ public final class BltJob {
                 .name("kafka-" + o.deadLetterTopic()).uid("dead-letter-sink");
 
         if (o.runsBlt()) {
-            BltPipeline.Outputs blt = BltPipeline.build(patches, o.model(), o.bundle(), o.topK());
+            BltPipeline.Outputs blt = BltPipeline.build(patches, o.model(), o.bundle(), o.topK(),
+                    o.continuationBytes());
             if (o.embeddingsTopic() != null) {
                 blt.embeddings().sinkTo(sink(o, o.embeddingsTopic(), "embeddings", (PatchEmbedding e) -> e,
                         e -> KafkaSinks.utf8(e.getStreamId()))).name("kafka-" + o.embeddingsTopic()).uid("embeddings-sink");

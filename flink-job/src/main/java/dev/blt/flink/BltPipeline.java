@@ -19,11 +19,12 @@ public final class BltPipeline {
     private BltPipeline() {
     }
 
-    public static Outputs build(DataStream<PatchEvent> patches, ModelSource model, BundleSettings bundle, int topK) {
+    public static Outputs build(DataStream<PatchEvent> patches, ModelSource model, BundleSettings bundle, int topK,
+                                int continuationBytes) {
         SingleOutputStreamOperator<PatchEmbedding> embeddings = patches
                 .keyBy(patch -> patch.streamId)
                 .transform("blt-stage", TypeInformation.of(PatchEmbedding.class),
-                        new BltStageOperator(model, bundle, topK))
+                        new BltStageOperator(model, bundle, topK, continuationBytes))
                 .uid("blt-stage");
         return new Outputs(embeddings, embeddings.getSideOutput(BltStageOperator.PREDICTIONS),
                 embeddings.getSideOutput(BltStageOperator.RECORD_SCORES));

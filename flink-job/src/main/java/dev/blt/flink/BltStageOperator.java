@@ -7,6 +7,7 @@ import dev.blt.avro.RecordScore;
 import dev.blt.encoding.BatchEncoding;
 import dev.blt.encoding.EncodedPatch;
 import dev.blt.encoding.EncoderSettings;
+import dev.blt.encoding.GreedyContinuation;
 import dev.blt.encoding.PatchEncoder;
 import dev.blt.encoding.Predictions;
 import dev.blt.encoding.RecordSurprise;
@@ -48,6 +49,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private static final long serialVersionUID = 1L;
 
     private final int topK;
+    private final int continuationBytes;
 
     private transient EncoderSettings settings;
     private transient ValueState<byte[]> documentState;
@@ -75,12 +77,16 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         final List<Document> documents = new ArrayList<>();
     }
 
-    public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK) {
+    public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes) {
         super(modelSource, bundleSettings);
         if (topK < 1 || topK > 256) {
             throw new IllegalArgumentException("top-k must be between 1 and 256, got " + topK);
         }
+        if (continuationBytes < 0) {
+            throw new IllegalArgumentException("continuation bytes must be >= 0, got " + continuationBytes);
+        }
         this.topK = topK;
+        this.continuationBytes = continuationBytes;
     }
 
     @Override
@@ -133,6 +139,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         }
         long started = System.nanoTime();
         List<List<EncodedPatch>> results = BatchEncoding.runAll(encoders, model.bltScorer());
+        Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(results, model.bltScorer(),
+                continuationBytes, model.manifest().tokens().byteOffset());
         inferenceMicros.update((System.nanoTime() - started) / 1000);
 
         int next = 0;
@@ -143,7 +151,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             for (Document doc : entry.getValue().documents) {
                 List<EncodedPatch> encoded = results.get(next++);
                 for (int i = 0; i < encoded.size(); i++) {
-                    emit(doc, doc.events.get(i), encoded.get(i));
+                    emit(doc, doc.events.get(i), encoded.get(i), continuations.get(encoded.get(i)));
                 }
                 count += encoded.size();
                 if (doc.finished) {
@@ -160,7 +168,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         bundlePatches.update(count);
     }
 
-    private void emit(Document doc, PatchEvent event, EncodedPatch encoded) {
+    private void emit(Document doc, PatchEvent event, EncodedPatch encoded, byte[] continuation) {
         if (encoded.patchIndex() != event.patchIndex) {
             throw new IllegalStateException("BLT stage of stream '" + event.streamId + "' expected patch "
                     + encoded.patchIndex() + " but received patch " + event.patchIndex
@@ -183,7 +191,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 .setStartOffset(event.startOffset).setLength(event.bytes.length)
                 .setBltBitsPerByte((float) encoded.bitsPerByte())
                 .setEntropyModelBitsPerByte((float) Predictions.bitsPerByte(event.logprobs))
-                .setNextByteTopK(top).setContinuation(null).setModelId(model.modelId()).build()));
+                .setNextByteTopK(top).setContinuation(continuation == null ? null : java.nio.ByteBuffer.wrap(continuation))
+                .setModelId(model.modelId()).build()));
     }
 
     private RecordScore recordScore(String key, Document doc) {

@@ -12,6 +12,7 @@ import java.util.Properties;
  * @param stage                 which half runs: both, the patcher only, or the BLT stage alone reading
  *                              the patches topic as its input
  * @param embeddingsTopic       PatchEmbedding output; null switches it off (likewise the next two)
+ * @param continuationBytes     greedy continuation bytes per Prediction; 0 = off (one BLT call per byte)
  * @param deadLetterTopic       where undecodable records go, with a reason
  * @param transactionalIdPrefix prefix of the sinks' Kafka transactional ids; unique per job
  * @param bounded               read the input to its current end, then finish (tests, demo)
@@ -29,6 +30,7 @@ public record JobOptions(
         String deadLetterTopic,
         Stage stage,
         int topK,
+        int continuationBytes,
         String transactionalIdPrefix,
         Properties kafkaProperties,
         ModelSource model,
