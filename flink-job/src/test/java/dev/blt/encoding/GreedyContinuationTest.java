@@ -10,16 +10,19 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The shipped BLT continues an obvious pattern, and its first byte is the top prediction. */
+/**
+ * The shipped BLT continues a line the way its training logs go on (the synthetic cron lines always
+ * run /usr/local/bin/backup.sh), and the first byte it writes is its top prediction.
+ */
 class GreedyContinuationTest {
 
     @Test
-    void continuesARepeatedLine() {
+    void continuesALogLineAsTrained() {
         LoadedModel model = ModelFolders.load(ModelFolders.shipped());
-        String line = "GET /health HTTP/1.1 200\n";
-        byte[] stream = line.repeat(12).getBytes(StandardCharsets.UTF_8);
+        byte[] record = "Mar 01 00:00:04 db-primary cron[61861]: (deploy) CMD (/usr/local/bin"
+                .getBytes(StandardCharsets.UTF_8);
         List<ClosedPatch> patches = new OfflinePatcher(model.patcherSettings(), model.entropyScorer())
-                .patchStream(List.of(stream));
+                .patchRecords(List.of(record)).get(0);
         List<EncodedPatch> encoded = OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(),
                 patches.stream().map(ClosedPatch::bytes).toList());
         EncodedPatch last = encoded.get(encoded.size() - 1);
@@ -27,6 +30,6 @@ class GreedyContinuationTest {
                 model.manifest().tokens().byteOffset()).get(0);
         assertEquals(Predictions.topK(last.nextByteLogprobs(), model.manifest().tokens().byteOffset(), 1).get(0).value(),
                 next[0] & 0xFF);
-        assertEquals("GET /health ", new String(next, StandardCharsets.UTF_8), "continuation of a repeated line");
+        assertEquals("/backup.sh", new String(next, 0, 10, StandardCharsets.UTF_8), "continuation");
     }
 }
