@@ -26,7 +26,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
-    torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(int(os.environ.get("BLT_TORCH_THREADS", os.cpu_count())))  # default: all cores
     model = EntropyModel(C.ENTROPY_CANDIDATES[args.candidate])
     model.load_state_dict(torch.load(args.checkpoint))
     wrapper = EntropyModelExport(model.eval())

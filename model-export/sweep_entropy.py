@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def main():
-    torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(int(os.environ.get("BLT_TORCH_THREADS", os.cpu_count())))  # default: all cores
     names = sys.argv[1:] or list(C.ENTROPY_CANDIDATES)
     files = corpus.load()
     sources = training_sources(files)

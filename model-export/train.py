@@ -69,7 +69,7 @@ def main():
     parser.add_argument("--entropy-checkpoint", type=Path, help="reuse a trained entropy model (.pt)")
     args = parser.parse_args()
 
-    torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(int(os.environ.get("BLT_TORCH_THREADS", os.cpu_count())))  # default: all cores
     cfg = C.PRESETS[args.config]()
     out = args.out or HERE / "artifacts" / cfg.name
     build = HERE / "build" / cfg.name
