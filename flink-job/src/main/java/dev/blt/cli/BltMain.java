@@ -16,7 +16,13 @@ public final class BltMain implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code = commandLine().execute(args);
+        // In Flink application mode `run` executes inside the JobManager: exiting the JVM on success
+        // would take the JobManager down with it. Every other command is a CLI process of its own.
+        boolean insideFlink = args.length > 0 && "run".equals(args[0]);
+        if (code != 0 || !insideFlink) {
+            System.exit(code);
+        }
     }
 
     public static CommandLine commandLine() {
