@@ -58,9 +58,10 @@ public class DemoCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, "UTF-8");
         ProgressBar progress = new ProgressBar(System.err, "demo", 4);
         progress.update(0, "starting an in-JVM Kafka broker (KRaft)");
+        java.nio.file.Path checkpoints = java.nio.file.Files.createTempDirectory("blt-demo-checkpoints");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
             KafkaJobOptions flags = KafkaJobOptions.parse("--segmentation", "record", "--checkpoint-interval-ms", "1000",
-                    "--parallelism", "2");
+                    "--parallelism", "2", "--checkpoint-dir", checkpoints.toUri().toString(), "--resume", "none");
             JobOptions job = flags.toJobOptions(broker.bootstrapServers(), model.source(), true);
             for (String topic : new String[] {job.inputTopic(), job.patchesTopic(), job.embeddingsTopic(),
                     job.predictionsTopic(), job.recordScoresTopic()}) {
@@ -100,6 +101,8 @@ public class DemoCommand implements Callable<Integer> {
                             results.patches().size(), (double) bytes / Math.max(1, results.patches().size())));
             Files.writeString(report, html);
             out.println("report: " + report.toAbsolutePath());
+        } finally {
+            org.apache.flink.util.FileUtils.deleteDirectoryQuietly(checkpoints.toFile());
         }
         return 0;
     }

@@ -83,8 +83,26 @@ public class KafkaJobOptions {
             description = "Checkpoint interval; output becomes visible to read_committed consumers on each checkpoint (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
 
-    @Option(names = "--checkpoint-dir", description = "Checkpoint storage URI, e.g. file:///tmp/blt-ck or s3://bucket/ck.")
+    @Option(names = "--checkpoint-dir",
+            description = "Checkpoint and savepoint storage URI, one per job, e.g. file:///var/lib/blt/ck or s3://bucket/ck "
+                    + "(default: ./blt-checkpoints/<group id>). Checkpoints are kept on cancel and failure.")
     String checkpointDirectory;
+
+    @Option(names = "--resume", defaultValue = JobOptions.RESUME_LATEST, paramLabel = "latest|none|PATH",
+            description = "Restore from: latest = the newest checkpoint or savepoint in --checkpoint-dir, if there is one; "
+                    + "none = start from the consumer group's offsets; or the path of a checkpoint (.../chk-N) or savepoint "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String resume;
+
+    @Option(names = "--max-restarts", defaultValue = "10",
+            description = "Restarts after failures (with backoff from 1 s to 30 s) before the job fails; the budget "
+                    + "refills after 10 minutes without a failure (default: ${DEFAULT-VALUE}).")
+    int maxRestarts;
+
+    @Option(names = {"-D", "--flink-conf"}, paramLabel = "KEY=VALUE",
+            description = "Flink configuration option (repeatable), applied last, e.g. -D execution.target=remote "
+                    + "-D rest.address=flink-jm -D rest.port=8081 to submit to a running Flink cluster.")
+    Map<String, String> flinkConfiguration = new LinkedHashMap<>();
 
     @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism (default: ${DEFAULT-VALUE}).")
     int parallelism;
@@ -116,7 +134,13 @@ public class KafkaJobOptions {
                 patchesTopic, topic(embeddingsTopic), topic(predictionsTopic), topic(recordScoresTopic),
                 deadLetterTopic, parsedStage, topK, continuationBytes, transactionalIdPrefix, props, model, segmentation,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), checkpointIntervalMs,
-                checkpointDirectory, parallelism, bounded);
+                checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory, resume.trim(),
+                maxRestarts, flinkConfiguration, parallelism, bounded);
+    }
+
+    /** ./blt-checkpoints/GROUP: per consumer group, so that "--resume latest" never picks another job's state. */
+    static String defaultCheckpointDirectory(String groupId) {
+        return java.nio.file.Path.of("blt-checkpoints", groupId).toAbsolutePath().toUri().toString();
     }
 
     private static String topic(String name) {

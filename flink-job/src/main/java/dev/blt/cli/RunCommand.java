@@ -2,8 +2,18 @@ package dev.blt.cli;
 
 import dev.blt.flink.BltJob;
 import dev.blt.flink.JobOptions;
+import dev.blt.flink.RetainedCheckpoints;
+import dev.blt.kafka.KafkaPreflight;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -11,10 +21,14 @@ import picocli.CommandLine.Option;
 /**
  * {@code blt run}: the streaming job against a real Kafka cluster. Submitted to a Flink cluster
  * (application mode: this is the entry class) it runs there; started directly it runs on a local
- * in-process Flink.
+ * in-process Flink, and SIGTERM or Ctrl-C stops it with a savepoint; with
+ * {@code -D execution.target=remote} it is submitted to a running Flink cluster.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the patching job against Kafka.")
 public class RunCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+    private static final Duration PREFLIGHT_TIMEOUT = Duration.ofSeconds(30);
 
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
     String bootstrapServers;
@@ -32,9 +46,40 @@ public class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobOptions options = job.toJobOptions(bootstrapServers, model.source(), bounded);
         options.model().bundle(); // verify the model here, before any task starts
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(BltJob.configuration(options));
+        KafkaPreflight.check(options.bootstrapServers(), options.kafkaProperties(), options.topics(),
+                options.transactionTimeoutMs(), PREFLIGHT_TIMEOUT);
+        logResumePoint(options);
+
+        Configuration flinkConf = Configuration.fromMap(options.flinkConfiguration());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConf);
+        boolean remote = env instanceof LocalStreamEnvironment && flinkConf.getOptional(DeploymentOptions.TARGET)
+                .filter(target -> !"local".equals(target)).isPresent();
+        if (remote) {
+            // A local environment always runs in-process; an explicit target means a cluster.
+            env = new StreamExecutionEnvironment(flinkConf);
+        }
         BltJob.build(env, options);
-        env.execute("blt " + options.inputTopic() + " -> " + options.patchesTopic());
+        JobClient client = env.executeAsync("blt " + options.inputTopic() + " -> " + options.patchesTopic());
+        LOG.info("job {} submitted ({}, checkpoints in {})", client.getJobID(), options.bounded() ? "bounded" : "unbounded",
+                options.checkpointDirectory());
+        if (remote && !flinkConf.get(DeploymentOptions.ATTACHED)) {
+            System.out.println(client.getJobID());
+            return 0;
+        }
+        if (env instanceof LocalStreamEnvironment) {
+            StopWithSavepointOnSignal.install(client, RetainedCheckpoints.savepointDirectory(options.checkpointDirectory()));
+        }
+        client.getJobExecutionResult().get();
         return 0;
+    }
+
+    private static void logResumePoint(JobOptions options) {
+        Optional<String> from = BltJob.resumePath(options);
+        if (from.isPresent()) {
+            LOG.info("resuming from {}", from.get());
+        } else if (JobOptions.RESUME_LATEST.equals(options.resume())) {
+            LOG.info("no retained checkpoint under {}: starting from the consumer group's committed offsets",
+                    options.checkpointDirectory());
+        }
     }
 }

@@ -12,6 +12,12 @@ import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import java.time.Duration;
+import java.util.Optional;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -31,17 +37,46 @@ public final class BltJob {
     private BltJob() {
     }
 
-    /** Flink configuration the options imply (checkpoint storage); pass it to the environment. */
+    /**
+     * Flink configuration the options imply; pass it to the environment. Checkpoints go to a
+     * filesystem and are retained on cancel and failure, restarts are bounded with a growing
+     * backoff, and the job restores from the checkpoint or savepoint that {@code resume} names.
+     */
     public static Configuration configuration(JobOptions o) {
         Configuration conf = new Configuration();
-        if (o.checkpointDirectory() != null) {
-            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, o.checkpointDirectory());
-        }
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, o.checkpointDirectory());
+        conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, RetainedCheckpoints.savepointDirectory(o.checkpointDirectory()));
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 3);
+        conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, TransactionTimeouts.checkpointTimeout(
+                o.transactionTimeoutMs(), o.checkpointIntervalMs(), o.bundle().maxDelayMs()));
+
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, o.maxRestarts());
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, Duration.ofSeconds(1));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, Duration.ofSeconds(30));
+        // A job that then runs cleanly this long has its restart budget back.
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, Duration.ofMinutes(10));
+
+        resumePath(o).ifPresent(path -> conf.set(StateRecoveryOptions.SAVEPOINT_PATH, path));
+        o.flinkConfiguration().forEach(conf::setString);
         return conf;
     }
 
-    /** Adds the job's operators to env. */
+    /** The checkpoint or savepoint the job restores from, if any. */
+    public static Optional<String> resumePath(JobOptions o) {
+        return switch (o.resume()) {
+            case JobOptions.RESUME_NONE -> Optional.empty();
+            case JobOptions.RESUME_LATEST -> RetainedCheckpoints.latest(o.checkpointDirectory());
+            default -> Optional.of(o.resume());
+        };
+    }
+
+    /** Configures env as {@link #configuration} says and adds the job's operators to it. */
     public static void build(StreamExecutionEnvironment env, JobOptions o) {
+        env.configure(configuration(o));
         env.setParallelism(o.parallelism());
         env.enableCheckpointing(o.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
 
@@ -50,15 +85,18 @@ public final class BltJob {
         // Upstream producers may be transactional: never read records of an aborted transaction.
         consumer.putIfAbsent("isolation.level", "read_committed");
         String inputTopic = o.stage() == JobOptions.Stage.BLT ? o.patchesTopic() : o.inputTopic();
-        KafkaSource<KafkaInputRecord> source = KafkaSource.<KafkaInputRecord>builder()
+        KafkaSourceBuilder<KafkaInputRecord> sourceBuilder = KafkaSource.<KafkaInputRecord>builder()
                 .setBootstrapServers(o.bootstrapServers())
                 .setTopics(inputTopic)
                 .setGroupId(o.groupId())
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
-                .setProperties(consumer)
-                .setBounded(o.bounded() ? OffsetsInitializer.latest() : null)
-                .build();
+                .setProperties(consumer);
+        if (o.bounded()) {
+            // Unbounded (the default) must not call setBounded at all: null is not "unbounded".
+            sourceBuilder.setBounded(OffsetsInitializer.latest());
+        }
+        KafkaSource<KafkaInputRecord> source = sourceBuilder.build();
         DataStream<KafkaInputRecord> input = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-" + inputTopic)
                 .uid("kafka-source");

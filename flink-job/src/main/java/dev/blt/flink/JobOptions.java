@@ -1,9 +1,15 @@
 package dev.blt.flink;
 
 import dev.blt.kafka.InputFormat;
+import dev.blt.kafka.KafkaSinks;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.Segmentation;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
 import java.util.Properties;
 
 /**
@@ -15,6 +21,13 @@ import java.util.Properties;
  * @param continuationBytes     greedy continuation bytes per Prediction; 0 = off (one BLT call per byte)
  * @param deadLetterTopic       where undecodable records go, with a reason
  * @param transactionalIdPrefix prefix of the sinks' Kafka transactional ids; unique per job
+ * @param checkpointDirectory   checkpoint storage URI (a filesystem, never the JobManager's memory);
+ *                              retained checkpoints and savepoints are found here by {@code --resume latest}
+ * @param resume                where to restore from: {@link #RESUME_LATEST} (the newest retained checkpoint
+ *                              or savepoint under the checkpoint directory, if any), {@link #RESUME_NONE},
+ *                              or the path of a checkpoint or savepoint
+ * @param maxRestarts           restarts after failures before the job gives up and fails
+ * @param flinkConfiguration    further Flink options (`-D key=value`), applied last
  * @param bounded               read the input to its current end, then finish (tests, demo)
  */
 public record JobOptions(
@@ -38,8 +51,14 @@ public record JobOptions(
         BundleSettings bundle,
         long checkpointIntervalMs,
         String checkpointDirectory,
+        String resume,
+        int maxRestarts,
+        Map<String, String> flinkConfiguration,
         int parallelism,
         boolean bounded) implements Serializable {
+
+    public static final String RESUME_LATEST = "latest";
+    public static final String RESUME_NONE = "none";
 
     /** Which operators the job runs. */
     public enum Stage {
@@ -57,6 +76,12 @@ public record JobOptions(
         require(patchesTopic, "patches topic");
         require(deadLetterTopic, "dead-letter topic");
         require(transactionalIdPrefix, "transactional id prefix");
+        require(checkpointDirectory, "checkpoint directory");
+        require(resume, "resume (latest, none or a path)");
+        if (maxRestarts < 0) {
+            throw new IllegalArgumentException("max restarts must be >= 0, got " + maxRestarts);
+        }
+        flinkConfiguration = flinkConfiguration == null ? Map.of() : Map.copyOf(flinkConfiguration);
         if (checkpointIntervalMs < 10) {
             throw new IllegalArgumentException("checkpoint interval must be >= 10 ms: the exactly-once sinks "
                     + "commit on checkpoints, got " + checkpointIntervalMs);
@@ -64,9 +89,38 @@ public record JobOptions(
         if (stage != Stage.PATCH && embeddingsTopic == null && predictionsTopic == null && recordScoresTopic == null) {
             throw new IllegalArgumentException("the BLT stage runs but every BLT output topic is switched off");
         }
+        TransactionTimeouts.check(transactionTimeoutMs(kafkaProperties), checkpointIntervalMs, bundle.maxDelayMs());
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
         }
+    }
+
+    /** The sinks' Kafka transaction timeout: the -K transaction.timeout.ms given, or the default. */
+    public long transactionTimeoutMs() {
+        return transactionTimeoutMs(kafkaProperties);
+    }
+
+    private static long transactionTimeoutMs(Properties kafkaProperties) {
+        String value = kafkaProperties.getProperty("transaction.timeout.ms", KafkaSinks.DEFAULT_TRANSACTION_TIMEOUT_MS);
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("transaction.timeout.ms must be a number of milliseconds, got '" + value + "'");
+        }
+    }
+
+    /** Every topic the job reads or writes. */
+    public List<String> topics() {
+        List<String> topics = new ArrayList<>();
+        topics.add(stage == Stage.BLT ? patchesTopic : inputTopic);
+        if (stage != Stage.BLT) {
+            topics.add(patchesTopic);
+        }
+        topics.add(deadLetterTopic);
+        if (runsBlt()) {
+            Stream.of(embeddingsTopic, predictionsTopic, recordScoresTopic).filter(Objects::nonNull).forEach(topics::add);
+        }
+        return topics;
     }
 
     /** Whether the BLT stage runs. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Function;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -57,17 +58,37 @@ abstract class KafkaJobTestBase {
 
     /** Runs a bounded job to completion; extra flags as `blt run` takes them. */
     static void runJob(String prefix, String... flags) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        BltJob.build(env, options(prefix, true, flags));
+        env.execute(prefix);
+    }
+
+    /** Starts an unbounded job (as `blt run` runs by default) on the MiniCluster and returns at once. */
+    static JobClient startJob(String prefix, String... flags) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        BltJob.build(env, options(prefix, false, flags));
+        return env.executeAsync(prefix);
+    }
+
+    /** The options of a test job on the standard topics of prefix; later flags override earlier ones. */
+    static JobOptions options(String prefix, boolean bounded, String... flags) {
         List<String> args = new ArrayList<>(List.of("--input-topic", prefix + ".in", "--group-id", prefix + "-group",
                 "--patches-topic", prefix + ".patches", "--embeddings-topic", prefix + ".embeddings",
                 "--predictions-topic", prefix + ".predictions", "--record-scores-topic", prefix + ".scores",
                 "--dlq-topic", prefix + ".dlq", "--transactional-id-prefix", prefix, "--checkpoint-interval-ms", "100",
-                "--parallelism", "2"));
+                "--parallelism", "2", "--checkpoint-dir", freshCheckpointDirectory(), "--resume", "none"));
         args.addAll(List.of(flags));
-        JobOptions options = KafkaJobOptions.parse(args.toArray(new String[0]))
-                .toJobOptions(broker.bootstrapServers(), modelSource, true);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        BltJob.build(env, options);
-        env.execute(prefix);
+        return KafkaJobOptions.parse(args.toArray(new String[0])).toJobOptions(broker.bootstrapServers(), modelSource,
+                bounded);
+    }
+
+    /** An empty checkpoint directory of its own, as a file: URI, so no job resumes another's state. */
+    static String freshCheckpointDirectory() {
+        try {
+            return java.nio.file.Files.createTempDirectory("blt-ck").toUri().toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static void produce(List<ProducerRecord<byte[], byte[]>> records) {
@@ -89,6 +110,25 @@ abstract class KafkaJobTestBase {
             out.add(decode.apply(r.value()));
         }
         return out;
+    }
+
+    /**
+     * Reads a topic's committed records until done holds for them, polling (output appears at
+     * checkpoints, later on a busy machine); fails with the last read after the timeout.
+     */
+    static <T> List<T> awaitCommitted(String topic, Function<byte[], T> decode, java.util.function.Predicate<List<T>> done,
+                                      Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<T> last = List.of();
+        while (System.nanoTime() < deadline) {
+            last = read(topic, decode);
+            if (done.test(last)) {
+                return last;
+            }
+            Thread.sleep(200); // poll interval
+        }
+        throw new AssertionError("after " + timeout.toSeconds() + " s, " + topic + " holds " + last.size()
+                + " committed records, which is not what the test waits for");
     }
 
     static <T> T decode(org.apache.avro.message.BinaryMessageDecoder<T> decoder, byte[] bytes) {

@@ -63,7 +63,8 @@ class MetricsTest {
             JobOptions options = KafkaJobOptions.parse("--input-topic", prefix + ".in", "--patches-topic",
                     prefix + ".patches", "--embeddings-topic", prefix + ".embeddings", "--predictions-topic",
                     prefix + ".predictions", "--record-scores-topic", prefix + ".scores", "--dlq-topic", prefix + ".dlq",
-                    "--transactional-id-prefix", prefix, "--segmentation", "record", "--checkpoint-interval-ms", "100")
+                    "--transactional-id-prefix", prefix, "--segmentation", "record", "--checkpoint-interval-ms", "100",
+                    "--checkpoint-dir", KafkaJobTestBase.freshCheckpointDirectory(), "--resume", "none")
                     .toJobOptions(broker.bootstrapServers(),
                             new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null), true);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
