@@ -1,11 +1,15 @@
 package dev.blt.fault;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -37,6 +41,7 @@ public final class FlinkCluster implements AutoCloseable {
 
     private final Path configDir;
     private final Path logDir;
+    private final Path tmpDir;
     private final int restPort;
     private final FlinkRest rest;
     private final FlinkProcessMemory taskManagerMemory;
@@ -47,6 +52,7 @@ public final class FlinkCluster implements AutoCloseable {
     private FlinkCluster(Path workDir, int restPort, int taskManagerCount, Configuration conf) {
         this.configDir = workDir.resolve("conf");
         this.logDir = workDir.resolve("logs");
+        this.tmpDir = workDir.resolve("tmp");
         this.restPort = restPort;
         this.rest = new FlinkRest(restAddress());
         this.taskManagerMemory = FlinkProcessMemory.forTaskManager(conf);
@@ -214,7 +220,11 @@ public final class FlinkCluster implements AutoCloseable {
         });
     }
 
-    /** Kills every TaskManager and the JobManager (SIGKILL). The work directory, with the logs, stays. */
+    /**
+     * Kills every TaskManager and the JobManager (SIGKILL), then deletes {@code tmp/}: killed processes
+     * leave their scratch files there (each extracts Flink's 21 MB RPC jar into it). {@code conf/} and
+     * {@code logs/} stay.
+     */
     @Override
     public void close() {
         for (JavaProcess tm : taskManagers) {
@@ -223,6 +233,7 @@ public final class FlinkCluster implements AutoCloseable {
             }
         }
         jobManager.kill();
+        deleteRecursively(tmpDir);
     }
 
     /** Launches TaskManager {@code i} without waiting; returns the RPC port it was given. */
@@ -264,6 +275,19 @@ public final class FlinkCluster implements AutoCloseable {
             }
         }
         return flags;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}", dir, e);
+        }
     }
 
     private List<String> programArgs(List<String> dynamicProperties) {
