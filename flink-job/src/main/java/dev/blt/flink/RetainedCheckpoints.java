@@ -2,19 +2,20 @@ package dev.blt.flink;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
 
 /**
  * Finds the newest retained checkpoint or savepoint under a job's checkpoint directory, for
  * {@code --resume latest}. Flink writes checkpoints to {@code DIR/<job id>/chk-<n>/_metadata} and
- * (as this job configures it) savepoints to {@code DIR/savepoints/savepoint-.../_metadata}; a
- * checkpoint is complete once its {@code _metadata} file exists.
+ * (as this job configures it) savepoints to {@code DIR/savepoints/savepoint-.../_metadata}; one is
+ * complete once its {@code _metadata} file exists. The directory is read through Flink's file
+ * systems, so any scheme Flink can checkpoint to (file, s3, hdfs, ...) works here too.
  */
 public final class RetainedCheckpoints {
 
@@ -32,42 +33,44 @@ public final class RetainedCheckpoints {
     /**
      * The newest complete checkpoint or savepoint (by the time its metadata was written), as a
      * path Flink can restore from; empty when there is none.
-     *
-     * @throws IllegalArgumentException when the directory is not on the local filesystem, where
-     *                                  "latest" cannot be looked up here: pass the path instead
      */
     public static Optional<String> latest(String checkpointDirectory) {
-        Path root = localPath(checkpointDirectory);
-        if (!Files.isDirectory(root)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> files = Files.find(root, 3, (p, attrs) -> attrs.isRegularFile()
-                && p.getFileName().toString().equals(METADATA))) {
-            return files.max(Comparator.comparing(RetainedCheckpoints::modified).thenComparing(Path::toString))
-                    .map(metadata -> metadata.getParent().toUri().toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list checkpoints under " + root, e);
-        }
-    }
-
-    private static Path localPath(String directory) {
-        URI uri = URI.create(directory.replace(" ", "%20"));
-        if (uri.getScheme() == null) {
-            return Path.of(directory).toAbsolutePath();
-        }
-        if (!"file".equals(uri.getScheme())) {
-            throw new IllegalArgumentException("--resume latest looks checkpoints up on the local filesystem, but the "
-                    + "checkpoint directory is " + directory + ": pass --resume with the path of a checkpoint "
-                    + "(.../chk-N) or savepoint instead");
-        }
-        return Path.of(uri);
-    }
-
-    private static FileTime modified(Path p) {
+        Path root = new Path(checkpointDirectory);
         try {
-            return Files.getLastModifiedTime(p);
+            FileSystem fs = root.getFileSystem();
+            if (!fs.exists(root)) {
+                return Optional.empty();
+            }
+            List<FileStatus> metadata = new ArrayList<>();
+            // DIR/<job id or "savepoints">/<chk-n or savepoint-...>/_metadata
+            for (FileStatus group : list(fs, root)) {
+                for (FileStatus candidate : list(fs, group.getPath())) {
+                    Path file = new Path(candidate.getPath(), METADATA);
+                    if (candidate.isDir() && fs.exists(file)) {
+                        metadata.add(fs.getFileStatus(file));
+                    }
+                }
+            }
+            return metadata.stream()
+                    .max(Comparator.comparingLong(FileStatus::getModificationTime)
+                            .thenComparing(s -> s.getPath().toString()))
+                    .map(s -> s.getPath().getParent().toString());
         } catch (IOException e) {
-            return FileTime.fromMillis(0); // vanished while listing: never the newest
+            throw new UncheckedIOException("cannot list the checkpoints under " + checkpointDirectory
+                    + " for --resume latest; pass --resume with the path of a checkpoint or savepoint instead", e);
         }
+    }
+
+    private static List<FileStatus> list(FileSystem fs, Path dir) throws IOException {
+        FileStatus[] entries = fs.listStatus(dir);
+        List<FileStatus> dirs = new ArrayList<>();
+        if (entries != null) {
+            for (FileStatus e : entries) {
+                if (e.isDir()) {
+                    dirs.add(e);
+                }
+            }
+        }
+        return dirs;
     }
 }

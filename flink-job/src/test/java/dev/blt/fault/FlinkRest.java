@@ -93,6 +93,39 @@ public final class FlinkRest {
         return ids;
     }
 
+    /**
+     * Stops the job with a savepoint in {@code targetDirectory} ({@code POST /jobs/<id>/stop}, as
+     * {@code flink stop} does), waits for the savepoint to complete, and returns its path.
+     */
+    public String stopWithSavepoint(String jobId, String targetDirectory, Duration timeout)
+            throws IOException, InterruptedException {
+        String body = JSON.createObjectNode().put("targetDirectory", targetDirectory).put("drain", false).toString();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/jobs/" + jobId + "/stop"))
+                .timeout(REQUEST_TIMEOUT).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 202 && response.statusCode() != 200) {
+            throw new IOException("POST /jobs/" + jobId + "/stop answered " + response.statusCode() + ": " + response.body());
+        }
+        String trigger = JSON.readTree(response.body()).path("request-id").asText();
+        String[] location = new String[1];
+        String[] failure = new String[1];
+        Poll.until("the savepoint of job " + jobId + " completes", timeout, () -> {
+            JsonNode status = get("/jobs/" + jobId + "/savepoints/" + trigger);
+            if (!"COMPLETED".equals(status.path("status").path("id").asText())) {
+                return false;
+            }
+            JsonNode operation = status.path("operation");
+            location[0] = operation.has("failure-cause") ? null : operation.path("location").asText();
+            failure[0] = operation.path("failure-cause").toString();
+            return true;
+        });
+        if (location[0] == null) {
+            throw new IOException("stop with savepoint of job " + jobId + " failed: " + failure[0]);
+        }
+        return location[0];
+    }
+
     /** GETs {@code path} and parses the JSON body. */
     public JsonNode get(String path) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(REQUEST_TIMEOUT).GET().build();
