@@ -101,14 +101,13 @@ class FaultSuiteIT {
                 kafka.createTopic(PREFIX + t, STREAMS);
             }
             kafka.createTopic(PREFIX + ".dlq", 1);
-            CompletableFuture<Void> producing = workload.produceInBackground(kafka.bootstrapServers(), PREFIX + ".in",
-                    PRODUCE_SPREAD);
             ExactlyOnceCheck check = new ExactlyOnceCheck(workload, model, kafka.bootstrapServers(), PREFIX);
             long expectedPatches = check.read().patches().expected();
-            Deployment d = new Deployment(c, work, kafka, expectedPatches);
+            Deployment d = new Deployment(c, work, kafka, expectedPatches,
+                    () -> workload.produceInBackground(kafka.bootstrapServers(), PREFIX + ".in", PRODUCE_SPREAD));
             try {
                 int failovers = d.inject();
-                producing.get(COMPLETE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                d.producing.get(COMPLETE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 ExactlyOnceCheck.Outcome outcome = awaitComplete(check, d);
                 return new Row(c, workload, d.faults, outcome, failovers, (System.nanoTime() - started) / 1e9);
             } finally {
@@ -144,11 +143,16 @@ class FaultSuiteIT {
         private final long expectedPatches;
         private final String checkpoints;
         private final List<String> faults = new ArrayList<>();
+        private final java.util.function.Supplier<CompletableFuture<Void>> input;
+        private CompletableFuture<Void> producing;
         private FlinkCluster cluster;
         private JavaProcess process;
         private String jobId;
 
-        Deployment(Case c, Path work, KafkaBrokerProcess kafka, long expectedPatches) {
+        /** @param input starts producing the input; called once the job runs, so the faults land mid-stream */
+        Deployment(Case c, Path work, KafkaBrokerProcess kafka, long expectedPatches,
+                   java.util.function.Supplier<CompletableFuture<Void>> input) {
+            this.input = input;
             this.c = c;
             this.work = work;
             this.kafka = kafka;
@@ -173,6 +177,7 @@ class FaultSuiteIT {
                 }
                 case PROCESS_KILL_RESUME -> {
                     process = BltRun.local("blt-run-1", work, jobArgs(2));
+                    startInputOnce();
                     awaitProgress(0.4, "kill -9 blt run");
                     process.kill();
                     process = BltRun.local("blt-run-2", work, jobArgs(2, "--resume", "latest"));
@@ -200,6 +205,12 @@ class FaultSuiteIT {
             }
         }
 
+        private void startInputOnce() {
+            if (producing == null) {
+                producing = input.get();
+            }
+        }
+
         private void startCluster() {
             cluster = FlinkCluster.start(work.resolve("flink"), 2, 2, Map.of());
         }
@@ -207,6 +218,7 @@ class FaultSuiteIT {
         private void submit(int parallelism, String... extra) {
             jobId = BltRun.submit("submit-p" + parallelism, work, cluster, jobArgs(parallelism, extra));
             awaitAllTasksRunning();
+            startInputOnce();
         }
 
         private void awaitAllTasksRunning() {

@@ -1,5 +1,7 @@
 package dev.blt.fault;
 
+import dev.blt.kafka.KafkaTopics;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,13 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,30 +80,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         return dataDir;
     }
 
-    /**
-     * Creates a topic with replication factor 1 and waits until every partition has a leader.
-     *
-     * <p>Unlike {@code dev.blt.kafka.KafkaTopics#create}, an "unknown topic" answer while the broker's
-     * metadata cache catches up with the controller counts as "not yet" rather than as a failure: with
-     * the broker in its own, busy JVM that window is wide enough to be hit.
-     *
-     * @throws IllegalStateException if the creation fails or the partitions have no leader within 30 s
-     */
+    /** Creates a topic with replication factor 1 and waits until every partition has a leader. */
     public void createTopic(String name, int partitions) {
-        try (Admin admin = Admin.create(adminConfig(Duration.ofSeconds(20)))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            Poll.until("every partition of topic " + name + " has a leader", Duration.ofSeconds(30), () -> {
-                TopicDescription description =
-                        admin.describeTopics(List.of(name)).allTopicNames().get(3, TimeUnit.SECONDS).get(name);
-                return description.partitions().size() == partitions
-                        && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-            });
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while creating topic " + name, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Could not create topic " + name, e);
-        }
+        KafkaTopics.create(bootstrapServers(), name, partitions);
     }
 
     /** Whether the broker process runs. */

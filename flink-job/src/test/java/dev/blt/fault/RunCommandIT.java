@@ -104,8 +104,8 @@ class RunCommandIT {
             });
             ExactlyOnceCheck.Outcome outcome = check2.read();
             assertTrue(outcome.exact(), outcome.toString());
-            assertTrue(Files.readString(run2.logFile()).contains("resuming from " + work.resolve("ck-sig").toUri()
-                    .toString().replaceAll("/+$", "") + "/savepoints/savepoint-"), run2.describeLogs());
+            assertTrue(Files.readString(run2.logFile()).contains("resuming from file:"
+                    + work.resolve("ck-sig").toAbsolutePath() + "/savepoints/savepoint-"), run2.describeLogs());
         } finally {
             run2.kill();
         }
