@@ -3,7 +3,7 @@
 # job and resume, stop with savepoint and rescale 2 -> 3 -> 1, broker restart) in both segmentations,
 # on several MB, against a Kafka broker, a Flink JobManager and two TaskManagers in their own JVMs.
 # `.ci/run` runs the short form (one scenario per segmentation) as part of `mvn verify`.
-#   bench/fault-suite.sh                      # full, about 30 minutes on 2 cores
+#   bench/fault-suite.sh                      # full: 3 MB per stream scenario, 512 KB per record scenario
 #   STREAM_BYTES=262144 bench/fault-suite.sh  # smaller streams (bytes per key)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -81,7 +81,7 @@ class FaultSuiteIT {
         List<Row> rows = new ArrayList<>();
         for (Case c : cases) {
             int bytesPerStream = Integer.getInteger("blt.fault." + c.segmentation().name().toLowerCase(Locale.ROOT) + "-bytes",
-                    c.segmentation() == Segmentation.STREAM ? (full ? 768 * 1024 : 96 * 1024) : (full ? 256 * 1024 : 12 * 1024));
+                    c.segmentation() == Segmentation.STREAM ? (full ? 768 * 1024 : 96 * 1024) : (full ? 128 * 1024 : 12 * 1024));
             rows.add(run(c, FaultWorkload.generate(c.segmentation(), STREAMS, bytesPerStream, rows.size() + 1), model));
             LOG.info("fault suite so far:\n{}", table(rows));
         }
