@@ -1,5 +1,6 @@
 package dev.blt.flink;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,6 +84,8 @@ class MetricsTest {
             assertTrue(((Histogram) find(metrics, "blt.inferenceLatencyMicros", Histogram.class)).getCount() > 0);
             assertPositive(metrics, "blt.deadLetters", Counter.class);
             assertPositive(metrics, "blt.encodedPatches", Counter.class);
+            // The restart metric the README points operators to; this run had no failure.
+            assertEquals(0L, ((Gauge<?>) find(metrics, "numRestarts", Gauge.class)).getValue());
         }
     }
 
