@@ -64,6 +64,7 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         if (r.value == null) {
             throw new BadRecordException("null value (tombstone): expected an Avro ByteChunk");
         }
+        requireLengthsWithin(r.value);
         ByteChunk chunk;
         try {
             chunk = ByteChunk.getDecoder().decode(r.value);
@@ -81,6 +82,50 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         payload.get(bytes);
         long time = chunk.getEventTimeMs() == null ? r.timestampMs : chunk.getEventTimeMs();
         return new StreamChunk(chunk.getStreamId(), chunk.getSequence(), bytes, r.topic, r.partition, r.offset, time);
+    }
+
+    /** Single-object encoding header: 2 magic bytes and an 8-byte schema fingerprint. */
+    private static final int SINGLE_OBJECT_HEADER = 10;
+
+    /**
+     * Checks the lengths that a ByteChunk declares for stream_id and payload against the bytes the
+     * record really has, before Avro allocates a buffer of the declared size: a 17-byte record that
+     * claims a 1.5 GB payload must be a dead letter, not an OutOfMemoryError.
+     */
+    static void requireLengthsWithin(byte[] value) throws BadRecordException {
+        int[] pos = {SINGLE_OBJECT_HEADER};
+        if (value.length < SINGLE_OBJECT_HEADER) {
+            return; // too short for any ByteChunk: Avro's decoder reports it
+        }
+        long idLength = readVarLong(value, pos);
+        skip(value, pos, idLength, "stream_id");
+        readVarLong(value, pos); // sequence
+        long payloadLength = readVarLong(value, pos);
+        skip(value, pos, payloadLength, "payload");
+    }
+
+    private static void skip(byte[] value, int[] pos, long length, String field) throws BadRecordException {
+        if (length < 0 || length > value.length - pos[0]) {
+            throw new BadRecordException("ByteChunk " + field + " claims " + length + " bytes but the record has only "
+                    + Math.max(0, value.length - pos[0]) + " left");
+        }
+        pos[0] += (int) length;
+    }
+
+    /** An Avro long: zig-zag varint. */
+    private static long readVarLong(byte[] value, int[] pos) throws BadRecordException {
+        long raw = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (pos[0] >= value.length) {
+                throw new BadRecordException("not an Avro ByteChunk: truncated at byte " + pos[0]);
+            }
+            int b = value[pos[0]++] & 0xff;
+            raw |= (long) (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return (raw >>> 1) ^ -(raw & 1);
+            }
+        }
+        throw new BadRecordException("not an Avro ByteChunk: malformed varint");
     }
 
     private static String strictUtf8(byte[] bytes, String what) throws BadRecordException {
