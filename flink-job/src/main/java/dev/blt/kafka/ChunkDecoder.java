@@ -56,6 +56,9 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         if (r.value == null) {
             throw new BadRecordException("null value (tombstone): a raw record must carry bytes");
         }
+        if (r.key != null && r.key.length > DeadLetters.MAX_KEY_BYTES) {
+            throw new BadRecordException(tooLongStreamId(r.key.length));
+        }
         String streamId = r.key == null ? defaultStreamId : strictUtf8(r.key, "record key (stream id)");
         return new StreamChunk(streamId, -1, r.value, r.topic, r.partition, r.offset, r.timestampMs);
     }
@@ -99,9 +102,17 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         }
         long idLength = readVarLong(value, pos);
         skip(value, pos, idLength, "stream_id");
+        if (idLength > DeadLetters.MAX_KEY_BYTES) {
+            throw new BadRecordException(tooLongStreamId(idLength));
+        }
         readVarLong(value, pos); // sequence
         long payloadLength = readVarLong(value, pos);
         skip(value, pos, payloadLength, "payload");
+    }
+
+    /** Every output record carries the stream id, so a huge one would make every output too large. */
+    private static String tooLongStreamId(long length) {
+        return "stream id of " + length + " bytes; at most " + DeadLetters.MAX_KEY_BYTES + " are allowed";
     }
 
     private static void skip(byte[] value, int[] pos, long length, String field) throws BadRecordException {

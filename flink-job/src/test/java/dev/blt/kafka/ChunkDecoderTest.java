@@ -39,6 +39,19 @@ class ChunkDecoderTest {
     }
 
     @Test
+    void aStreamIdOverTheKeyLimitIsRefusedInBothFormats() {
+        byte[] longId = new byte[dev.blt.flink.DeadLetters.MAX_KEY_BYTES + 1];
+        Arrays.fill(longId, (byte) 'k');
+        ChunkDecoder raw = new ChunkDecoder(InputFormat.RAW, ChunkDecoder.DEFAULT_STREAM_ID);
+        ChunkDecoder.BadRecordException e = assertThrows(ChunkDecoder.BadRecordException.class,
+                () -> raw.decodeRaw(new KafkaInputRecord(longId, new byte[] {1}, "in", 0, 0, 0)));
+        assertTrue(e.getMessage().contains("stream id of 4097 bytes"), e.getMessage());
+        byte[] avro = AvroBytes.encode(chunk(new String(longId), 0, new byte[] {1}));
+        e = assertThrows(ChunkDecoder.BadRecordException.class, () -> decoder.decodeAvro(input(avro)));
+        assertTrue(e.getMessage().contains("stream id of 4097 bytes"), e.getMessage());
+    }
+
+    @Test
     void anHonestChunkStillDecodes() throws Exception {
         byte[] payload = new byte[300];
         Arrays.fill(payload, (byte) 'x');
