@@ -2,6 +2,7 @@ package dev.blt.cli;
 
 import dev.blt.flink.BundleSettings;
 import dev.blt.flink.JobOptions;
+import dev.blt.kafka.InputLimits;
 import dev.blt.kafka.ChunkDecoder;
 import dev.blt.kafka.InputFormat;
 import dev.blt.model.ModelSource;
@@ -79,6 +80,22 @@ public class KafkaJobOptions {
             description = "stream: close an idle key's open patch after this long; 0 = never. Trades exactness for latency (default: ${DEFAULT-VALUE}).")
     long idleFlushMs;
 
+    @Option(names = "--state-ttl", defaultValue = "24h", paramLabel = "DURATION",
+            converter = Converters.DurationConverter.class,
+            description = "Forget a key after this long without input (its open patch is emitted first), so state stays "
+                    + "bounded as keys come and go; 0 = never. A stream that resumes later starts again at offset 0 "
+                    + "without its earlier context (default: ${DEFAULT-VALUE}).")
+    long stateTtlMs;
+
+    @Option(names = "--max-key-bytes", defaultValue = "4096",
+            description = "Longest stream id (key); longer ones go to the dead-letter topic (default: ${DEFAULT-VALUE}).")
+    int maxKeyBytes;
+
+    @Option(names = "--max-record-bytes", defaultValue = "1048576",
+            description = "Largest input record; larger ones go to the dead-letter topic. Records up to it are patched in "
+                    + "64 KiB slices (default: ${DEFAULT-VALUE}, the largest record a Kafka broker accepts by default).")
+    int maxRecordBytes;
+
     @Option(names = "--checkpoint-interval-ms", defaultValue = "10000",
             description = "Checkpoint interval; output becomes visible to read_committed consumers on each checkpoint (default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMs;
@@ -133,7 +150,8 @@ public class KafkaJobOptions {
         return new JobOptions(bootstrapServers, inputTopic, InputFormat.parse(inputFormat), defaultStreamId, groupId,
                 patchesTopic, topic(embeddingsTopic), topic(predictionsTopic), topic(recordScoresTopic),
                 deadLetterTopic, parsedStage, topK, continuationBytes, transactionalIdPrefix, props, model, segmentation,
-                new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), checkpointIntervalMs,
+                new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), stateTtlMs,
+                new InputLimits(maxKeyBytes, maxRecordBytes), checkpointIntervalMs,
                 checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory, resume.trim(),
                 maxRestarts, flinkConfiguration, parallelism, bounded);
     }

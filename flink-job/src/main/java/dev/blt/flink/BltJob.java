@@ -110,19 +110,17 @@ public final class BltJob {
             deadLetters = decoded.getSideOutput(PatchDecoder.DEAD_LETTERS);
         } else {
             PatchingPipeline.Outputs out = PatchingPipeline.build(input, o.inputFormat(), o.defaultStreamId(), o.model(),
-                    o.segmentation(), o.bundle());
+                    o.segmentation(), o.bundle(), o.stateTtlMs(), o.limits());
             patches = out.patches();
             deadLetters = out.deadLetters();
             patches.sinkTo(sink(o, o.patchesTopic(), "patches", AvroRecords::patch, e -> KafkaSinks.utf8(e.streamId)))
                     .name("kafka-" + o.patchesTopic()).uid("patches-sink");
         }
-        deadLetters.sinkTo(sink(o, o.deadLetterTopic(), "dlq", (DeadLetter d) -> d,
-                        d -> d.getOriginalKey() == null ? null : bytes(d.getOriginalKey())))
-                .name("kafka-" + o.deadLetterTopic()).uid("dead-letter-sink");
 
         if (o.runsBlt()) {
             BltPipeline.Outputs blt = BltPipeline.build(patches, o.model(), o.bundle(), o.topK(),
-                    o.continuationBytes());
+                    o.continuationBytes(), o.stateTtlMs());
+            deadLetters = deadLetters.union(blt.deadLetters());
             if (o.embeddingsTopic() != null) {
                 blt.embeddings().sinkTo(sink(o, o.embeddingsTopic(), "embeddings", (PatchEmbedding e) -> e,
                         e -> KafkaSinks.utf8(e.getStreamId()))).name("kafka-" + o.embeddingsTopic()).uid("embeddings-sink");
@@ -136,6 +134,9 @@ public final class BltJob {
                         r -> KafkaSinks.utf8(r.getStreamId()))).name("kafka-" + o.recordScoresTopic()).uid("record-scores-sink");
             }
         }
+        deadLetters.sinkTo(sink(o, o.deadLetterTopic(), "dlq", (DeadLetter d) -> d,
+                        d -> d.getOriginalKey() == null ? null : bytes(d.getOriginalKey())))
+                .name("kafka-" + o.deadLetterTopic()).uid("dead-letter-sink");
     }
 
     private static <T> KafkaSink<T> sink(JobOptions o, String topic, String name,

@@ -1,5 +1,6 @@
 package dev.blt.flink;
 
+import dev.blt.avro.DeadLetter;
 import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.Prediction;
 import dev.blt.avro.RecordScore;
@@ -11,22 +12,23 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 /** The BLT half of the job: keyBy(stream id) -> BLT stage; independent of sources and sinks. */
 public final class BltPipeline {
 
-    /** Per-patch embeddings and predictions, and per-record scores (record segmentation). */
+    /** Per-patch embeddings and predictions, per-record scores (record segmentation), and patches it could not use. */
     public record Outputs(DataStream<PatchEmbedding> embeddings, DataStream<Prediction> predictions,
-                          DataStream<RecordScore> recordScores) {
+                          DataStream<RecordScore> recordScores, DataStream<DeadLetter> deadLetters) {
     }
 
     private BltPipeline() {
     }
 
     public static Outputs build(DataStream<PatchEvent> patches, ModelSource model, BundleSettings bundle, int topK,
-                                int continuationBytes) {
+                                int continuationBytes, long stateTtlMs) {
         SingleOutputStreamOperator<PatchEmbedding> embeddings = patches
                 .keyBy(patch -> patch.streamId)
                 .transform("blt-stage", TypeInformation.of(PatchEmbedding.class),
-                        new BltStageOperator(model, bundle, topK, continuationBytes))
+                        new BltStageOperator(model, bundle, topK, continuationBytes, stateTtlMs))
                 .uid("blt-stage");
         return new Outputs(embeddings, embeddings.getSideOutput(BltStageOperator.PREDICTIONS),
-                embeddings.getSideOutput(BltStageOperator.RECORD_SCORES));
+                embeddings.getSideOutput(BltStageOperator.RECORD_SCORES),
+                embeddings.getSideOutput(BltStageOperator.DEAD_LETTERS));
     }
 }

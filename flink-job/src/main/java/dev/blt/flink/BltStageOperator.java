@@ -1,5 +1,6 @@
 package dev.blt.flink;
 
+import dev.blt.avro.DeadLetter;
 import dev.blt.avro.NextByteProbability;
 import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.Prediction;
@@ -19,6 +20,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.ValueState;
@@ -40,11 +42,18 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>State per key: the open document's encoder (at most context + block patches) and, in record
  * segmentation, the running surprise of the open record.
+ *
+ * <p>Patches of a document must arrive complete and in order. A patch that repeats an earlier index
+ * (a replay) is a dead letter. A document that restarts at patch 0 (the patcher expired the quiet
+ * stream) or resumes after a gap (this stage expired first, or patches were dead-lettered
+ * upstream) starts a new document at that patch, without the earlier context: counted in
+ * {@code blt.contextResets}.
  */
 public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbedding, BltStageOperator.KeyWork> {
 
     public static final OutputTag<Prediction> PREDICTIONS = new OutputTag<>("predictions") { };
     public static final OutputTag<RecordScore> RECORD_SCORES = new OutputTag<>("record-scores") { };
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("blt-dead-letters") { };
 
     private static final long serialVersionUID = 1L;
 
@@ -54,31 +63,46 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private transient EncoderSettings settings;
     private transient ValueState<byte[]> documentState;
     private transient Counter patches;
+    private transient Counter contextResets;
+    private transient Counter deadLetters;
     private transient Histogram bundlePatches;
     private transient Histogram inferenceMicros;
 
     /** The patches of one document (a record, or the stream) in the current bundle. */
     static final class Document {
         final long recordIndex;
+        /** Patch index of the encoder's patch 0: non-zero when the document restarted after a gap. */
+        final long firstPatchIndex;
         final PatchEncoder encoder;
         final RecordSurprise surprise;
         final List<PatchEvent> events = new ArrayList<>();
         boolean finished;
 
-        Document(long recordIndex, PatchEncoder encoder, RecordSurprise surprise) {
+        Document(long recordIndex, long firstPatchIndex, PatchEncoder encoder, RecordSurprise surprise) {
             this.recordIndex = recordIndex;
+            this.firstPatchIndex = firstPatchIndex;
             this.encoder = encoder;
             this.surprise = surprise;
+        }
+
+        long nextPatchIndex() {
+            return firstPatchIndex + encoder.patchesAdded();
         }
     }
 
     static final class KeyWork {
+        String key;
         Document fromState;
         final List<Document> documents = new ArrayList<>();
     }
 
     public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes) {
-        super(modelSource, bundleSettings);
+        this(modelSource, bundleSettings, topK, continuationBytes, 0);
+    }
+
+    public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
+                            long stateTtlMs) {
+        super(modelSource, bundleSettings, stateTtlMs);
         if (topK < 1 || topK > 256) {
             throw new IllegalArgumentException("top-k must be between 1 and 256, got " + topK);
         }
@@ -98,6 +122,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 new ValueStateDescriptor<>("blt-document", BytePrimitiveArraySerializer.INSTANCE));
         MetricGroup g = getMetricGroup().addGroup("blt");
         patches = g.counter("encodedPatches");
+        contextResets = g.counter("contextResets");
+        deadLetters = g.counter("deadLetters");
         g.meter("encodedPatchesPerSecond", new MeterView(patches));
         bundlePatches = g.histogram("bundlePatches", new DescriptiveStatisticsHistogram(PatcherMetrics.HISTOGRAM_WINDOW));
         inferenceMicros = g.histogram("inferenceLatencyMicros",
@@ -107,6 +133,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     @Override
     protected KeyWork loadWork(String key) throws Exception {
         KeyWork work = new KeyWork();
+        work.key = key;
         byte[] state = documentState.value();
         if (state != null) {
             work.fromState = readDocument(state);
@@ -116,13 +143,23 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
 
     @Override
     protected int addToWork(KeyWork work, PatchEvent event) {
-        Document doc = work.documents.isEmpty() ? null : work.documents.get(work.documents.size() - 1);
-        if (doc == null && work.fromState != null && work.fromState.recordIndex == event.recordIndex) {
-            doc = work.fromState; // the open document continues from an earlier bundle
-            work.documents.add(doc);
-        }
-        if (doc == null || doc.recordIndex != event.recordIndex || doc.finished) {
-            doc = new Document(event.recordIndex, new PatchEncoder(settings), new RecordSurprise());
+        Document open = work.documents.isEmpty() ? work.fromState : work.documents.get(work.documents.size() - 1);
+        boolean sameDocument = open != null && !open.finished && open.recordIndex == event.recordIndex;
+        Document doc;
+        if (sameDocument && event.patchIndex == open.nextPatchIndex()) {
+            doc = open;
+            if (work.documents.isEmpty()) {
+                work.documents.add(doc); // the open document continues from an earlier bundle
+            }
+        } else if (sameDocument && event.patchIndex > 0 && event.patchIndex < open.nextPatchIndex()) {
+            deadLetter(event, "patch " + event.patchIndex + " of stream '" + event.streamId + "' arrived after patch "
+                    + (open.nextPatchIndex() - 1) + " (a replay or duplicate); not encoded");
+            return 0;
+        } else {
+            if (event.patchIndex != 0) {
+                contextResets.inc();
+            }
+            doc = new Document(event.recordIndex, event.patchIndex, new PatchEncoder(settings), new RecordSurprise());
             work.documents.add(doc);
         }
         doc.encoder.add(event.bytes);
@@ -133,23 +170,29 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
 
     @Override
     protected void runBundle(Map<String, KeyWork> bundle) throws Exception {
-        List<PatchEncoder> encoders = new ArrayList<>();
-        for (KeyWork work : bundle.values()) {
-            work.documents.forEach(d -> encoders.add(d.encoder));
-        }
         long started = System.nanoTime();
-        List<List<EncodedPatch>> results = BatchEncoding.runAll(encoders, model.bltScorer());
-        Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(results, model.bltScorer(),
+        List<List<EncodedPatch>> results = encodeIsolating(bundle);
+        Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(
+                results.stream().filter(java.util.Objects::nonNull).toList(), model.bltScorer(),
                 continuationBytes, model.manifest().tokens().byteOffset());
         inferenceMicros.update((System.nanoTime() - started) / 1000);
 
         int next = 0;
         int count = 0;
+        long now = getProcessingTimeService().getCurrentProcessingTime();
         for (Map.Entry<String, KeyWork> entry : bundle.entrySet()) {
             setCurrentKey(entry.getKey());
+            touch(now);
+            if (entry.getValue().documents.isEmpty()) {
+                continue; // every patch was a replay: the open document is unchanged
+            }
             Document last = null;
             for (Document doc : entry.getValue().documents) {
                 List<EncodedPatch> encoded = results.get(next++);
+                if (encoded == null) { // the model failed on this key's input: dead-lettered
+                    last = null;
+                    continue;
+                }
                 for (int i = 0; i < encoded.size(); i++) {
                     emit(doc, doc.events.get(i), encoded.get(i), continuations.get(encoded.get(i)));
                 }
@@ -168,11 +211,67 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         bundlePatches.update(count);
     }
 
+    /**
+     * One batched BLT call, results per document in bundle order. If the model fails, each key runs
+     * alone; the patches of a key whose input fails alone go to the dead-letter topic, and its
+     * documents get null results.
+     */
+    private List<List<EncodedPatch>> encodeIsolating(Map<String, KeyWork> bundle) throws Exception {
+        Map<PatchEncoder, List<EncodedPatch>> byEncoder = new IdentityHashMap<>();
+        List<KeyWork> works = new ArrayList<>(bundle.values());
+        Map<KeyWork, Exception> failed = FailureIsolation.run(works, some -> {
+            List<PatchEncoder> encoders = new ArrayList<>();
+            some.forEach(w -> w.documents.forEach(d -> encoders.add(d.encoder)));
+            List<List<EncodedPatch>> results = BatchEncoding.runAll(encoders, model.bltScorer());
+            for (int i = 0; i < encoders.size(); i++) {
+                byEncoder.put(encoders.get(i), results.get(i));
+            }
+        }, this::probe);
+        for (Map.Entry<KeyWork, Exception> entry : failed.entrySet()) {
+            setCurrentKey(entry.getKey().key);
+            String reason = FailureIsolation.reason("the BLT model", entry.getValue());
+            for (Document doc : entry.getKey().documents) {
+                doc.events.forEach(event -> deadLetter(event, reason));
+            }
+            documentState.clear();
+        }
+        List<List<EncodedPatch>> results = new ArrayList<>();
+        works.forEach(w -> w.documents.forEach(d -> results.add(byEncoder.get(d.encoder))));
+        return results;
+    }
+
+    /** A one-patch document: must encode on a healthy model. */
+    private void probe() {
+        PatchEncoder encoder = new PatchEncoder(settings);
+        encoder.add(new byte[] {'a'});
+        BatchEncoding.runAll(List.of(encoder), model.bltScorer());
+    }
+
+    private void deadLetter(PatchEvent event, String reason) {
+        deadLetters.inc();
+        byte[] value;
+        try {
+            java.nio.ByteBuffer encoded = AvroRecords.patch(event).toByteBuffer();
+            value = new byte[encoded.remaining()];
+            encoded.get(value);
+        } catch (IOException e) {
+            value = event.bytes;
+        }
+        byte[] key = event.streamId == null ? null : event.streamId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        output.collect(DEAD_LETTERS, new StreamRecord<>(DeadLetters.of(reason, key, value, "", -1, -1,
+                getProcessingTimeService().getCurrentProcessingTime())));
+    }
+
+    /** Forgets the quiet stream's document; nothing is pending, as every patch is emitted at once. */
+    @Override
+    protected void onExpired(String key) {
+        documentState.clear();
+    }
+
     private void emit(Document doc, PatchEvent event, EncodedPatch encoded, byte[] continuation) {
-        if (encoded.patchIndex() != event.patchIndex) {
+        if (doc.firstPatchIndex + encoded.patchIndex() != event.patchIndex) {
             throw new IllegalStateException("BLT stage of stream '" + event.streamId + "' expected patch "
-                    + encoded.patchIndex() + " but received patch " + event.patchIndex
-                    + ": patches must arrive complete and in order from the patcher");
+                    + (doc.firstPatchIndex + encoded.patchIndex()) + " but received patch " + event.patchIndex);
         }
         patches.inc();
         doc.surprise.add(encoded);
@@ -199,13 +298,21 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         RecordSurprise s = doc.surprise;
         return RecordScore.newBuilder().setStreamId(key).setRecordIndex(doc.recordIndex)
                 .setBytes((int) s.bytes()).setPatches((int) s.patches()).setMeanBitsPerByte((float) s.meanBitsPerByte())
-                .setMaxSurprisePatchIndex(s.maxPatchIndex()).setMaxSurpriseBitsPerByte((float) s.maxBitsPerByte())
+                .setMaxSurprisePatchIndex(doc.firstPatchIndex + s.maxPatchIndex()).setMaxSurpriseBitsPerByte((float) s.maxBitsPerByte())
                 .setModelId(model.modelId()).build();
     }
+
+    /**
+     * Marks versioned document state. State written before it began with the record index as a long,
+     * whose first four bytes are 0x00000000 or 0xFFFFFFFF, never this.
+     */
+    private static final int DOCUMENT_STATE_V2 = 0x424C5402; // "BLT" 2
 
     private static byte[] writeDocument(Document doc) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(DOCUMENT_STATE_V2);
+            out.writeLong(doc.firstPatchIndex);
             out.writeLong(doc.recordIndex);
             for (long v : doc.surprise.toLongs()) {
                 out.writeLong(v);
@@ -219,6 +326,11 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
 
     private Document readDocument(byte[] state) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
+            long firstPatchIndex = 0;
+            if (java.nio.ByteBuffer.wrap(state).getInt() == DOCUMENT_STATE_V2) {
+                in.readInt();
+                firstPatchIndex = in.readLong();
+            }
             long record = in.readLong();
             long[] surprise = new long[5];
             for (int i = 0; i < surprise.length; i++) {
@@ -226,7 +338,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             }
             byte[] encoder = new byte[in.readInt()];
             in.readFully(encoder);
-            return new Document(record, PatchEncoder.restore(settings, encoder), RecordSurprise.fromLongs(surprise));
+            return new Document(record, firstPatchIndex, PatchEncoder.restore(settings, encoder),
+                    RecordSurprise.fromLongs(surprise));
         }
     }
 }

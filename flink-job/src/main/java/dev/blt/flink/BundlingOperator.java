@@ -3,12 +3,21 @@ package dev.blt.flink;
 import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelSource;
 import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
-import java.util.Map;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
@@ -17,15 +26,26 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * ProcessFunction cannot express. The bundle runs at its byte bound, at its delay bound, before
  * every checkpoint barrier (so state is complete in every snapshot) and at end of input.
  *
+ * <p>Keys that go quiet: each key has at most one processing-time timer. After
+ * {@link BundleSettings#idleFlushMs()} without input it calls {@link #onIdle}; after the state TTL
+ * it calls {@link #onExpired}, which must emit what is pending and clear the key's state, so that
+ * state stays bounded however many keys come and go.
+ *
  * @param <W> one key's pending work
  */
 abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
-        implements OneInputStreamOperator<IN, OUT>, BoundedOneInput {
+        implements OneInputStreamOperator<IN, OUT>, BoundedOneInput, Triggerable<String, VoidNamespace> {
 
     private static final long serialVersionUID = 1L;
 
     protected final BundleSettings bundleSettings;
     private final ModelSource modelSource;
+    private final long stateTtlMs;
+
+    private transient ValueState<Long> lastActivity; // processing time of the key's last bundle
+    private transient ValueState<Long> timerAt;      // the key's one registered timer
+    private transient InternalTimerService<VoidNamespace> keyTimers;
+    private transient Counter expiredKeys;
 
     /** The model, shared by every operator of this JVM; released on close. */
     protected transient LoadedModel model;
@@ -34,9 +54,14 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
     private transient int bundleBytes;
     private transient boolean delayTimerSet;
 
-    BundlingOperator(ModelSource modelSource, BundleSettings bundleSettings) {
+    /** @param stateTtlMs a key without input for this long has its state cleared; 0 = never */
+    BundlingOperator(ModelSource modelSource, BundleSettings bundleSettings, long stateTtlMs) {
+        if (stateTtlMs < 0) {
+            throw new IllegalArgumentException("state TTL must be >= 0 ms (0 = keep state forever), got " + stateTtlMs);
+        }
         this.modelSource = modelSource;
         this.bundleSettings = bundleSettings;
+        this.stateTtlMs = stateTtlMs;
     }
 
     @Override
@@ -44,6 +69,10 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
         super.open();
         bundle = new LinkedHashMap<>();
         model = resolveDevice(modelSource).open();
+        lastActivity = getRuntimeContext().getState(new ValueStateDescriptor<>("last-activity", LongSerializer.INSTANCE));
+        timerAt = getRuntimeContext().getState(new ValueStateDescriptor<>("timer-at", LongSerializer.INSTANCE));
+        keyTimers = getInternalTimerService("key-timers", VoidNamespaceSerializer.INSTANCE, this);
+        expiredKeys = getMetricGroup().addGroup("blt").counter("expiredKeys");
     }
 
     /** "--device gpu": the GPU index comes from Flink's external resource "gpu" of this task. */
@@ -84,6 +113,67 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
 
     /** End of a bounded input, after the last bundle ran. */
     protected void onEndOfInput() throws Exception {
+    }
+
+    /** The current key had no input for the idle-flush time. */
+    protected void onIdle(String key) throws Exception {
+    }
+
+    /** The current key had no input for the state TTL: emit what is pending, then clear its state. */
+    protected abstract void onExpired(String key) throws Exception;
+
+    /**
+     * Records that the current key was active now (call it from {@link #runBundle} per key) and
+     * makes sure its timer is armed. An armed timer that fires early re-arms itself from the latest
+     * activity, so a key never has more than one timer.
+     */
+    protected final void touch(long now) throws Exception {
+        lastActivity.update(now);
+        long first = bundleSettings.idleFlushMs() > 0 ? bundleSettings.idleFlushMs() : stateTtlMs;
+        if (first > 0 && timerAt.value() == null) {
+            arm(now + first);
+        }
+    }
+
+    private void arm(long time) throws Exception {
+        keyTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, time);
+        timerAt.update(time);
+    }
+
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        timerAt.clear();
+        String key = timer.getKey();
+        Long last = lastActivity.value();
+        if (last == null || hasPendingWork(key)) {
+            return; // gone, or input is pending: the bundle's touch() arms a new timer
+        }
+        long now = timer.getTimestamp();
+        if (stateTtlMs > 0 && now >= last + stateTtlMs) {
+            onExpired(key);
+            lastActivity.clear();
+            expiredKeys.inc();
+            return;
+        }
+        long idle = bundleSettings.idleFlushMs();
+        if (idle > 0 && now >= last + idle) {
+            onIdle(key);
+        }
+        long next = Long.MAX_VALUE;
+        if (idle > 0 && last + idle > now) {
+            next = last + idle;
+        }
+        if (stateTtlMs > 0) {
+            next = Math.min(next, last + stateTtlMs);
+        }
+        if (next != Long.MAX_VALUE) {
+            arm(next);
+        }
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) {
+        // no event-time timers
     }
 
     @Override

@@ -8,20 +8,20 @@ import dev.blt.patching.CloseReason;
 import dev.blt.patching.PatcherSettings;
 import dev.blt.patching.Segmentation;
 import dev.blt.patching.StreamPatcher;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.streaming.api.operators.InternalTimer;
-import org.apache.flink.streaming.api.operators.InternalTimerService;
-import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
@@ -29,34 +29,71 @@ import org.apache.flink.util.OutputTag;
  * The keyed entropy patcher: bundles bytes across keys and scores them in one batched call of the
  * entropy model (see {@link BundlingOperator}), then emits each patch the moment it closes.
  *
- * <p>State per key (stream segmentation): the patcher's snapshot, at most C + B bytes plus the open
- * patch, and the last sequence number seen. Record segmentation keeps only the next record index.
+ * <p>A bundle runs in rounds of at most {@link #SLICE_BYTES} per key, so a large record is scored
+ * in slices and the model's working memory does not grow with record size; the patches are the
+ * same as in one piece (the patcher is exact under any chunking).
+ *
+ * <p>State per key: in stream segmentation the patcher's snapshot (at most C + B bytes plus the
+ * open patch); in record segmentation the next record index; with Avro input the last accepted
+ * sequence and producer session; the time of the last input (idle flush, state TTL).
  */
-public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchEvent, EntropyPatcherOperator.KeyWork>
-        implements Triggerable<String, VoidNamespace> {
+public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchEvent, EntropyPatcherOperator.KeyWork> {
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("patcher-dead-letters") { };
+
+    /** Bytes of one key scored per round: bounds the model call's memory for any record size. */
+    static final int SLICE_BYTES = 64 * 1024;
 
     private static final long serialVersionUID = 1L;
 
     private final Segmentation segmentation;
 
     private transient PatcherSettings settings;
-    private transient ValueState<byte[]> patcherState;
-    private transient ValueState<Long> counterState; // last sequence (stream) or next record index (record)
-    private transient ValueState<Long> idleDeadline;  // the latest idle-flush timer of the key
-    private transient InternalTimerService<VoidNamespace> idleTimers;
+    private transient ValueState<byte[]> patcherState;     // stream segmentation
+    private transient ValueState<Long> nextRecordState;    // record segmentation
+    private transient ValueState<Long> lastSequenceState;  // Avro input
+    private transient ValueState<String> sessionState;     // Avro input with producer_session
     private transient PatcherMetrics metrics;
+
+    /** A run of bytes for one patcher: a whole chunk, cut into slices as the rounds go. */
+    private static final class Piece {
+        final StreamPatcher target;
+        final byte[] bytes;
+        int offset;
+        final boolean endsRecord;
+
+        Piece(StreamPatcher target, byte[] bytes, boolean endsRecord) {
+            this.target = target;
+            this.bytes = bytes;
+            this.endsRecord = endsRecord;
+        }
+    }
+
+    /** A record's patcher and its index (record segmentation). */
+    private record Document(StreamPatcher patcher, long recordIndex) {
+    }
 
     /** Work of one key in the current bundle. */
     static final class KeyWork {
+        String key;
         StreamPatcher stream;
-        long counter;
-        final List<StreamPatcher> records = new ArrayList<>();
+        long nextRecord;
+        Long lastSequence;
+        String session;
+        final ArrayDeque<Piece> pieces = new ArrayDeque<>();
+        final List<Document> documents = new ArrayList<>();
+        final Set<StreamPatcher> ended = new java.util.HashSet<>();
+        final List<StreamChunk> chunks = new ArrayList<>(); // for the dead-letter topic if the model fails
+        final Set<StreamPatcher> touched = new LinkedHashSet<>();
     }
 
     public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, BundleSettings bundleSettings) {
-        super(modelSource, bundleSettings);
+        this(modelSource, segmentation, bundleSettings, 0);
+    }
+
+    public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, BundleSettings bundleSettings,
+                                  long stateTtlMs) {
+        super(modelSource, bundleSettings, stateTtlMs);
         this.segmentation = segmentation;
     }
 
@@ -66,20 +103,23 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         settings = model.patcherSettings();
         patcherState = getRuntimeContext().getState(
                 new ValueStateDescriptor<>("patcher", BytePrimitiveArraySerializer.INSTANCE));
-        counterState = getRuntimeContext().getState(new ValueStateDescriptor<>("counter", LongSerializer.INSTANCE));
-        idleDeadline = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-deadline", LongSerializer.INSTANCE));
-        idleTimers = getInternalTimerService("idle-flush", VoidNamespaceSerializer.INSTANCE, this);
+        nextRecordState = getRuntimeContext().getState(new ValueStateDescriptor<>("next-record", LongSerializer.INSTANCE));
+        lastSequenceState = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("last-sequence", LongSerializer.INSTANCE));
+        sessionState = getRuntimeContext().getState(new ValueStateDescriptor<>("producer-session", StringSerializer.INSTANCE));
         metrics = new PatcherMetrics(getMetricGroup());
     }
 
     @Override
     protected KeyWork loadWork(String key) throws Exception {
         KeyWork work = new KeyWork();
-        Long counter = counterState.value();
+        work.key = key;
+        work.lastSequence = lastSequenceState.value();
+        work.session = sessionState.value();
         if (segmentation == Segmentation.RECORD) {
-            work.counter = counter == null ? 0 : counter;
+            Long next = nextRecordState.value();
+            work.nextRecord = next == null ? 0 : next;
         } else {
-            work.counter = counter == null ? -1 : counter;
             byte[] snapshot = patcherState.value();
             work.stream = snapshot == null ? new StreamPatcher(settings) : StreamPatcher.restore(settings, snapshot);
         }
@@ -88,20 +128,27 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     @Override
     protected int addToWork(KeyWork work, StreamChunk chunk) {
+        if (chunk.sequence >= 0) {
+            boolean newSession = chunk.producerSession != null && !chunk.producerSession.equals(work.session);
+            if (!newSession && work.lastSequence != null && chunk.sequence <= work.lastSequence) {
+                deadLetter(chunk, "sequence " + chunk.sequence + " of stream '" + chunk.streamId + "'"
+                        + (work.session == null ? "" : " (producer session '" + work.session + "')")
+                        + " is not after the last accepted sequence " + work.lastSequence
+                        + " (a replay or out of order; a restarted producer sets a new producer_session); not patched");
+                return 0;
+            }
+            work.lastSequence = chunk.sequence;
+            if (newSession) {
+                work.session = chunk.producerSession;
+            }
+        }
+        work.chunks.add(chunk);
         if (segmentation == Segmentation.RECORD) {
             StreamPatcher record = new StreamPatcher(settings);
-            record.append(chunk.payload);
-            work.records.add(record);
+            work.documents.add(new Document(record, work.nextRecord++));
+            work.pieces.add(new Piece(record, chunk.payload, true));
         } else {
-            if (chunk.sequence >= 0) {
-                if (chunk.sequence <= work.counter) {
-                    deadLetter(chunk, "sequence " + chunk.sequence + " of stream '" + chunk.streamId + "' is not after "
-                            + "the last accepted sequence " + work.counter + " (duplicate or out of order); not patched");
-                    return 0;
-                }
-                work.counter = chunk.sequence;
-            }
-            work.stream.append(chunk.payload);
+            work.pieces.add(new Piece(work.stream, chunk.payload, false));
         }
         metrics.bytesIn(chunk.payload.length);
         return chunk.payload.length;
@@ -109,42 +156,113 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     @Override
     protected void runBundle(Map<String, KeyWork> bundle) throws Exception {
-        List<StreamPatcher> patchers = new ArrayList<>();
-        for (KeyWork work : bundle.values()) {
-            if (work.stream != null) {
-                patchers.add(work.stream);
-            }
-            patchers.addAll(work.records);
-        }
         long started = System.nanoTime();
-        int windows = BatchScoring.scoreAll(patchers, model.entropyScorer());
+        int windows = 0;
+        List<KeyWork> active = new ArrayList<>(bundle.values());
+        while (!active.isEmpty()) {
+            for (KeyWork work : active) {
+                appendSlice(work);
+            }
+            windows += scoreIsolating(active);
+            for (KeyWork work : active) {
+                if (!work.chunks.isEmpty()) { // not failed
+                    setCurrentKey(work.key);
+                    emitClosed(work);
+                }
+            }
+            active.removeIf(work -> work.pieces.isEmpty());
+        }
         metrics.bundle(pendingBytes(), windows, System.nanoTime() - started);
 
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        for (Map.Entry<String, KeyWork> entry : bundle.entrySet()) {
-            setCurrentKey(entry.getKey());
-            KeyWork work = entry.getValue();
+        for (KeyWork work : bundle.values()) {
+            setCurrentKey(work.key);
             if (segmentation == Segmentation.RECORD) {
-                for (StreamPatcher record : work.records) {
-                    List<ClosedPatch> patches = new ArrayList<>(record.drain());
-                    patches.addAll(record.finish(CloseReason.END_OF_RECORD));
-                    for (int i = 0; i < patches.size(); i++) {
-                        emit(entry.getKey(), work.counter, patches.get(i), i == patches.size() - 1);
-                    }
-                    work.counter++;
-                }
+                nextRecordState.update(work.nextRecord);
             } else {
-                for (ClosedPatch patch : work.stream.drain()) {
-                    emit(entry.getKey(), -1, patch, false);
-                }
                 patcherState.update(work.stream.snapshot());
-                if (bundleSettings.idleFlushMs() > 0) {
-                    idleDeadline.update(now + bundleSettings.idleFlushMs());
-                    idleTimers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, now + bundleSettings.idleFlushMs());
+            }
+            if (work.lastSequence != null) {
+                lastSequenceState.update(work.lastSequence);
+            }
+            if (work.session != null) {
+                sessionState.update(work.session);
+            }
+            touch(now);
+        }
+    }
+
+    /** Moves at most {@link #SLICE_BYTES} of the key's pending pieces into their patchers. */
+    private static void appendSlice(KeyWork work) {
+        work.touched.clear();
+        int budget = SLICE_BYTES;
+        while (budget > 0 && !work.pieces.isEmpty()) {
+            Piece piece = work.pieces.peek();
+            int n = Math.min(budget, piece.bytes.length - piece.offset);
+            piece.target.append(piece.bytes, piece.offset, n);
+            piece.offset += n;
+            budget -= n;
+            work.touched.add(piece.target);
+            if (piece.offset == piece.bytes.length) {
+                work.pieces.poll();
+                if (piece.endsRecord) {
+                    work.ended.add(piece.target);
                 }
             }
-            counterState.update(work.counter);
         }
+    }
+
+    /** Scores every touched patcher in one call; keys whose input fails the model alone are dead letters. */
+    private int scoreIsolating(List<KeyWork> active) throws Exception {
+        int[] windows = {0};
+        Map<KeyWork, Exception> failed = FailureIsolation.run(active,
+                works -> windows[0] += BatchScoring.scoreAll(
+                        works.stream().flatMap(w -> w.touched.stream()).collect(Collectors.toList()), model.entropyScorer()),
+                () -> model.entropyScorer().score(List.of(new long[] {settings.bosToken(), settings.byteOffset()})));
+        for (Map.Entry<KeyWork, Exception> entry : failed.entrySet()) {
+            abandon(entry.getKey(), FailureIsolation.reason("the entropy model", entry.getValue()));
+        }
+        return windows[0];
+    }
+
+    /**
+     * A key whose bytes the model cannot score: its chunks of this bundle go to the dead-letter topic
+     * (patches already emitted from their first slices stay) and its stream starts again.
+     */
+    private void abandon(KeyWork work, String reason) {
+        setCurrentKey(work.key);
+        for (StreamChunk chunk : work.chunks) {
+            deadLetter(chunk, reason);
+        }
+        work.chunks.clear();
+        work.pieces.clear();
+        work.documents.clear();
+        if (work.stream != null) {
+            work.stream = new StreamPatcher(settings);
+        }
+    }
+
+    private void emitClosed(KeyWork work) {
+        if (segmentation == Segmentation.STREAM) {
+            for (ClosedPatch patch : work.stream.drain()) {
+                emit(work.key, -1, patch, false);
+            }
+            return;
+        }
+        for (Document doc : work.documents) {
+            if (!work.touched.contains(doc.patcher())) {
+                continue;
+            }
+            List<ClosedPatch> patches = new ArrayList<>(doc.patcher().drain());
+            boolean ended = work.ended.contains(doc.patcher());
+            if (ended) {
+                patches.addAll(doc.patcher().finish(CloseReason.END_OF_RECORD));
+            }
+            for (int i = 0; i < patches.size(); i++) {
+                emit(work.key, doc.recordIndex(), patches.get(i), ended && i == patches.size() - 1);
+            }
+        }
+        work.documents.removeIf(doc -> work.ended.contains(doc.patcher()));
     }
 
     private void emit(String key, long recordIndex, ClosedPatch patch, boolean lastInRecord) {
@@ -166,31 +284,29 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
                 keys = stream.collect(Collectors.toList()); // copied: finishing a key writes state
             }
             for (String key : keys) {
-                finishKey(key, CloseReason.END_OF_STREAM);
+                setCurrentKey(key);
+                finishOpenPatch(key, CloseReason.END_OF_STREAM);
             }
         }
     }
 
-    /** An idle key's timer fired: close its open patch unless it received bytes since. */
+    /** Stream segmentation: close the quiet key's open patch (trades exactness for latency). */
     @Override
-    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
-        if (hasPendingWork(timer.getKey())) {
-            return; // new bytes are pending; the next bundle re-arms the timer
-        }
-        Long deadline = idleDeadline.value();
-        if (deadline == null || timer.getTimestamp() < deadline) {
-            return; // bytes arrived after this timer was set; a later timer is armed
-        }
-        finishKey(timer.getKey(), CloseReason.IDLE_FLUSH);
+    protected void onIdle(String key) throws Exception {
+        finishOpenPatch(key, CloseReason.IDLE_FLUSH);
     }
 
+    /** Emits the open patch, then forgets the stream: its next bytes start a new one at offset 0. */
     @Override
-    public void onEventTime(InternalTimer<String, VoidNamespace> timer) {
-        // no event-time timers
+    protected void onExpired(String key) throws Exception {
+        finishOpenPatch(key, CloseReason.IDLE_FLUSH);
+        patcherState.clear();
+        nextRecordState.clear();
+        lastSequenceState.clear();
+        sessionState.clear();
     }
 
-    private void finishKey(String key, CloseReason reason) throws Exception {
-        setCurrentKey(key);
+    private void finishOpenPatch(String key, CloseReason reason) throws Exception {
         byte[] snapshot = patcherState.value();
         if (snapshot == null) {
             return;

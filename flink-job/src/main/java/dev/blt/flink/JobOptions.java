@@ -1,6 +1,7 @@
 package dev.blt.flink;
 
 import dev.blt.kafka.InputFormat;
+import dev.blt.kafka.InputLimits;
 import dev.blt.kafka.KafkaSinks;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.Segmentation;
@@ -20,6 +21,9 @@ import java.util.Properties;
  * @param embeddingsTopic       PatchEmbedding output; null switches it off (likewise the next two)
  * @param continuationBytes     greedy continuation bytes per Prediction; 0 = off (one BLT call per byte)
  * @param deadLetterTopic       where undecodable records go, with a reason
+ * @param stateTtlMs            a key without input for this long is forgotten (its open patch emitted first);
+ *                              0 = never
+ * @param limits                key and record size limits; records over them are dead letters
  * @param transactionalIdPrefix prefix of the sinks' Kafka transactional ids; unique per job
  * @param checkpointDirectory   checkpoint storage URI (a filesystem, never the JobManager's memory);
  *                              retained checkpoints and savepoints are found here by {@code --resume latest}
@@ -49,6 +53,8 @@ public record JobOptions(
         ModelSource model,
         Segmentation segmentation,
         BundleSettings bundle,
+        long stateTtlMs,
+        InputLimits limits,
         long checkpointIntervalMs,
         String checkpointDirectory,
         String resume,
@@ -78,6 +84,10 @@ public record JobOptions(
         require(transactionalIdPrefix, "transactional id prefix");
         require(checkpointDirectory, "checkpoint directory");
         require(resume, "resume (latest, none or a path)");
+        if (stateTtlMs < 0) {
+            throw new IllegalArgumentException("state TTL must be >= 0 (0 = never), got " + stateTtlMs + " ms");
+        }
+        limits = limits == null ? InputLimits.DEFAULT : limits;
         if (maxRestarts < 0) {
             throw new IllegalArgumentException("max restarts must be >= 0, got " + maxRestarts);
         }

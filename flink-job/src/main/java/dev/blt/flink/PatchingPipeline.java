@@ -3,6 +3,7 @@ package dev.blt.flink;
 import dev.blt.avro.DeadLetter;
 import dev.blt.kafka.ChunkDecoder;
 import dev.blt.kafka.InputFormat;
+import dev.blt.kafka.InputLimits;
 import dev.blt.kafka.KafkaInputRecord;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.Segmentation;
@@ -25,15 +26,16 @@ public final class PatchingPipeline {
     }
 
     public static Outputs build(DataStream<KafkaInputRecord> input, InputFormat format, String defaultStreamId,
-                                ModelSource model, Segmentation segmentation, BundleSettings bundle) {
+                                ModelSource model, Segmentation segmentation, BundleSettings bundle, long stateTtlMs,
+                                InputLimits limits) {
         SingleOutputStreamOperator<StreamChunk> chunks = input
-                .process(new ChunkDecoder(format, defaultStreamId))
+                .process(new ChunkDecoder(format, defaultStreamId, limits))
                 .name("decode-" + format.name().toLowerCase())
                 .uid("decode");
         SingleOutputStreamOperator<PatchEvent> patches = chunks
                 .keyBy(chunk -> chunk.streamId)
                 .transform("entropy-patcher", TypeInformation.of(PatchEvent.class),
-                        new EntropyPatcherOperator(model, segmentation, bundle))
+                        new EntropyPatcherOperator(model, segmentation, bundle, stateTtlMs))
                 .uid("entropy-patcher");
         DataStream<DeadLetter> deadLetters = chunks.getSideOutput(ChunkDecoder.DEAD_LETTERS)
                 .union(patches.getSideOutput(EntropyPatcherOperator.DEAD_LETTERS));

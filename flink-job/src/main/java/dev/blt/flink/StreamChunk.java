@@ -9,6 +9,8 @@ public class StreamChunk {
     public String streamId;
     /** Producer's sequence number (Avro input), or -1 when the format has none. */
     public long sequence = -1;
+    /** Producer's session (Avro input); a new session starts a new sequence. Null when none. */
+    public String producerSession;
     public byte[] payload;
     public String topic;
     public int partition;
@@ -20,7 +22,13 @@ public class StreamChunk {
 
     public StreamChunk(String streamId, long sequence, byte[] payload, String topic, int partition, long offset,
                        long timestampMs) {
+        this(streamId, sequence, null, payload, topic, partition, offset, timestampMs);
+    }
+
+    public StreamChunk(String streamId, long sequence, String producerSession, byte[] payload, String topic,
+                       int partition, long offset, long timestampMs) {
         this.streamId = streamId;
+        this.producerSession = producerSession;
         this.sequence = sequence;
         this.payload = payload;
         this.topic = topic;

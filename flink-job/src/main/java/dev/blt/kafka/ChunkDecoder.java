@@ -4,10 +4,16 @@ import dev.blt.avro.ByteChunk;
 import dev.blt.avro.DeadLetter;
 import dev.blt.flink.DeadLetters;
 import dev.blt.flink.StreamChunk;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -25,13 +31,25 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
 
     private static final long serialVersionUID = 1L;
 
+    /** Version 1 of ByteChunk (no producer_session): producers built against it keep working. */
+    static final Schema BYTE_CHUNK_V1 = historicSchema("ByteChunk-v1.avsc");
+    private static final long FINGERPRINT_V1 = SchemaNormalization.parsingFingerprint64(BYTE_CHUNK_V1);
+    private static final long FINGERPRINT_CURRENT = SchemaNormalization.parsingFingerprint64(ByteChunk.getClassSchema());
+    private static final BinaryMessageDecoder<ByteChunk> DECODER = decoderOfEveryVersion();
+
     private final InputFormat format;
     private final String defaultStreamId;
+    private final InputLimits limits;
     private transient Counter deadLetters;
 
     public ChunkDecoder(InputFormat format, String defaultStreamId) {
+        this(format, defaultStreamId, InputLimits.DEFAULT);
+    }
+
+    public ChunkDecoder(InputFormat format, String defaultStreamId, InputLimits limits) {
         this.format = format;
         this.defaultStreamId = defaultStreamId;
+        this.limits = limits;
     }
 
     @Override
@@ -56,8 +74,12 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         if (r.value == null) {
             throw new BadRecordException("null value (tombstone): a raw record must carry bytes");
         }
-        if (r.key != null && r.key.length > DeadLetters.MAX_KEY_BYTES) {
+        requireRecordSize(r.value.length);
+        if (r.key != null && r.key.length > limits.maxKeyBytes()) {
             throw new BadRecordException(tooLongStreamId(r.key.length));
+        }
+        if (r.value.length == 0) {
+            throw new BadRecordException(EMPTY);
         }
         String streamId = r.key == null ? defaultStreamId : strictUtf8(r.key, "record key (stream id)");
         return new StreamChunk(streamId, -1, r.value, r.topic, r.partition, r.offset, r.timestampMs);
@@ -67,10 +89,11 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         if (r.value == null) {
             throw new BadRecordException("null value (tombstone): expected an Avro ByteChunk");
         }
-        requireLengthsWithin(r.value);
+        requireRecordSize(r.value.length);
+        requireLengthsWithin(r.value, limits.maxKeyBytes());
         ByteChunk chunk;
         try {
-            chunk = ByteChunk.getDecoder().decode(r.value);
+            chunk = DECODER.decode(r.value);
         } catch (Exception e) {
             throw new BadRecordException("not an Avro ByteChunk in single-object encoding: " + e);
         }
@@ -81,38 +104,91 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
             throw new BadRecordException("ByteChunk has a negative sequence " + chunk.getSequence());
         }
         ByteBuffer payload = chunk.getPayload();
+        if (!payload.hasRemaining()) {
+            throw new BadRecordException(EMPTY);
+        }
         byte[] bytes = new byte[payload.remaining()];
         payload.get(bytes);
         long time = chunk.getEventTimeMs() == null ? r.timestampMs : chunk.getEventTimeMs();
-        return new StreamChunk(chunk.getStreamId(), chunk.getSequence(), bytes, r.topic, r.partition, r.offset, time);
+        return new StreamChunk(chunk.getStreamId(), chunk.getSequence(), chunk.getProducerSession(), bytes, r.topic,
+                r.partition, r.offset, time);
+    }
+
+    /** Why an empty record is a dead letter: it would produce nothing at all, silently. */
+    static final String EMPTY = "empty record: no bytes to patch";
+
+    private void requireRecordSize(int length) throws BadRecordException {
+        if (length > limits.maxRecordBytes()) {
+            throw new BadRecordException("record of " + length + " bytes is larger than the maximum record size of "
+                    + limits.maxRecordBytes() + " bytes (--max-record-bytes)");
+        }
     }
 
     /** Single-object encoding header: 2 magic bytes and an 8-byte schema fingerprint. */
     private static final int SINGLE_OBJECT_HEADER = 10;
 
     /**
-     * Checks the lengths that a ByteChunk declares for stream_id and payload against the bytes the
+     * Checks the lengths that a ByteChunk declares for its strings and bytes against the bytes the
      * record really has, before Avro allocates a buffer of the declared size: a 17-byte record that
-     * claims a 1.5 GB payload must be a dead letter, not an OutOfMemoryError.
+     * claims a 1.5 GB payload must be a dead letter, not an OutOfMemoryError. Knows versions 1 and 2
+     * of the schema; any other fingerprint is left to Avro's decoder, which rejects it.
      */
-    static void requireLengthsWithin(byte[] value) throws BadRecordException {
+    static void requireLengthsWithin(byte[] value, int maxKeyBytes) throws BadRecordException {
         int[] pos = {SINGLE_OBJECT_HEADER};
         if (value.length < SINGLE_OBJECT_HEADER) {
             return; // too short for any ByteChunk: Avro's decoder reports it
         }
+        long fingerprint = ByteBuffer.wrap(value, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        if (fingerprint != FINGERPRINT_CURRENT && fingerprint != FINGERPRINT_V1) {
+            return;
+        }
         long idLength = readVarLong(value, pos);
         skip(value, pos, idLength, "stream_id");
-        if (idLength > DeadLetters.MAX_KEY_BYTES) {
-            throw new BadRecordException(tooLongStreamId(idLength));
+        if (idLength > maxKeyBytes) {
+            throw new BadRecordException(tooLongStreamId(idLength, maxKeyBytes));
         }
         readVarLong(value, pos); // sequence
         long payloadLength = readVarLong(value, pos);
         skip(value, pos, payloadLength, "payload");
+        if (fingerprint == FINGERPRINT_V1) {
+            return;
+        }
+        if (readVarLong(value, pos) == 1) { // event_time_ms: union index, then the long
+            readVarLong(value, pos);
+        }
+        if (readVarLong(value, pos) == 1) { // producer_session
+            long sessionLength = readVarLong(value, pos);
+            skip(value, pos, sessionLength, "producer_session");
+            if (sessionLength > maxKeyBytes) {
+                throw new BadRecordException("producer_session of " + sessionLength + " bytes; at most " + maxKeyBytes
+                        + " are allowed");
+            }
+        }
     }
 
-    /** Every output record carries the stream id, so a huge one would make every output too large. */
-    private static String tooLongStreamId(long length) {
-        return "stream id of " + length + " bytes; at most " + DeadLetters.MAX_KEY_BYTES + " are allowed";
+    private static String tooLongStreamId(long length, int maxKeyBytes) {
+        return "stream id of " + length + " bytes; at most " + maxKeyBytes + " are allowed (--max-key-bytes)";
+    }
+
+    private String tooLongStreamId(long length) {
+        return tooLongStreamId(length, limits.maxKeyBytes());
+    }
+
+    private static BinaryMessageDecoder<ByteChunk> decoderOfEveryVersion() {
+        BinaryMessageDecoder<ByteChunk> decoder = ByteChunk.createDecoder(null);
+        decoder.addSchema(BYTE_CHUNK_V1);
+        return decoder;
+    }
+
+    private static Schema historicSchema(String file) {
+        try (InputStream in = ChunkDecoder.class.getResourceAsStream("/avro/history/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("schema avro/history/" + file + " is missing from the classpath");
+            }
+            return new Schema.Parser().parse(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void skip(byte[] value, int[] pos, long length, String field) throws BadRecordException {

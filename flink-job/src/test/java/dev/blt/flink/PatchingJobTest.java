@@ -127,7 +127,7 @@ class PatchingJobTest extends KafkaJobTestBase {
                     && ByteBuffer.wrap(g).equals(d.getOriginalValue())), "garbage record missing from the DLQ");
         }
         assertTrue(dead.stream().anyMatch(d -> d.getReason().contains("tombstone")));
-        assertTrue(dead.stream().anyMatch(d -> d.getReason().contains("duplicate or out of order")));
+        assertTrue(dead.stream().anyMatch(d -> d.getReason().contains("is not after the last accepted sequence")));
         assertTrue(dead.stream().allMatch(d -> d.getTopic().equals(prefix + ".in") && d.getOffset() >= 0));
 
         Map<String, List<Patch>> byStream = readPatches(prefix);

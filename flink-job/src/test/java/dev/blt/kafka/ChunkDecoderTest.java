@@ -61,6 +61,65 @@ class ChunkDecoderTest {
         assertArrayEquals(payload, decoded.payload);
     }
 
+    @Test
+    void aVersionOneChunkFromAnOlderProducerDecodesWithoutASession() throws Exception {
+        org.apache.avro.generic.GenericRecord v1 = new org.apache.avro.generic.GenericData.Record(ChunkDecoder.BYTE_CHUNK_V1);
+        v1.put("stream_id", "old-producer");
+        v1.put("sequence", 7L);
+        v1.put("payload", ByteBuffer.wrap(new byte[] {'h', 'i'}));
+        v1.put("event_time_ms", null);
+        ByteBuffer encoded = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), ChunkDecoder.BYTE_CHUNK_V1).encode(v1);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        var decoded = decoder.decodeAvro(input(bytes));
+        assertEquals("old-producer", decoded.streamId);
+        assertEquals(7, decoded.sequence);
+        assertEquals(null, decoded.producerSession);
+        assertArrayEquals(new byte[] {'h', 'i'}, decoded.payload);
+    }
+
+    @Test
+    void aSessionClaimingMoreBytesThanTheRecordHasIsRefused() {
+        byte[] good = AvroBytes.encode(ByteChunk.newBuilder(chunk("s", 0, new byte[] {1})).setProducerSession("ab").build());
+        byte[] forged = good.clone();
+        forged[forged.length - 3] = 0x7e; // the session's length: 63 bytes, of which 2 exist
+        ChunkDecoder.BadRecordException e = assertThrows(ChunkDecoder.BadRecordException.class,
+                () -> decoder.decodeAvro(input(forged)));
+        assertTrue(e.getMessage().contains("producer_session claims 63 bytes"), e.getMessage());
+    }
+
+    @Test
+    void aSessionDecodes() throws Exception {
+        byte[] bytes = AvroBytes.encode(ByteChunk.newBuilder(chunk("s", 0, new byte[] {1})).setProducerSession("p-2").build());
+        assertEquals("p-2", decoder.decodeAvro(input(bytes)).producerSession);
+    }
+
+    @Test
+    void aRecordOverTheSizeLimitIsRefusedInBothFormats() {
+        InputLimits limits = new InputLimits(64, 100);
+        ChunkDecoder raw = new ChunkDecoder(InputFormat.RAW, ChunkDecoder.DEFAULT_STREAM_ID, limits);
+        ChunkDecoder avro = new ChunkDecoder(InputFormat.AVRO, ChunkDecoder.DEFAULT_STREAM_ID, limits);
+        ChunkDecoder.BadRecordException e = assertThrows(ChunkDecoder.BadRecordException.class,
+                () -> raw.decodeRaw(input(new byte[101])));
+        assertTrue(e.getMessage().contains("record of 101 bytes is larger than the maximum record size of 100"),
+                e.getMessage());
+        byte[] big = AvroBytes.encode(chunk("s", 0, new byte[95]));
+        e = assertThrows(ChunkDecoder.BadRecordException.class, () -> avro.decodeAvro(input(big)));
+        assertTrue(e.getMessage().contains("larger than the maximum record size"), e.getMessage());
+    }
+
+    @Test
+    void anEmptyRecordIsADeadLetterInBothFormats() {
+        ChunkDecoder raw = new ChunkDecoder(InputFormat.RAW, ChunkDecoder.DEFAULT_STREAM_ID);
+        ChunkDecoder.BadRecordException e = assertThrows(ChunkDecoder.BadRecordException.class,
+                () -> raw.decodeRaw(input(new byte[0])));
+        assertEquals(ChunkDecoder.EMPTY, e.getMessage());
+        e = assertThrows(ChunkDecoder.BadRecordException.class,
+                () -> decoder.decodeAvro(input(AvroBytes.encode(chunk("s", 0, new byte[0])))));
+        assertEquals(ChunkDecoder.EMPTY, e.getMessage());
+    }
+
     private static ByteChunk chunk(String id, long sequence, byte[] payload) {
         return ByteChunk.newBuilder().setStreamId(id).setSequence(sequence).setPayload(ByteBuffer.wrap(payload))
                 .setEventTimeMs(null).build();
