@@ -126,11 +126,31 @@ class ModelBundleTest {
                 edit(text, "null pad", m -> tokens(m).putNull("pad"),
                         "field tokens.pad is missing or invalid (Cannot map `null`"),
                 edit(text, "zero block", m -> ((ObjectNode) m.get("streaming")).put("entropy_block_bytes", 0),
-                        "field streaming.entropy_block_bytes must be > 0, was 0"),
+                        "field streaming.entropy_block_bytes must be in [1, 65536] (one window is one graph call),"
+                                + " was 0"),
+                edit(text, "huge blt window", m -> ((ObjectNode) m.get("streaming")).put("blt_context_patches", 5000),
+                        "field streaming.blt_context_patches must be in [1, 4096]"),
+                edit(text, "huge max patch", m -> patching(m).put("max_patch_length", 2_000_000_000),
+                        "field patching.max_patch_length must be in [1, 4096] (every stream holds an open patch"
+                                + " of this many bytes in memory and state"),
+                edit(text, "zero max patch", m -> patching(m).put("max_patch_length", 0),
+                        "field patching.max_patch_length must be in [1, 4096]"),
+                edit(text, "zero theta", m -> patching(m).put("theta", 0.0),
+                        "field patching.theta must be finite and > 0 (an entropy threshold in nats), was 0.0"),
+                edit(text, "negative monotonic", m -> patching(m).put("theta_monotonic", -1.0),
+                        "field patching.theta_monotonic must be finite and > 0"),
+                edit(text, "target above max", m -> patching(m).put("target_avg_patch_size", 1000.0),
+                        "field patching.target_avg_patch_size must be in [1, max_patch_length="),
+                edit(text, "no target", m -> patching(m).remove("target_avg_patch_size"),
+                        "field patching.target_avg_patch_size is missing or invalid"),
+                edit(text, "zero-gram", m -> ((ArrayNode) m.at("/hash_ngrams/sizes")).add(0),
+                        "field hash_ngrams.sizes must be a non-empty list of n in [1, 64]"),
+                edit(text, "no buckets", m -> ((ObjectNode) m.get("hash_ngrams")).put("table_size", 0),
+                        "field hash_ngrams.table_size must be in [1, 16777216]"),
                 edit(text, "no blt window", m -> ((ObjectNode) m.get("streaming")).remove("blt_context_patches"),
                         "field streaming.blt_context_patches is missing or invalid"),
                 new BrokenManifest("NaN theta", text.replaceFirst("\"theta\": [^,]+,", "\"theta\": NaN,"),
-                        "field patching.theta must be finite, was NaN"),
+                        "field patching.theta must be finite and > 0 (an entropy threshold in nats), was NaN"),
                 edit(text, "no hidden output", m -> removeOutput(m, "entropy", GraphIo.HIDDEN),
                         "field models.entropy.outputs has no 'hidden'"),
                 edit(text, "wrong dtype", m -> firstInput(m, "blt").put("dtype", "int32"),
@@ -185,6 +205,10 @@ class ModelBundleTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static ObjectNode patching(ObjectNode manifest) {
+        return (ObjectNode) manifest.get("patching");
     }
 
     private static ObjectNode tokens(ObjectNode manifest) {
