@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * <p>{@link #parse} checks every invariant the runtime relies on and names the offending field, so
  * a bad model fails when the job starts, not with an index error deep inside ONNX Runtime. Numbers
  * are range-checked, so a value that would make the runtime allocate without bound (max_patch_length,
- * the windows) is a message, not an OutOfMemoryError.
+ * the windows) is a message, not an OutOfMemoryError. {@link ModelBundle} also checks that
+ * {@code model_id} is the one the manifest's contents give ({@link ModelId}).
  */
 public record ModelManifest(
         @JsonProperty(value = "format_version", required = true) int formatVersion,

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -170,6 +171,37 @@ class ModelBundleTest {
                 })
                 .toList();
         assertAll(checks);
+    }
+
+    /** A user who edits theta in manifest.json gets a new model, which must not keep the old id. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void anEditedThetaIsRefusedNamingBothIds(Path folder) throws IOException {
+        Path copy = copyFolder(folder, temp.resolve("edited"));
+        Path manifest = copy.resolve(ModelBundle.MANIFEST_FILE);
+        String original = Files.readString(manifest);
+        String edited = original.replaceFirst("\"theta\": [0-9.]+,", "\"theta\": 1.5,");
+        assertNotEquals(original, edited);
+        Files.writeString(manifest, edited);
+
+        String oldId = ModelBundle.fromDirectory(folder).manifest().modelId();
+        String newId = ModelId.of(ModelBundle.fromDirectory(folder).manifest().name(),
+                edited.getBytes(StandardCharsets.UTF_8), "edited");
+        assertNotEquals(oldId, newId);
+        String message = loadFails(copy);
+        assertTrue(message.startsWith("manifest " + manifest.toAbsolutePath() + ": model_id is " + oldId
+                + " but the manifest's contents give " + newId + ": the manifest was edited after export."), message);
+        assertTrue(message.contains("Re-export with model-export/train.py"), message);
+    }
+
+    /** The id covers values, not layout: re-indenting or CRLF line ends (a Windows checkout) keep it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void whitespaceAndLineEndsDoNotChangeTheId(Path folder) throws IOException {
+        Path copy = copyFolder(folder, temp.resolve("crlf"));
+        Path manifest = copy.resolve(ModelBundle.MANIFEST_FILE);
+        Files.writeString(manifest, Files.readString(manifest).replace("\n", "\r\n\t"));
+        assertEquals(ModelBundle.fromDirectory(folder).manifest(), ModelBundle.fromDirectory(copy).manifest());
     }
 
     /** The jar's default model (flink-job/pom.xml copies it) is the folder's, byte for byte. */
