@@ -158,16 +158,57 @@ def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float)
                                   "except where an entropy lies within 1e-4 of theta"}}
 
 
+class _JsonNumber(str):
+    """A JSON number kept as the exact text it was written with (see `model_id_of_text`)."""
+
+
+def _canonical(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(json.dumps(k) + ":" + _canonical(v) for k, v in sorted(value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    if isinstance(value, _JsonNumber):
+        return str(value)
+    return json.dumps(value)  # a string, number, bool or None, exactly as json.dumps writes it into the manifest
+
+
+def model_id(manifest: dict) -> str:
+    """The model's id: "<name>@" + the first 12 hex digits of SHA-256 over the manifest's canonical form.
+
+    The canonical form covers every top-level field except model_id itself (theta, windows, token
+    ids, metrics, and through `files` every file's SHA-256), so a manifest edited after export no
+    longer matches its id and the Java runtime (dev.blt.model.ModelId, which computes the same
+    bytes) refuses it. Canonical form: JSON without whitespace, object keys sorted by code point,
+    strings as json.dumps writes them (ASCII, \\uXXXX escapes), numbers as written in manifest.json
+    (json.dumps's float repr, which is also what `write_manifest` writes), encoded as ASCII.
+    """
+    body = {k: v for k, v in manifest.items() if k != "model_id"}
+    digest = hashlib.sha256(_canonical(body).encode("ascii")).hexdigest()
+    return f"{manifest['name']}@{digest[:12]}"
+
+
+def _unique_members(pairs) -> dict:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("a key occurs twice in one object of the manifest")  # as Java: no single meaning
+    return members
+
+
+def model_id_of_text(text: str) -> str:
+    """model_id of a manifest.json's text, with every number hashed as the characters it is written with."""
+    return model_id(json.loads(text, object_pairs_hook=_unique_members, parse_int=_JsonNumber,
+                               parse_float=_JsonNumber, parse_constant=_JsonNumber))
+
+
 def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: dict) -> dict:
     files = {}
     for name in (ENTROPY_FILE, BLT_FILE, FIXTURES_FILE):
         p = out_dir / name
         files[name] = {"sha256": sha256(p), "bytes": p.stat().st_size}
-    model_hash = hashlib.sha256((files[ENTROPY_FILE]["sha256"] + files[BLT_FILE]["sha256"]).encode()).hexdigest()
     manifest = {
         "format_version": 1,
         "name": cfg.name,
-        "model_id": f"{cfg.name}@{model_hash[:12]}",
+        "model_id": None,  # set below, from everything else
         "tokens": {"boe": C.BOE_ID, "bos": C.BOS_ID, "eos": C.EOS_ID, "bpe_delimiter": C.BPE_DELIM_ID,
                    "byte_offset": C.BYTE_OFFSET, "vocab_size": C.VOCAB_SIZE, "pad": C.BOE_ID},
         "patching": {"theta": theta, "theta_monotonic": cfg.patching.theta_monotonic,
@@ -185,5 +226,6 @@ def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: di
         "opset": OPSET,
         **extra,
     }
+    manifest["model_id"] = model_id(manifest)
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

@@ -1,9 +1,14 @@
-"""Every export passes onnx.checker and declares the manifest's names and dynamic axes."""
+"""Every export passes onnx.checker and declares the manifest's names and dynamic axes; model ids."""
 import json
+from pathlib import Path
 
 import onnx
+import pytest
 
-from blt_models.export import BLT_IO, ENTROPY_IO, export_blt, export_entropy, make_fixtures, write_manifest
+from blt_models.export import (BLT_IO, ENTROPY_IO, MANIFEST_FILE, export_blt, export_entropy, make_fixtures, model_id,
+                               model_id_of_text, write_manifest)
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
 def dims(value_info):
@@ -40,6 +45,7 @@ def test_manifest_and_fixtures(entropy_model, blt_model, tiny_cfg, tmp_path):
     assert set(manifest["files"]) == {"entropy.onnx", "blt.onnx", "fixtures.json"}
     assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
     assert manifest["patching"]["theta"] == 3.0
+    assert manifest["model_id"] == model_id_of_text((tmp_path / MANIFEST_FILE).read_text())
     assert manifest["streaming"]["entropy_context_bytes"] == tiny_cfg.streaming.entropy_context_bytes
     names = {d["name"]: d for d in fixtures["documents"]}
     assert {"english", "logs", "multilingual", "random", "empty", "one_byte"} <= set(names)
@@ -47,3 +53,27 @@ def test_manifest_and_fixtures(entropy_model, blt_model, tiny_cfg, tmp_path):
     for doc in fixtures["documents"]:
         assert len(doc["entropies"]) == doc["length"] == len(doc["blt_logprobs"])
         assert len(doc["patch_embeddings"]) == len(doc["patch_starts"])
+
+
+@pytest.mark.parametrize("folder", sorted(p.parent.name for p in ARTIFACTS.glob("*/" + MANIFEST_FILE)))
+def test_committed_manifests_carry_their_model_id(folder):
+    text = (ARTIFACTS / folder / MANIFEST_FILE).read_text()
+    manifest = json.loads(text)
+    assert manifest["model_id"] == model_id_of_text(text) == model_id(manifest)
+    edited = json.loads(text)
+    edited["patching"]["theta"] += 0.5
+    assert model_id(edited) != manifest["model_id"]
+
+
+def test_model_id_matches_java():
+    """The sample and id of flink-job's ModelIdTest: escapes, non-ASCII, numbers as written, NaN, CRLF."""
+    sample = ('{"name": "t", "model_id": "t@000000000000", '
+              '"b": [1, 2.50, 1e-05, -0.0, NaN, -Infinity, true, false, null, []],\r\n'
+              ' "a": {"model_id": "kept", "Z": "\\u00e9\u00e9 \U0001F600 \\"q\\" \\\\ \\n\\t\\u0001\\u007f/",'
+              ' "y": {}}, "\u00e9": 1, "B": 2}')
+    assert model_id_of_text(sample) == "t@aeb31891cfe2"
+
+
+def test_a_repeated_key_has_no_model_id():
+    with pytest.raises(ValueError, match="occurs twice"):
+        model_id_of_text('{"name": "m", "patching": {"theta": 1, "theta": 2}}')

@@ -119,8 +119,10 @@ public final class ModelBundle {
     }
 
     private static ModelBundle load(String location, Source source) {
-        ModelManifest manifest =
-                ModelManifest.parse(read(source, MANIFEST_FILE, "model manifest"), source.describe(MANIFEST_FILE));
+        byte[] json = read(source, MANIFEST_FILE, "model manifest");
+        String where = source.describe(MANIFEST_FILE);
+        ModelManifest manifest = ModelManifest.parse(json, where);
+        checkModelId(manifest, json, where);
         Map<String, byte[]> modelBytes = new LinkedHashMap<>();
         for (Map.Entry<String, ModelManifest.FileEntry> listed : manifest.files().entrySet()) {
             String name = listed.getKey();
@@ -132,6 +134,23 @@ public final class ModelBundle {
             }
         }
         return new ModelBundle(location, manifest, Map.copyOf(modelBytes));
+    }
+
+    /**
+     * The manifest's model_id must be the one its contents give ({@link ModelId}): outputs carry the
+     * id, so a manifest edited after export (another theta, other windows) must not pass for the
+     * model it was copied from.
+     */
+    private static void checkModelId(ModelManifest manifest, byte[] json, String where) {
+        String computed = ModelId.of(manifest.name(), json, where);
+        if (!computed.equals(manifest.modelId())) {
+            throw new ModelLoadException("manifest " + where + ": model_id is " + manifest.modelId()
+                    + " but the manifest's contents give " + computed + ": the manifest was edited after export."
+                    + " The id covers every field of the manifest (theta, windows, token ids, file hashes), so an"
+                    + " edited model cannot keep it. Re-export with model-export/train.py (which calibrates theta"
+                    + " and writes the new id), or keep the manifest as exported and pass --theta to override"
+                    + " theta");
+        }
     }
 
     private static byte[] read(Source source, String file, String what) {

@@ -23,7 +23,10 @@ import java.util.stream.Collectors;
  * exporter can add to the manifest without breaking older jobs.
  *
  * <p>{@link #parse} checks every invariant the runtime relies on and names the offending field, so
- * a bad model fails when the job starts, not with an index error deep inside ONNX Runtime.
+ * a bad model fails when the job starts, not with an index error deep inside ONNX Runtime. Numbers
+ * are range-checked, so a value that would make the runtime allocate without bound (max_patch_length,
+ * the windows) is a message, not an OutOfMemoryError. {@link ModelBundle} also checks that
+ * {@code model_id} is the one the manifest's contents give ({@link ModelId}).
  */
 public record ModelManifest(
         @JsonProperty(value = "format_version", required = true) int formatVersion,
@@ -41,6 +44,23 @@ public record ModelManifest(
 
     /** BLT's vocabulary: 256 byte values plus BOE, BOS, EOS and the BPE delimiter. */
     public static final int VOCAB_SIZE = 260;
+
+    /**
+     * The longest patch a manifest may ask for. Every stream's patcher allocates its open patch at
+     * this length (a byte and two floats per position), and one BLT window holds
+     * blt_context_patches + blt_block_patches patches of up to this length, so an unbounded value
+     * turns into an OutOfMemoryError instead of a message. The shipped models use 32 and 16; at
+     * 4096 a stream's open patch takes 36 KiB.
+     */
+    public static final int MAX_PATCH_LENGTH_LIMIT = 4096;
+
+    /** The longest entropy window in bytes, and the longest BLT window in patches: one graph call each. */
+    public static final int MAX_WINDOW_BYTES = 65536;
+    public static final int MAX_WINDOW_PATCHES = 4096;
+
+    /** Sane bounds for the hashed n-gram function: n-gram length and buckets per table. */
+    public static final int MAX_NGRAM_SIZE = 64;
+    public static final int MAX_NGRAM_TABLE_SIZE = 1 << 24;
 
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
@@ -81,7 +101,9 @@ public record ModelManifest(
             @JsonProperty(value = "theta", required = true) double theta,
             /* null when the monotonic rule is off */
             @JsonProperty("theta_monotonic") Double thetaMonotonic,
-            @JsonProperty(value = "max_patch_length", required = true) int maxPatchLength) {}
+            @JsonProperty(value = "max_patch_length", required = true) int maxPatchLength,
+            /* the average patch size theta was calibrated for */
+            @JsonProperty(value = "target_avg_patch_size", required = true) double targetAvgPatchSize) {}
 
     /** The aligned-block windows (DESIGN.md, "Streaming semantics"), in bytes and in patches. */
     public record Streaming(
@@ -178,20 +200,30 @@ public record ModelManifest(
         c.require(tokens.boe != tokens.bos && tokens.bos != tokens.eos && tokens.boe != tokens.eos,
                 "tokens", "boe, bos and eos must be distinct");
 
-        c.require(Double.isFinite(patching.theta), "patching.theta", "must be finite, was " + patching.theta);
-        c.require(patching.thetaMonotonic == null || Double.isFinite(patching.thetaMonotonic),
-                "patching.theta_monotonic", "must be null or finite, was " + patching.thetaMonotonic);
-        c.positive(patching.maxPatchLength, "patching.max_patch_length");
+        // Entropies are >= 0 nats, so theta <= 0 would cut a patch at every byte.
+        c.positiveFinite(patching.theta, "patching.theta", "an entropy threshold in nats");
+        if (patching.thetaMonotonic != null) {
+            c.positiveFinite(patching.thetaMonotonic, "patching.theta_monotonic",
+                    "an entropy increase in nats; null turns the rule off");
+        }
+        c.inRange(patching.maxPatchLength, 1, MAX_PATCH_LENGTH_LIMIT, "patching.max_patch_length",
+                "every stream holds an open patch of this many bytes in memory and state, and a BLT window "
+                        + "holds blt_context_patches + blt_block_patches such patches");
+        c.require(patching.targetAvgPatchSize >= 1 && patching.targetAvgPatchSize <= patching.maxPatchLength,
+                "patching.target_avg_patch_size", "must be in [1, max_patch_length=" + patching.maxPatchLength
+                        + "] (a patch holds 1 to max_patch_length bytes), was " + patching.targetAvgPatchSize);
 
-        c.positive(streaming.entropyContextBytes, "streaming.entropy_context_bytes");
-        c.positive(streaming.entropyBlockBytes, "streaming.entropy_block_bytes");
-        c.positive(streaming.bltContextPatches, "streaming.blt_context_patches");
-        c.positive(streaming.bltBlockPatches, "streaming.blt_block_patches");
+        String window = "one window is one graph call";
+        c.inRange(streaming.entropyContextBytes, 1, MAX_WINDOW_BYTES, "streaming.entropy_context_bytes", window);
+        c.inRange(streaming.entropyBlockBytes, 1, MAX_WINDOW_BYTES, "streaming.entropy_block_bytes", window);
+        c.inRange(streaming.bltContextPatches, 1, MAX_WINDOW_PATCHES, "streaming.blt_context_patches", window);
+        c.inRange(streaming.bltBlockPatches, 1, MAX_WINDOW_PATCHES, "streaming.blt_block_patches", window);
 
         c.require(hashNgrams.sizes != null && !hashNgrams.sizes.isEmpty()
-                && hashNgrams.sizes.stream().allMatch(n -> n != null && n >= 1),
-                "hash_ngrams.sizes", "must be a non-empty list of n >= 1, was " + hashNgrams.sizes);
-        c.positive(hashNgrams.tableSize, "hash_ngrams.table_size");
+                && hashNgrams.sizes.stream().allMatch(n -> n != null && n >= 1 && n <= MAX_NGRAM_SIZE),
+                "hash_ngrams.sizes", "must be a non-empty list of n in [1, " + MAX_NGRAM_SIZE + "], was "
+                        + hashNgrams.sizes);
+        c.inRange(hashNgrams.tableSize, 1, MAX_NGRAM_TABLE_SIZE, "hash_ngrams.table_size", "buckets per n-gram table");
         c.require(hashNgrams.multiplier > 0, "hash_ngrams.multiplier", "must be > 0");
         c.require(hashNgrams.modulus > 0, "hash_ngrams.modulus", "must be > 0");
         // hashing.py promises the rolling hash fits a signed 64-bit integer; Java relies on it.
@@ -275,8 +307,14 @@ public record ModelManifest(
             require(value != null, field, "is missing or null");
         }
 
-        void positive(long value, String field) {
-            require(value > 0, field, "must be > 0, was " + value);
+        void inRange(long value, long min, long max, String field, String why) {
+            require(value >= min && value <= max, field,
+                    "must be in [" + min + ", " + max + "] (" + why + "), was " + value);
+        }
+
+        void positiveFinite(double value, String field, String what) {
+            require(Double.isFinite(value) && value > 0, field,
+                    "must be finite and > 0 (" + what + "), was " + value);
         }
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -126,11 +127,31 @@ class ModelBundleTest {
                 edit(text, "null pad", m -> tokens(m).putNull("pad"),
                         "field tokens.pad is missing or invalid (Cannot map `null`"),
                 edit(text, "zero block", m -> ((ObjectNode) m.get("streaming")).put("entropy_block_bytes", 0),
-                        "field streaming.entropy_block_bytes must be > 0, was 0"),
+                        "field streaming.entropy_block_bytes must be in [1, 65536] (one window is one graph call),"
+                                + " was 0"),
+                edit(text, "huge blt window", m -> ((ObjectNode) m.get("streaming")).put("blt_context_patches", 5000),
+                        "field streaming.blt_context_patches must be in [1, 4096]"),
+                edit(text, "huge max patch", m -> patching(m).put("max_patch_length", 2_000_000_000),
+                        "field patching.max_patch_length must be in [1, 4096] (every stream holds an open patch"
+                                + " of this many bytes in memory and state"),
+                edit(text, "zero max patch", m -> patching(m).put("max_patch_length", 0),
+                        "field patching.max_patch_length must be in [1, 4096]"),
+                edit(text, "zero theta", m -> patching(m).put("theta", 0.0),
+                        "field patching.theta must be finite and > 0 (an entropy threshold in nats), was 0.0"),
+                edit(text, "negative monotonic", m -> patching(m).put("theta_monotonic", -1.0),
+                        "field patching.theta_monotonic must be finite and > 0"),
+                edit(text, "target above max", m -> patching(m).put("target_avg_patch_size", 1000.0),
+                        "field patching.target_avg_patch_size must be in [1, max_patch_length="),
+                edit(text, "no target", m -> patching(m).remove("target_avg_patch_size"),
+                        "field patching.target_avg_patch_size is missing or invalid"),
+                edit(text, "zero-gram", m -> ((ArrayNode) m.at("/hash_ngrams/sizes")).add(0),
+                        "field hash_ngrams.sizes must be a non-empty list of n in [1, 64]"),
+                edit(text, "no buckets", m -> ((ObjectNode) m.get("hash_ngrams")).put("table_size", 0),
+                        "field hash_ngrams.table_size must be in [1, 16777216]"),
                 edit(text, "no blt window", m -> ((ObjectNode) m.get("streaming")).remove("blt_context_patches"),
                         "field streaming.blt_context_patches is missing or invalid"),
                 new BrokenManifest("NaN theta", text.replaceFirst("\"theta\": [^,]+,", "\"theta\": NaN,"),
-                        "field patching.theta must be finite, was NaN"),
+                        "field patching.theta must be finite and > 0 (an entropy threshold in nats), was NaN"),
                 edit(text, "no hidden output", m -> removeOutput(m, "entropy", GraphIo.HIDDEN),
                         "field models.entropy.outputs has no 'hidden'"),
                 edit(text, "wrong dtype", m -> firstInput(m, "blt").put("dtype", "int32"),
@@ -150,6 +171,37 @@ class ModelBundleTest {
                 })
                 .toList();
         assertAll(checks);
+    }
+
+    /** A user who edits theta in manifest.json gets a new model, which must not keep the old id. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void anEditedThetaIsRefusedNamingBothIds(Path folder) throws IOException {
+        Path copy = copyFolder(folder, temp.resolve("edited"));
+        Path manifest = copy.resolve(ModelBundle.MANIFEST_FILE);
+        String original = Files.readString(manifest);
+        String edited = original.replaceFirst("\"theta\": [0-9.]+,", "\"theta\": 1.5,");
+        assertNotEquals(original, edited);
+        Files.writeString(manifest, edited);
+
+        String oldId = ModelBundle.fromDirectory(folder).manifest().modelId();
+        String newId = ModelId.of(ModelBundle.fromDirectory(folder).manifest().name(),
+                edited.getBytes(StandardCharsets.UTF_8), "edited");
+        assertNotEquals(oldId, newId);
+        String message = loadFails(copy);
+        assertTrue(message.startsWith("manifest " + manifest.toAbsolutePath() + ": model_id is " + oldId
+                + " but the manifest's contents give " + newId + ": the manifest was edited after export."), message);
+        assertTrue(message.contains("Re-export with model-export/train.py"), message);
+    }
+
+    /** The id covers values, not layout: re-indenting or CRLF line ends (a Windows checkout) keep it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void whitespaceAndLineEndsDoNotChangeTheId(Path folder) throws IOException {
+        Path copy = copyFolder(folder, temp.resolve("crlf"));
+        Path manifest = copy.resolve(ModelBundle.MANIFEST_FILE);
+        Files.writeString(manifest, Files.readString(manifest).replace("\n", "\r\n\t"));
+        assertEquals(ModelBundle.fromDirectory(folder).manifest(), ModelBundle.fromDirectory(copy).manifest());
     }
 
     /** The jar's default model (flink-job/pom.xml copies it) is the folder's, byte for byte. */
@@ -185,6 +237,10 @@ class ModelBundleTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static ObjectNode patching(ObjectNode manifest) {
+        return (ObjectNode) manifest.get("patching");
     }
 
     private static ObjectNode tokens(ObjectNode manifest) {
