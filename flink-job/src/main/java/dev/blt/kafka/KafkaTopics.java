@@ -1,7 +1,7 @@
 package dev.blt.kafka;
 
 import java.util.List;
-import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,9 +23,15 @@ public final class KafkaTopics {
     private KafkaTopics() {}
 
     public static void create(String bootstrapServers, String name, int partitions) {
-        Map<String, Object> conf = Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        create(bootstrapServers, new Properties(), name, partitions);
+    }
+
+    /** The same, with more client properties, e.g. the security settings of a SASL listener. */
+    public static void create(String bootstrapServers, Properties clientProperties, String name, int partitions) {
+        Properties conf = new Properties();
+        conf.putAll(clientProperties);
+        conf.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        conf.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         try (Admin admin = Admin.create(conf)) {
             try {
                 admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);

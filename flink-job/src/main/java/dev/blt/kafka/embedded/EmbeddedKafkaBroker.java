@@ -1,9 +1,12 @@
 package dev.blt.kafka.embedded;
 
 import dev.blt.kafka.KafkaTopics;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
@@ -49,6 +52,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     public static EmbeddedKafkaBroker start() {
+        return start(Map.of(), Map.of());
+    }
+
+    /**
+     * A broker with more listeners and settings, e.g. a {@code SASL_PLAINTEXT} listener named
+     * {@code SASL} and its {@code listener.name.sasl.*} properties. The plaintext listener of
+     * {@link #bootstrapServers()} (also the inter-broker one) and the controller listener stay.
+     *
+     * @param extraListeners listener name to security protocol, each on a free port of localhost
+     *                       (see {@link #bootstrapServers(String)})
+     * @param extraConfig    broker properties added to {@link #BROKER_CONFIG}, or overriding it
+     */
+    public static EmbeddedKafkaBroker start(Map<String, SecurityProtocol> extraListeners,
+                                            Map<String, String> extraConfig) {
         KafkaClusterTestKit cluster = null;
         try {
             // The production metadata version and feature levels, as `kafka-storage format`
@@ -68,6 +85,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     .build();
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
             BROKER_CONFIG.forEach(builder::setConfigProp);
+            if (!extraListeners.isEmpty()) {
+                addListeners(builder, nodes, extraListeners);
+            }
+            extraConfig.forEach(builder::setConfigProp);
             cluster = builder.build();
             formatQuietly(cluster);
             cluster.startup();
@@ -88,6 +109,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
+    /** The test kit's own listeners (it sets them only when none are configured) plus the extra ones. */
+    private static void addListeners(KafkaClusterTestKit.Builder builder, TestKitNodes nodes,
+                                     Map<String, SecurityProtocol> extraListeners) {
+        Map<String, SecurityProtocol> all = new LinkedHashMap<>();
+        all.put(nodes.brokerListenerName().value(), nodes.brokerListenerProtocol());
+        all.put(nodes.controllerListenerName().value(), nodes.controllerListenerProtocol());
+        all.putAll(extraListeners);
+        builder.setConfigProp("listeners", all.keySet().stream()
+                .map(name -> name + "://localhost:0")
+                .collect(Collectors.joining(",")));
+        builder.setConfigProp("listener.security.protocol.map", all.entrySet().stream()
+                .map(e -> e.getKey() + ":" + e.getValue().name)
+                .collect(Collectors.joining(",")));
+    }
+
     /** The test kit's formatter prints to stdout, which would mix with the CLI's output. */
     private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
         java.io.PrintStream stdout = System.out;
@@ -101,6 +137,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The {@code bootstrap.servers} string of one of the extra listeners given to {@link #start(Map, Map)}. */
+    public String bootstrapServers(String listenerName) {
+        int port = cluster.brokers().values().iterator().next().boundPort(ListenerName.normalised(listenerName));
+        return "localhost:" + port;
     }
 
     /** Creates a topic with replication factor 1 and waits for its partition leaders. */
