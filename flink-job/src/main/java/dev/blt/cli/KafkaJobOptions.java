@@ -105,6 +105,11 @@ public class KafkaJobOptions {
                     + "(default: ./blt-checkpoints/<group id>). Checkpoints are kept on cancel and failure.")
     String checkpointDirectory;
 
+    @Option(names = "--state-backend", defaultValue = JobOptions.STATE_HASHMAP, paramLabel = "hashmap|rocksdb",
+            description = "Where keyed state lives: hashmap (JVM heap, fastest) or rocksdb (local disk, for many keys; "
+                    + "incremental checkpoints) (default: ${DEFAULT-VALUE}).")
+    String stateBackend;
+
     @Option(names = "--resume", defaultValue = JobOptions.RESUME_LATEST, paramLabel = "latest|none|PATH",
             description = "Restore from: latest = the newest checkpoint or savepoint in --checkpoint-dir, if there is one; "
                     + "none = start from the consumer group's offsets; or the path of a checkpoint (.../chk-N) or savepoint "
@@ -152,7 +157,8 @@ public class KafkaJobOptions {
                 deadLetterTopic, parsedStage, topK, continuationBytes, transactionalIdPrefix, props, model, segmentation,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), stateTtlMs,
                 new InputLimits(maxKeyBytes, maxRecordBytes), checkpointIntervalMs,
-                checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory, resume.trim(),
+                checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory,
+                stateBackend.trim().toLowerCase(java.util.Locale.ROOT), resume.trim(),
                 maxRestarts, flinkConfiguration, parallelism, bounded);
     }
 

@@ -14,6 +14,7 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import java.time.Duration;
@@ -44,6 +45,10 @@ public final class BltJob {
      */
     public static Configuration configuration(JobOptions o) {
         Configuration conf = new Configuration();
+        conf.set(StateBackendOptions.STATE_BACKEND, o.stateBackend());
+        if (JobOptions.STATE_ROCKSDB.equals(o.stateBackend())) {
+            conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true); // each checkpoint uploads new files only
+        }
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, o.checkpointDirectory());
         conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, RetainedCheckpoints.savepointDirectory(o.checkpointDirectory()));

@@ -27,6 +27,8 @@ import java.util.Properties;
  * @param transactionalIdPrefix prefix of the sinks' Kafka transactional ids; unique per job
  * @param checkpointDirectory   checkpoint storage URI (a filesystem, never the JobManager's memory);
  *                              retained checkpoints and savepoints are found here by {@code --resume latest}
+ * @param stateBackend          where keyed state lives between checkpoints: {@link #STATE_HASHMAP} (JVM heap,
+ *                              fastest) or {@link #STATE_ROCKSDB} (local disk, for many keys; incremental checkpoints)
  * @param resume                where to restore from: {@link #RESUME_LATEST} (the newest retained checkpoint
  *                              or savepoint under the checkpoint directory, if any), {@link #RESUME_NONE},
  *                              or the path of a checkpoint or savepoint
@@ -57,6 +59,7 @@ public record JobOptions(
         InputLimits limits,
         long checkpointIntervalMs,
         String checkpointDirectory,
+        String stateBackend,
         String resume,
         int maxRestarts,
         Map<String, String> flinkConfiguration,
@@ -65,6 +68,8 @@ public record JobOptions(
 
     public static final String RESUME_LATEST = "latest";
     public static final String RESUME_NONE = "none";
+    public static final String STATE_HASHMAP = "hashmap";
+    public static final String STATE_ROCKSDB = "rocksdb";
 
     /** Which operators the job runs. */
     public enum Stage {
@@ -84,6 +89,10 @@ public record JobOptions(
         require(transactionalIdPrefix, "transactional id prefix");
         require(checkpointDirectory, "checkpoint directory");
         require(resume, "resume (latest, none or a path)");
+        if (!STATE_HASHMAP.equals(stateBackend) && !STATE_ROCKSDB.equals(stateBackend)) {
+            throw new IllegalArgumentException("state backend must be " + STATE_HASHMAP + " or " + STATE_ROCKSDB + ", got '"
+                    + stateBackend + "'");
+        }
         if (stateTtlMs < 0) {
             throw new IllegalArgumentException("state TTL must be >= 0 (0 = never), got " + stateTtlMs + " ms");
         }

@@ -88,6 +88,35 @@ class StreamingJobTest extends KafkaJobTestBase {
         }
     }
 
+    @Test
+    void rocksDbStateBackendCheckpointsIncrementallyAndResumesExactlyOnce() throws Exception {
+        String prefix = "rocksdb";
+        createTopics(prefix);
+        String checkpoints = freshCheckpointDirectory();
+        Map<String, ByteArrayOutputStream> sent = new TreeMap<>();
+        String[] flags = {"--stage", "patch", "--state-backend", "rocksdb", "--checkpoint-dir", checkpoints,
+                "--checkpoint-interval-ms", "200", "--parallelism", "1"};
+
+        JobClient first = startJob(prefix, flags);
+        produceRound(prefix, 0, sent);
+        awaitPatchesOfEverythingSent(prefix, sent);
+        first.cancel().get();
+        java.nio.file.Path root = java.nio.file.Path.of(java.net.URI.create(checkpoints));
+        try (var files = java.nio.file.Files.walk(root)) {
+            // RocksDB's incremental checkpoints keep their SST files under <job>/shared
+            assertTrue(files.anyMatch(f -> f.toString().contains("/shared/")),
+                    "no RocksDB files under " + root + "/*/shared");
+        }
+
+        JobClient second = startJob(prefix, concat(flags, "--resume", "latest"));
+        try {
+            produceRound(prefix, 1, sent);
+            awaitPatchesOfEverythingSent(prefix, sent);
+        } finally {
+            second.cancel().get();
+        }
+    }
+
     /** Appends a chunk of each stream's sample text, cut at random, to the input and to sent. */
     private static void produceRound(String prefix, int round, Map<String, ByteArrayOutputStream> sent) {
         Random random = new Random(round);
