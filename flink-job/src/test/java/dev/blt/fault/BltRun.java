@@ -24,9 +24,14 @@ final class BltRun {
 
     /** Starts `blt run ARGS` as a single-process job; it runs until killed. */
     static JavaProcess local(String name, Path logDir, List<String> args) {
+        return local(name, logDir, List.of("-Xmx2g"), args);
+    }
+
+    /** As {@link #local(String, Path, List)}, with these JVM flags (e.g. a heap bound). */
+    static JavaProcess local(String name, Path logDir, List<String> jvmFlags, List<String> args) {
         List<String> command = new ArrayList<>(List.of("run"));
         command.addAll(args);
-        return JavaProcess.start(name, logDir, List.of("-Xmx2g"), "dev.blt.cli.BltMain", command);
+        return JavaProcess.start(name, logDir, jvmFlags, "dev.blt.cli.BltMain", command);
     }
 
     /** Submits `blt run ARGS` to the cluster and returns the job id it printed. */
