@@ -156,7 +156,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                     + (open.nextPatchIndex() - 1) + " (a replay or duplicate); not encoded");
             return 0;
         } else {
-            if (event.patchIndex != 0) {
+            if (event.patchIndex != 0 || sameDocument) { // a gap, or the open document restarts at 0
                 contextResets.inc();
             }
             doc = new Document(event.recordIndex, event.patchIndex, new PatchEncoder(settings), new RecordSurprise());

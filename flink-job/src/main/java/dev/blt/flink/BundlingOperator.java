@@ -125,12 +125,21 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
     /**
      * Records that the current key was active now (call it from {@link #runBundle} per key) and
      * makes sure its timer is armed. An armed timer that fires early re-arms itself from the latest
-     * activity, so a key never has more than one timer.
+     * activity, so a key never has more than one timer. One armed later than this activity's idle
+     * flush (the TTL timer armed after an earlier idle flush) is moved forward to it.
      */
     protected final void touch(long now) throws Exception {
         lastActivity.update(now);
         long first = bundleSettings.idleFlushMs() > 0 ? bundleSettings.idleFlushMs() : stateTtlMs;
-        if (first > 0 && timerAt.value() == null) {
+        if (first <= 0) {
+            return;
+        }
+        Long armed = timerAt.value();
+        if (armed != null && armed > now + first) {
+            keyTimers.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, armed);
+            armed = null;
+        }
+        if (armed == null) {
             arm(now + first);
         }
     }

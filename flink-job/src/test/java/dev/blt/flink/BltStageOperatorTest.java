@@ -1,0 +1,290 @@
+package dev.blt.flink;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.blt.avro.DeadLetter;
+import dev.blt.avro.PatchEmbedding;
+import dev.blt.avro.Prediction;
+import dev.blt.encoding.EncodedPatch;
+import dev.blt.encoding.OfflineEncoder;
+import dev.blt.model.LoadedModel;
+import dev.blt.model.ModelSource;
+import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.OfflinePatcher;
+import dev.blt.testing.FloatAsserts;
+import dev.blt.testing.ModelFolders;
+import dev.blt.testing.SampleText;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The keyed BLT stage alone, on Flink's operator test harness with the shipped model: its
+ * embeddings against the offline encoder, replays, restarts, gaps and the state TTL.
+ */
+class BltStageOperatorTest {
+
+    private static final long DELAY = 10;
+    private static final BundleSettings BUNDLE = new BundleSettings(256, DELAY, 0);
+    private static final FloatAsserts.Tolerance TOLERANCE = new FloatAsserts.Tolerance(0, 1e-4);
+
+    private static ModelSource source;
+    private static LoadedModel model;
+    /** Offline patches of two streams, the stage's input. */
+    private static List<ClosedPatch> streamA;
+    private static List<ClosedPatch> streamB;
+
+    @BeforeAll
+    static void load() {
+        source = new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null);
+        model = source.open(); // held for the whole class: the operators share it instead of reloading
+        OfflinePatcher offline = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
+        streamA = offline.patchStream(List.of(SampleText.streams().get(0)));
+        streamB = offline.patchStream(List.of(SampleText.streams().get(1)));
+    }
+
+    @AfterAll
+    static void release() {
+        model.release();
+    }
+
+    static KeyedHarness<PatchEvent, PatchEmbedding> harness(long ttlMs) throws Exception {
+        return KeyedHarness.of(new BltStageOperator(source, BUNDLE, 3, 0, ttlMs), e -> e.streamId);
+    }
+
+    static KeyedHarness<PatchEvent, PatchEmbedding> opened(long ttlMs) throws Exception {
+        KeyedHarness<PatchEvent, PatchEmbedding> h = harness(ttlMs);
+        h.open();
+        return h;
+    }
+
+    /** Outputs collected over harnesses that replace each other on restore. */
+    static final class Collected {
+        final List<PatchEmbedding> embeddings = new ArrayList<>();
+        final List<Prediction> predictions = new ArrayList<>();
+        final List<DeadLetter> deadLetters = new ArrayList<>();
+
+        void takeFrom(KeyedHarness<PatchEvent, PatchEmbedding> h) {
+            embeddings.addAll(h.extractOutputValues());
+            predictions.addAll(h.side(BltStageOperator.PREDICTIONS));
+            deadLetters.addAll(h.side(BltStageOperator.DEAD_LETTERS));
+        }
+
+        List<PatchEmbedding> of(String key) {
+            return embeddings.stream().filter(e -> e.getStreamId().equals(key)).toList();
+        }
+    }
+
+    /** A checkpoint (bundle before the barrier), then a new operator restored from it. */
+    static KeyedHarness<PatchEvent, PatchEmbedding> restart(KeyedHarness<PatchEvent, PatchEmbedding> h, Collected out)
+            throws Exception {
+        h.prepareSnapshotPreBarrier(1);
+        OperatorSubtaskState state = h.snapshot(1, h.getProcessingTime());
+        out.takeFrom(h);
+        h.close();
+        KeyedHarness<PatchEvent, PatchEmbedding> restored = harness(0);
+        restored.initializeState(state);
+        restored.open();
+        return restored;
+    }
+
+    static PatchEvent event(String key, ClosedPatch patch) {
+        return PatchEvent.of(key, -1, patch, false, model.modelId());
+    }
+
+    /** The offline encoder over patches, as one document. */
+    static List<EncodedPatch> encode(List<ClosedPatch> patches) {
+        return OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(),
+                patches.stream().map(ClosedPatch::bytes).toList());
+    }
+
+    static void assertEmbeddings(List<ClosedPatch> patches, List<EncodedPatch> expected, List<PatchEmbedding> actual,
+                                 String what) {
+        assertEquals(expected.size(), actual.size(), what + ": number of embeddings");
+        for (int i = 0; i < expected.size(); i++) {
+            PatchEmbedding a = actual.get(i);
+            assertEquals(patches.get(i).patchIndex(), a.getPatchIndex(), what + ": patch index of embedding " + i);
+            assertEquals(patches.get(i).startOffset(), a.getStartOffset(), what + ": start offset of embedding " + i);
+            float[] embedding = new float[a.getEmbedding().size()];
+            for (int j = 0; j < embedding.length; j++) {
+                embedding[j] = a.getEmbedding().get(j);
+            }
+            FloatAsserts.assertClose(what + ": embedding of patch " + a.getPatchIndex(), expected.get(i).embedding(),
+                    embedding, TOLERANCE);
+            assertEquals(model.modelId(), a.getModelId());
+        }
+    }
+
+    @Test
+    void embeddingsEqualTheOfflineEncoderAcrossBundlesKeysAndRestore() throws Exception {
+        Random random = new Random(31);
+        Collected out = new Collected();
+        KeyedHarness<PatchEvent, PatchEmbedding> h = opened(0);
+        try {
+            int a = 0;
+            int b = 0;
+            boolean restarted = false;
+            while (a < streamA.size() || b < streamB.size()) {
+                if (b == streamB.size() || (a < streamA.size() && random.nextBoolean())) {
+                    h.processElement(event("a", streamA.get(a++)), 0);
+                } else {
+                    h.processElement(event("b", streamB.get(b++)), 0);
+                }
+                if (random.nextInt(8) == 0) {
+                    h.advance(DELAY);
+                }
+                if (!restarted && a == streamA.size() / 2) {
+                    assertEquals(0, h.counter("contextResets"));
+                    h = restart(h, out);
+                    restarted = true;
+                }
+            }
+            h.endInput();
+            assertEquals(0, h.counter("contextResets"));
+            out.takeFrom(h);
+        } finally {
+            h.close();
+        }
+        assertTrue(out.deadLetters.isEmpty(), "dead letters: " + out.deadLetters);
+        List<EncodedPatch> expectedA = encode(streamA);
+        assertEmbeddings(streamA, expectedA, out.of("a"), "stream a");
+        assertEmbeddings(streamB, encode(streamB), out.of("b"), "stream b");
+
+        List<Prediction> predictionsA = out.predictions.stream().filter(p -> p.getStreamId().equals("a")).toList();
+        assertEquals(streamA.size(), predictionsA.size());
+        for (int i = 0; i < streamA.size(); i++) {
+            assertEquals(i, predictionsA.get(i).getPatchIndex());
+            assertEquals(expectedA.get(i).bitsPerByte(), predictionsA.get(i).getBltBitsPerByte(), 1e-4, "bits of patch " + i);
+            assertEquals(3, predictionsA.get(i).getNextByteTopK().size());
+        }
+    }
+
+    @Test
+    void aReplayedPatchIsADeadLetterAndChangesNothing() throws Exception {
+        try (KeyedHarness<PatchEvent, PatchEmbedding> h = opened(0)) {
+            for (int i = 0; i < streamA.size(); i++) {
+                h.processElement(event("a", streamA.get(i)), 0);
+                if (i == 9) {
+                    h.processElement(event("a", streamA.get(5)), 0); // in the same bundle as its document
+                }
+                if (i == 30) {
+                    h.advance(DELAY);
+                    h.processElement(event("a", streamA.get(20)), 0); // against the document in state
+                }
+            }
+            h.endInput();
+            List<DeadLetter> dead = h.side(BltStageOperator.DEAD_LETTERS);
+            assertEquals(2, dead.size());
+            assertTrue(dead.get(0).getReason().startsWith("patch 5 of stream 'a' arrived after patch 9"),
+                    dead.get(0).getReason());
+            assertTrue(dead.get(1).getReason().startsWith("patch 20 of stream 'a' arrived after patch 30"),
+                    dead.get(1).getReason());
+            for (DeadLetter d : dead) {
+                assertTrue(d.getReason().contains("replay"), d.getReason());
+                assertArrayEquals("a".getBytes(UTF_8), EntropyPatcherOperatorTest.bytes(d.getOriginalKey()));
+            }
+            assertEquals(2, h.counter("deadLetters"));
+            assertEquals(0, h.counter("contextResets"));
+            assertEmbeddings(streamA, encode(streamA), h.extractOutputValues(), "with replays");
+        }
+    }
+
+    @Test
+    void aStreamThatRestartsAtPatchZeroIsANewDocument() throws Exception {
+        try (KeyedHarness<PatchEvent, PatchEmbedding> h = opened(0)) {
+            for (int i = 0; i < streamA.size(); i++) {
+                h.processElement(event("a", streamA.get(i)), 0);
+                if (i == streamA.size() / 2) {
+                    h.advance(DELAY);
+                }
+            }
+            // No flush in between: the new document starts inside the bundle that ends the old one.
+            for (int i = 0; i < streamB.size(); i++) {
+                h.processElement(event("a", streamB.get(i)), 0);
+                if (i == 10) {
+                    h.advance(DELAY);
+                }
+            }
+            h.endInput();
+            List<PatchEmbedding> out = h.extractOutputValues();
+            assertEmbeddings(streamA, encode(streamA), out.subList(0, streamA.size()), "the first stream");
+            assertEmbeddings(streamB, encode(streamB), out.subList(streamA.size(), out.size()),
+                    "the restarted stream, without the first one's context");
+            assertEquals(1, h.counter("contextResets"), "a restart loses the open document's context");
+            assertTrue(h.side(BltStageOperator.DEAD_LETTERS).isEmpty());
+        }
+    }
+
+    @Test
+    void aGapStartsANewDocumentAtItsFirstPatch() throws Exception {
+        List<ClosedPatch> before = streamA.subList(0, 10);
+        List<ClosedPatch> after = streamA.subList(15, streamA.size());
+        Collected out = new Collected();
+        KeyedHarness<PatchEvent, PatchEmbedding> h = opened(0);
+        try {
+            for (ClosedPatch p : before) {
+                h.processElement(event("a", p), 0);
+            }
+            h.advance(DELAY);
+            for (int i = 0; i < after.size(); i++) {
+                h.processElement(event("a", after.get(i)), 0);
+                if (i == 6) {
+                    h.advance(DELAY);
+                    assertEquals(1, h.counter("contextResets"));
+                    h = restart(h, out); // the restarted document's first index survives in state
+                }
+            }
+            h.endInput();
+            out.takeFrom(h);
+        } finally {
+            h.close();
+        }
+        assertTrue(out.deadLetters.isEmpty(), "dead letters: " + out.deadLetters);
+        List<PatchEmbedding> embeddings = out.of("a");
+        assertEmbeddings(before, encode(before), embeddings.subList(0, before.size()), "before the gap");
+        assertEmbeddings(after, encode(after), embeddings.subList(before.size(), embeddings.size()), "after the gap");
+    }
+
+    private static void process(KeyedHarness<PatchEvent, PatchEmbedding> h, PatchEvent e) {
+        try {
+            h.processElement(e, 0);
+        } catch (Exception ex) {
+            throw new AssertionError(ex);
+        }
+    }
+
+    @Test
+    void stateTtlForgetsTheDocument() throws Exception {
+        long ttl = 1000;
+        List<ClosedPatch> first = streamA.subList(0, 20);
+        List<ClosedPatch> later = streamA.subList(20, 40);
+        try (KeyedHarness<PatchEvent, PatchEmbedding> h = opened(ttl)) {
+            first.forEach(p -> process(h, event("a", p)));
+            h.advance(DELAY);
+            assertEquals(1, h.numProcessingTimeTimers());
+            assertTrue(h.numKeyedStateEntries() > 0);
+            h.setProcessingTime(DELAY + ttl - 1);
+            assertEquals(1, h.numProcessingTimeTimers());
+            h.setProcessingTime(DELAY + ttl);
+            assertEquals(0, h.numProcessingTimeTimers(), "an expired key keeps no timer");
+            assertEquals(0, h.numKeyedStateEntries(), "an expired key keeps no state");
+            assertEquals(1, h.counter("expiredKeys"));
+
+            // The stream goes on after the stage forgot it: a new document, without the forgotten context.
+            later.forEach(p -> process(h, event("a", p)));
+            h.advance(DELAY);
+            assertEquals(1, h.numProcessingTimeTimers());
+            List<PatchEmbedding> out = h.extractOutputValues();
+            assertEmbeddings(first, encode(first), out.subList(0, first.size()), "before expiry");
+            assertEmbeddings(later, encode(later), out.subList(first.size(), out.size()), "after expiry");
+            assertEquals(1, h.counter("contextResets"));
+        }
+    }
+}
