@@ -146,6 +146,12 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         Document open = work.documents.isEmpty() ? work.fromState : work.documents.get(work.documents.size() - 1);
         boolean sameDocument = open != null && !open.finished && open.recordIndex == event.recordIndex;
         Document doc;
+        if (open != null && replaysAnEarlierRecord(open, event)) {
+            deadLetter(event, "patch " + event.patchIndex + " of record " + event.recordIndex + " of stream '"
+                    + event.streamId + "' arrived after record " + open.recordIndex
+                    + (open.finished ? " ended" : " began") + " (a replay or duplicate); not encoded");
+            return 0;
+        }
         if (sameDocument && event.patchIndex == open.nextPatchIndex()) {
             doc = open;
             if (work.documents.isEmpty()) {
@@ -166,6 +172,17 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         doc.events.add(event);
         doc.finished = event.lastInRecord;
         return event.bytes.length;
+    }
+
+    /**
+     * Record segmentation: a patch of a record before the open one, or of the open record after it
+     * ended. Record 0's patch 0 is a restart instead (the patcher forgot the quiet stream).
+     */
+    private static boolean replaysAnEarlierRecord(Document open, PatchEvent event) {
+        if (event.recordIndex < 0 || open.recordIndex < 0 || (event.recordIndex == 0 && event.patchIndex == 0)) {
+            return false;
+        }
+        return event.recordIndex < open.recordIndex || (event.recordIndex == open.recordIndex && open.finished);
     }
 
     @Override
@@ -202,8 +219,13 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 }
                 last = doc;
             }
-            if (last == null || last.finished) {
+            if (last == null) {
                 documentState.clear();
+            } else if (last.finished) {
+                // only which record ended, so that replays of it are recognised
+                Document ended = new Document(last.recordIndex, 0, new PatchEncoder(settings), new RecordSurprise());
+                ended.finished = true;
+                documentState.update(writeDocument(ended));
             } else {
                 documentState.update(writeDocument(last));
             }
@@ -313,6 +335,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(DOCUMENT_STATE_V2);
             out.writeLong(doc.firstPatchIndex);
+            out.writeBoolean(doc.finished);
             out.writeLong(doc.recordIndex);
             for (long v : doc.surprise.toLongs()) {
                 out.writeLong(v);
@@ -327,9 +350,11 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private Document readDocument(byte[] state) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
             long firstPatchIndex = 0;
+            boolean finished = false;
             if (java.nio.ByteBuffer.wrap(state).getInt() == DOCUMENT_STATE_V2) {
                 in.readInt();
                 firstPatchIndex = in.readLong();
+                finished = in.readBoolean();
             }
             long record = in.readLong();
             long[] surprise = new long[5];
@@ -338,8 +363,10 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             }
             byte[] encoder = new byte[in.readInt()];
             in.readFully(encoder);
-            return new Document(record, firstPatchIndex, PatchEncoder.restore(settings, encoder),
+            Document doc = new Document(record, firstPatchIndex, PatchEncoder.restore(settings, encoder),
                     RecordSurprise.fromLongs(surprise));
+            doc.finished = finished;
+            return doc;
         }
     }
 }

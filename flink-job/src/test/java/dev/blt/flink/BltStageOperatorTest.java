@@ -197,6 +197,38 @@ class BltStageOperatorTest {
     }
 
     @Test
+    void aReplayedPatchOfAnEndedRecordIsADeadLetterEvenAfterARestore() throws Exception {
+        List<ClosedPatch> record0 = streamA.subList(0, 6);
+        List<ClosedPatch> record1 = streamB.subList(0, 6);
+        Collected out = new Collected();
+        KeyedHarness<PatchEvent, PatchEmbedding> h = opened(0);
+        for (int i = 0; i < record0.size(); i++) {
+            h.processElement(PatchEvent.of("r", 0, record0.get(i), i == record0.size() - 1, model.modelId()), 0);
+        }
+        h = restart(h, out); // record 0 ended before the checkpoint
+        h.processElement(PatchEvent.of("r", 0, record0.get(1), false, model.modelId()), 0); // replay of the ended record
+        for (int i = 0; i < record1.size(); i++) {
+            h.processElement(PatchEvent.of("r", 1, record1.get(i), i == record1.size() - 1, model.modelId()), 0);
+            if (i == 2) {
+                h.processElement(PatchEvent.of("r", 0, record0.get(3), false, model.modelId()), 0); // an earlier record
+            }
+        }
+        h.endInput();
+        out.takeFrom(h);
+        h.close();
+        assertEquals(2, out.deadLetters.size(), "dead letters: " + out.deadLetters);
+        assertTrue(out.deadLetters.get(0).getReason().startsWith("patch 1 of record 0 of stream 'r' arrived after record 0 ended"),
+                out.deadLetters.get(0).getReason());
+        assertTrue(out.deadLetters.get(1).getReason().startsWith("patch 3 of record 0 of stream 'r' arrived after record 1 began"),
+                out.deadLetters.get(1).getReason());
+        assertEquals(0, h.counter("contextResets"));
+        assertEmbeddings(record0, encode(record0), out.of("r").stream().filter(e -> e.getRecordIndex() == 0).toList(),
+                "record 0");
+        assertEmbeddings(record1, encode(record1), out.of("r").stream().filter(e -> e.getRecordIndex() == 1).toList(),
+                "record 1");
+    }
+
+    @Test
     void aStreamThatRestartsAtPatchZeroIsANewDocument() throws Exception {
         try (KeyedHarness<PatchEvent, PatchEmbedding> h = opened(0)) {
             for (int i = 0; i < streamA.size(); i++) {
