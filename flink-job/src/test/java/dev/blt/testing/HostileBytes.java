@@ -49,11 +49,16 @@ public final class HostileBytes {
      * seed, not byte by byte through jqwik: megabytes stay cheap (they shrink by size and seed).
      */
     public static Arbitrary<byte[]> randomArrays(int maxSize) {
-        return Combinators.combine(Arbitraries.longs(), Arbitraries.integers().between(0, maxSize)).as((seed, size) -> {
+        return randomArrays(Arbitraries.integers().between(0, maxSize)).edgeCases(edges -> edges.add(new byte[0]));
+    }
+
+    /** Random arrays of the given sizes. */
+    public static Arbitrary<byte[]> randomArrays(Arbitrary<Integer> sizes) {
+        return Combinators.combine(Arbitraries.longs(), sizes).as((seed, size) -> {
             byte[] bytes = new byte[size];
             new Random(seed).nextBytes(bytes);
             return bytes;
-        }).edgeCases(edges -> edges.add(new byte[0]));
+        });
     }
 
     /**
