@@ -31,7 +31,8 @@ class DeadLettersPropertiesTest {
     @Property(tries = 150)
     void aDeadLetterFitsARequestAndDescribesItsOriginal(@ForAll("originals") byte[] key,
                                                         @ForAll("originals") byte[] value,
-                                                        @ForAll("reasons") String reason, @ForAll("topics") String topic,
+                                                        @ForAll("reasons") String reason,
+                                                        @ForAll("topics") String topic,
                                                         @ForAll int partition, @ForAll long offset, @ForAll long time)
             throws Exception {
         DeadLetter letter = DeadLetters.of(reason, key, value, topic, partition, offset, time);
@@ -52,7 +53,8 @@ class DeadLettersPropertiesTest {
             assertNull(read.getOriginalKey());
             assertNull(read.getOriginalKeyLength());
         } else {
-            assertEquals(ByteBuffer.wrap(key, 0, Math.min(key.length, DeadLetters.MAX_KEY_BYTES)), read.getOriginalKey());
+            assertEquals(ByteBuffer.wrap(key, 0, Math.min(key.length, DeadLetters.MAX_KEY_BYTES)),
+                    read.getOriginalKey());
             assertEquals(key.length, read.getOriginalKeyLength());
         }
         if (value == null) {

@@ -180,7 +180,8 @@ class ChunkDecoderPropertiesTest {
     void aRawRecordIsItsKeyAndValueOrADeadLetter(@ForAll("keys") byte[] key, @ForAll("rawValues") byte[] value,
                                                  @ForAll("limits") InputLimits limits) {
         KafkaInputRecord record = new KafkaInputRecord(key, value, "raw", 1, 2, 3);
-        Outcome<StreamChunk> outcome = HostileBytes.decode((key == null ? 0 : key.length) + (value == null ? 0 : value.length),
+        int size = (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+        Outcome<StreamChunk> outcome = HostileBytes.decode(size,
                 () -> new ChunkDecoder(InputFormat.RAW, "the-default", limits).decodeRaw(record));
         String refusal = value == null ? "null value (tombstone)"
                 : value.length > limits.maxRecordBytes() ? "record of " + value.length + " bytes is larger"

@@ -136,7 +136,8 @@ class StateRestorePropertiesTest {
     Arbitrary<State> states() {
         // Noise makes short patches, a repeated pattern long ones up to max_patch_length. Streams
         // of up to 400 bytes, uniformly: most outgrow the context and block the state keeps.
-        Arbitrary<Integer> sizes = Arbitraries.integers().between(0, 400).withDistribution(RandomDistribution.uniform());
+        Arbitrary<Integer> sizes = Arbitraries.integers().between(0, 400)
+                .withDistribution(RandomDistribution.uniform());
         Arbitrary<byte[]> noise = HostileBytes.randomArrays(sizes);
         Arbitrary<byte[]> patterns = Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMinSize(1)
                 .ofMaxSize(6), sizes).as((p, n) -> {
@@ -173,7 +174,10 @@ class StateRestorePropertiesTest {
         return new State(Kind.PATCHER, bytes, new int[] {44, 48 + 9 * buffered + 8 + 8});
     }
 
-    /** An encoder given {@code patches} random patches in random groups, the BLT model run after each group but the last. */
+    /**
+     * An encoder given {@code patches} random patches in random groups, the BLT model run after
+     * each group, unless the last is left.
+     */
     private static State encoderState(int patches, long seed, boolean leaveLastUnrun) {
         PatchEncoder encoder = new PatchEncoder(model.encoderSettings());
         Random random = new Random(seed);
