@@ -159,8 +159,17 @@ public final class PatchEncoder {
             e.encodedUpTo = in.readLong();
             e.heldFrom = in.readLong();
             int n = in.readInt();
+            if (n < 0 || n > in.available() / 4) { // each held patch: a length, then its bytes
+                throw new IllegalStateException("corrupt BLT encoder state: it claims " + n
+                        + " held patches but holds only " + in.available() + " more bytes");
+            }
             for (int i = 0; i < n; i++) {
-                byte[] p = new byte[in.readInt()];
+                int length = in.readInt();
+                if (length < 0 || length > in.available()) { // checked before it is allocated
+                    throw new IllegalStateException("corrupt BLT encoder state: a held patch claims " + length
+                            + " bytes but only " + in.available() + " are left");
+                }
+                byte[] p = new byte[length];
                 in.readFully(p);
                 e.held.add(p);
             }

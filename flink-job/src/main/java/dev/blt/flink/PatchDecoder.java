@@ -2,6 +2,7 @@ package dev.blt.flink;
 
 import dev.blt.avro.DeadLetter;
 import dev.blt.avro.Patch;
+import dev.blt.kafka.AvroLengths;
 import dev.blt.kafka.AvroRecords;
 import dev.blt.kafka.KafkaInputRecord;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -15,12 +16,16 @@ public class PatchDecoder extends ProcessFunction<KafkaInputRecord, PatchEvent> 
 
     private static final long serialVersionUID = 1L;
 
+    /** A record that claims more bytes or floats than it has is a dead letter before Avro allocates them. */
+    private static final AvroLengths LENGTHS = new AvroLengths(Patch.getClassSchema());
+
     @Override
     public void processElement(KafkaInputRecord r, Context ctx, Collector<PatchEvent> out) {
         try {
             if (r.value == null) {
                 throw new IllegalArgumentException("null value (tombstone): expected an Avro Patch");
             }
+            LENGTHS.requireWithin(r.value);
             out.collect(AvroRecords.patchEvent(Patch.getDecoder().decode(r.value)));
         } catch (Exception e) {
             ctx.output(DEAD_LETTERS, DeadLetters.of("not an Avro Patch in single-object encoding: " + e.getMessage(),

@@ -153,10 +153,10 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         if (fingerprint == FINGERPRINT_V1) {
             return;
         }
-        if (readVarLong(value, pos) == 1) { // event_time_ms: union index, then the long
+        if (readBranch(value, pos, "event_time_ms")) {
             readVarLong(value, pos);
         }
-        if (readVarLong(value, pos) == 1) { // producer_session
+        if (readBranch(value, pos, "producer_session")) {
             long sessionLength = readVarLong(value, pos);
             skip(value, pos, sessionLength, "producer_session");
             if (sessionLength > maxKeyBytes) {
@@ -197,6 +197,20 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
                     + Math.max(0, value.length - pos[0]) + " left");
         }
         pos[0] += (int) length;
+    }
+
+    /**
+     * The branch of a ["null", X] union: 0 or 1. Avro reads it as an int and drops the bits beyond
+     * 32, so a branch that is neither, read as a long, is refused here: 2 + 2^32 would be branch 1
+     * to Avro and null to this check, and the length after it would go unchecked.
+     */
+    private static boolean readBranch(byte[] value, int[] pos, String field) throws BadRecordException {
+        long branch = readVarLong(value, pos);
+        if (branch != 0 && branch != 1) {
+            throw new BadRecordException("ByteChunk " + field + " has union branch " + branch
+                    + "; only 0 (null) and 1 exist");
+        }
+        return branch == 1;
     }
 
     /** An Avro long: zig-zag varint. */

@@ -264,6 +264,12 @@ public final class StreamPatcher {
             p.ruled = in.readLong();
             p.bufferStart = in.readLong();
             p.bufferLength = in.readInt();
+            // Checked before anything is allocated for it: a byte and two scores per buffered byte,
+            // then the lookahead's two scores.
+            if (p.bufferLength < 0 || 9L * p.bufferLength + 8 > in.available()) {
+                throw new IllegalStateException("corrupt patcher state: it claims " + p.bufferLength
+                        + " buffered bytes but holds only " + in.available() + " more bytes");
+            }
             p.ensureCapacity(p.bufferLength);
             in.readFully(p.buffer, 0, p.bufferLength);
             for (int i = 0; i <= p.bufferLength; i++) {
@@ -272,6 +278,9 @@ public final class StreamPatcher {
             }
             p.openStart = in.readLong();
             p.openLength = in.readInt();
+            if (p.openLength < 0) {
+                throw new IllegalStateException("corrupt patcher state: an open patch of " + p.openLength + " bytes");
+            }
             if (p.openLength > p.openBytes.length) {
                 throw new IllegalStateException("patcher state holds an open patch of " + p.openLength
                         + " bytes, above max_patch_length " + p.openBytes.length + ": was it written by another model?");
