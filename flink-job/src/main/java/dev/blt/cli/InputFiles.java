@@ -59,7 +59,10 @@ final class InputFiles {
         };
     }
 
-    /** Lines without their terminator (LF or CRLF); a final line without LF counts too. */
+    /**
+     * Lines without their terminator (LF or CRLF); a final line without LF counts too, and loses a
+     * final CR. {@link LinePieces} reads the same lines in bounded pieces.
+     */
     static List<byte[]> lines(byte[] data) {
         List<byte[]> lines = new ArrayList<>();
         int start = 0;
