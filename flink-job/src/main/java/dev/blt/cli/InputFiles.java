@@ -28,6 +28,15 @@ final class InputFiles {
         }
     }
 
+    /** Size of a regular file in bytes; -1 for stdin or anything else whose size is unknown. */
+    static long size(String file) throws IOException {
+        if ("-".equals(file)) {
+            return -1;
+        }
+        Path path = Path.of(file);
+        return Files.isRegularFile(path) ? Files.size(path) : -1;
+    }
+
     /** The stream as consecutive chunks of chunkSize bytes (the last may be shorter). */
     static Iterable<byte[]> chunks(InputStream in, int chunkSize) {
         return () -> new Iterator<>() {
