@@ -4,18 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.GreedyContinuation;
-import dev.blt.encoding.OfflineEncoder;
 import dev.blt.encoding.Predictions;
 import dev.blt.model.LoadedModel;
+import dev.blt.patching.CloseReason;
 import dev.blt.patching.ClosedPatch;
-import dev.blt.patching.OfflinePatcher;
+import dev.blt.patching.RecordPatcher;
 import dev.blt.patching.Segmentation;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,41 +56,53 @@ public class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--format must be jsonl, got '" + format + "'");
         }
         LoadedModel loaded = model.source().open();
-        OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
+        int byteOffset = loaded.manifest().tokens().byteOffset();
+        boolean stream = segmentation == Segmentation.STREAM;
         PrintStream out = new PrintStream(System.out, false, "UTF-8");
-        byte[] data;
+        ProgressBar progress = new ProgressBar(System.err, "embedding", InputFiles.size(file));
         try (InputStream in = InputFiles.open(file)) {
-            data = in.readAllBytes();
-        }
-        List<byte[]> documents = segmentation == Segmentation.STREAM ? List.of(data) : InputFiles.lines(data);
-        ProgressBar progress = new ProgressBar(System.err, "embedding", documents.size());
-        for (int from = 0; from < documents.size(); from += PatchCommand.RECORD_BATCH) {
-            List<byte[]> batch = documents.subList(from, Math.min(documents.size(), from + PatchCommand.RECORD_BATCH));
-            List<List<ClosedPatch>> patched = segmentation == Segmentation.STREAM
-                    ? List.of(patcher.patchStream(batch)) : patcher.patchRecords(batch);
-            List<List<byte[]>> patchBytes = new ArrayList<>();
-            patched.forEach(d -> patchBytes.add(d.stream().map(ClosedPatch::bytes).toList()));
-            List<List<EncodedPatch>> encoded = OfflineEncoder.encodeDocuments(loaded.encoderSettings(),
-                    loaded.bltScorer(), patchBytes);
-            java.util.Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(encoded,
-                    loaded.bltScorer(), perRecord ? 0 : continuationBytes, loaded.manifest().tokens().byteOffset());
-            for (int d = 0; d < patched.size(); d++) {
-                long record = segmentation == Segmentation.STREAM ? -1 : from + d;
-                if (perRecord) {
-                    out.println(recordJson(record, patched.get(d), encoded.get(d)));
-                } else {
-                    for (int p = 0; p < patched.get(d).size(); p++) {
-                        ObjectNode json = patchJson(record, patched.get(d).get(p), encoded.get(d).get(p),
-                                loaded.manifest().tokens().byteOffset());
-                        byte[] continuation = continuations.get(encoded.get(d).get(p));
-                        if (continuation != null) {
-                            json.put("continuation", new String(continuation, StandardCharsets.UTF_8));
-                        }
-                        out.println(json);
+            // Bounded pieces: a record (or the stream) of any length is patched and embedded slice by slice.
+            LinePieces pieces = stream ? LinePieces.wholeInput(in, RecordPatcher.DEFAULT_MAX_BYTES)
+                    : new LinePieces(in, RecordPatcher.DEFAULT_MAX_BYTES);
+            RecordEncoders.Output output = new RecordEncoders.Output() {
+                RecordSummary summary = new RecordSummary();
+
+                @Override
+                public void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation) {
+                    if (perRecord) {
+                        summary.add(patch.length(), encoded);
+                        return;
+                    }
+                    ObjectNode json = patchJson(stream ? -1 : record, patch, encoded, byteOffset);
+                    if (continuation != null) {
+                        json.put("continuation", new String(continuation, StandardCharsets.UTF_8));
+                    }
+                    out.println(json);
+                }
+
+                @Override
+                public void endRecord(long record) {
+                    if (perRecord) {
+                        out.println(recordJson(stream ? -1 : record, summary));
+                        summary = new RecordSummary();
                     }
                 }
+
+                @Override
+                public void endRun() {
+                    out.flush();
+                    progress.update(pieces.bytesConsumed(), "");
+                }
+            };
+            RecordEncoders encoders = new RecordEncoders(loaded.encoderSettings(), loaded.bltScorer(),
+                    perRecord ? 0 : continuationBytes, byteOffset, output);
+            RecordPatcher patcher = new RecordPatcher(loaded.patcherSettings(), loaded.entropyScorer(),
+                    stream ? CloseReason.END_OF_STREAM : CloseReason.END_OF_RECORD, RecordPatcher.DEFAULT_MAX_RECORDS,
+                    RecordPatcher.DEFAULT_MAX_BYTES, encoders);
+            for (LinePieces.Piece piece = pieces.next(); piece != null; piece = pieces.next()) {
+                patcher.add(piece.record(), piece.bytes(), piece.endOfRecord());
             }
-            progress.update(from + batch.size(), "");
+            patcher.finish();
         }
         progress.done("");
         out.flush();
@@ -119,27 +128,13 @@ public class EmbedCommand implements Callable<Integer> {
         return o;
     }
 
-    private static ObjectNode recordJson(long record, List<ClosedPatch> patches, List<EncodedPatch> encoded) {
+    private static ObjectNode recordJson(long record, RecordSummary summary) {
         ObjectNode o = JSON.createObjectNode();
         o.put("record", record);
-        long bytes = 0;
-        double bits = 0;
-        float[] mean = null;
-        for (int p = 0; p < encoded.size(); p++) {
-            EncodedPatch e = encoded.get(p);
-            bytes += patches.get(p).length();
-            bits += e.bitsPerByte() * patches.get(p).length();
-            if (mean == null) {
-                mean = new float[e.embedding().length];
-            }
-            for (int i = 0; i < mean.length; i++) {
-                mean[i] += e.embedding()[i] / encoded.size();
-            }
-        }
-        o.put("bytes", bytes);
-        o.put("patches", patches.size());
-        o.put("bits_per_byte", bytes == 0 ? 0 : round(bits / bytes));
-        floats(o.putArray("embedding"), mean == null ? new float[0] : mean);
+        o.put("bytes", summary.bytes());
+        o.put("patches", summary.patches());
+        o.put("bits_per_byte", round(summary.bitsPerByte()));
+        floats(o.putArray("embedding"), summary.meanEmbedding());
         return o;
     }
 

@@ -28,6 +28,15 @@ final class InputFiles {
         }
     }
 
+    /** Size of a regular file in bytes; -1 for stdin or anything else whose size is unknown. */
+    static long size(String file) throws IOException {
+        if ("-".equals(file)) {
+            return -1;
+        }
+        Path path = Path.of(file);
+        return Files.isRegularFile(path) ? Files.size(path) : -1;
+    }
+
     /** The stream as consecutive chunks of chunkSize bytes (the last may be shorter). */
     static Iterable<byte[]> chunks(InputStream in, int chunkSize) {
         return () -> new Iterator<>() {
@@ -59,7 +68,10 @@ final class InputFiles {
         };
     }
 
-    /** Lines without their terminator (LF or CRLF); a final line without LF counts too. */
+    /**
+     * Lines without their terminator (LF or CRLF); a final line without LF counts too, and loses a
+     * final CR. {@link LinePieces} reads the same lines in bounded pieces.
+     */
     static List<byte[]> lines(byte[] data) {
         List<byte[]> lines = new ArrayList<>();
         int start = 0;

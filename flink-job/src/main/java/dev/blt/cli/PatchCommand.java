@@ -3,10 +3,10 @@ package dev.blt.cli;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
+import dev.blt.patching.RecordPatcher;
 import dev.blt.patching.Segmentation;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
         description = "Cut a file (or stdin) into entropy patches, offline.")
 public class PatchCommand implements Callable<Integer> {
 
-    static final int RECORD_BATCH = 256;
+    static final int RECORD_BATCH = RecordPatcher.DEFAULT_MAX_RECORDS;
 
     @Mixin
     ModelOptions model;
@@ -45,26 +45,38 @@ public class PatchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--chunk-size must be >= 1, got " + chunkSize);
         }
         LoadedModel loaded = model.source().open();
-        OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
         PrintStream out = new PrintStream(System.out, false, "UTF-8");
         PatchPrinter printer = new PatchPrinter(out, format, System.console() != null,
                 loaded.patcherSettings().rule().theta());
         try (InputStream in = InputFiles.open(file)) {
             if (segmentation == Segmentation.STREAM) {
+                OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
                 patcher.patchStream(InputFiles.chunks(in, chunkSize), p -> printer.print(-1, p));
                 printer.endRecord();
             } else {
-                List<byte[]> lines = InputFiles.lines(in.readAllBytes());
-                for (int from = 0; from < lines.size(); from += RECORD_BATCH) {
-                    List<byte[]> batch = lines.subList(from, Math.min(lines.size(), from + RECORD_BATCH));
-                    List<List<ClosedPatch>> patched = patcher.patchRecords(batch);
-                    for (int i = 0; i < patched.size(); i++) {
-                        for (ClosedPatch p : patched.get(i)) {
-                            printer.print(from + i, p);
-                        }
-                        printer.endRecord();
-                    }
+                // Lines in pieces, batched: memory does not grow with the length of a line.
+                RecordPatcher records = new RecordPatcher(loaded.patcherSettings(), loaded.entropyScorer(),
+                        new RecordPatcher.Sink() {
+                            @Override
+                            public void patch(long record, ClosedPatch patch) {
+                                printer.print(record, patch);
+                            }
+
+                            @Override
+                            public void endRecord(long record) {
+                                printer.endRecord();
+                            }
+
+                            @Override
+                            public void endBatch() {
+                                out.flush();
+                            }
+                        });
+                LinePieces lines = new LinePieces(in, RecordPatcher.DEFAULT_MAX_BYTES);
+                for (LinePieces.Piece piece = lines.next(); piece != null; piece = lines.next()) {
+                    records.add(piece.record(), piece.bytes(), piece.endOfRecord());
                 }
+                records.finish();
             }
         }
         out.flush();

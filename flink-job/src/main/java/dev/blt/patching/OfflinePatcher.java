@@ -33,7 +33,11 @@ public final class OfflinePatcher {
         patcher.finish(CloseReason.END_OF_STREAM).forEach(sink);
     }
 
-    /** Record segmentation: every record is a document; all records are scored in one batch. */
+    /**
+     * Record segmentation: every record is a document; all records are scored in one batch, so
+     * memory grows with their total length. {@link RecordPatcher} gives the same patches in bounded
+     * memory, from records in pieces.
+     */
     public List<List<ClosedPatch>> patchRecords(List<byte[]> records) {
         List<StreamPatcher> patchers = new ArrayList<>(records.size());
         for (byte[] record : records) {

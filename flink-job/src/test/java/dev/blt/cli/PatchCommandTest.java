@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.blt.model.LoadedModel;
+import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.OfflinePatcher;
 import dev.blt.testing.ModelFolders;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -62,6 +65,36 @@ class PatchCommandTest {
             joined.append(patch.get("text").asText());
         }
         assertEquals(text, joined.toString());
+    }
+
+    @Test
+    void recordOutputIsThatOfPatchingEveryLineWhole(@TempDir Path tmp) throws Exception {
+        // CRLF and LF ends, an empty line, no final newline; one line longer than a 64 KiB slice.
+        StringBuilder text = new StringBuilder("first line\r\n\nMar 01 12:00:08 web-01 sshd[4242]: Failed password\n");
+        StringBuilder longLine = new StringBuilder();
+        for (int i = 0; longLine.length() < 70_000; i++) {
+            longLine.append("GET /item/").append(i * 7919 % 10007).append(" HTTP/1.1 200 ").append(i % 97).append("; ");
+        }
+        text.append(longLine).append("\r\nlast line, no newline");
+        Path file = tmp.resolve("in.log");
+        Files.writeString(file, text);
+
+        LoadedModel loaded = ModelFolders.load(ModelFolders.shipped());
+        List<byte[]> lines = InputFiles.lines(Files.readAllBytes(file));
+        List<List<ClosedPatch>> patched = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer())
+                .patchRecords(lines);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        PatchPrinter printer = new PatchPrinter(new PrintStream(expected, true, StandardCharsets.UTF_8),
+                PatchPrinter.Format.JSONL, false, loaded.patcherSettings().rule().theta());
+        for (int r = 0; r < patched.size(); r++) {
+            for (ClosedPatch p : patched.get(r)) {
+                printer.print(r, p);
+            }
+        }
+        String out = run("patch", "--model", ModelFolders.shipped().toString(), "--segmentation", "record",
+                "--format", "jsonl", file.toString());
+        assertEquals(expected.toString(StandardCharsets.UTF_8), out);
+        assertEquals(5, lines.size());
     }
 
     @Test

@@ -1,0 +1,125 @@
+package dev.blt.cli;
+
+import dev.blt.encoding.BatchEncoding;
+import dev.blt.encoding.BltScorer;
+import dev.blt.encoding.EncodedPatch;
+import dev.blt.encoding.EncoderSettings;
+import dev.blt.encoding.GreedyContinuation;
+import dev.blt.encoding.PatchEncoder;
+import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.RecordPatcher;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The BLT half of {@code blt embed}: a {@link PatchEncoder} per record, fed its patches as they
+ * close, and run for every open record together after each patching batch (or sooner, once
+ * {@link #MAX_PENDING_PATCHES} wait). The encoders are exact under any grouping of patches, so the
+ * outputs are those of encoding each record whole. A record's state is dropped once it has ended
+ * and its patches are out; memory is bounded by a batch, not by a record.
+ */
+final class RecordEncoders implements RecordPatcher.Sink {
+
+    /** Patches per BLT run at most (their outputs and prompts are held until handed on). */
+    static final int MAX_PENDING_PATCHES = 2048;
+
+    /** Receives, per record in order, each patch with its outputs, then the record's end. */
+    interface Output {
+
+        /** @param continuation the greedy continuation, or null when off */
+        void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation);
+
+        void endRecord(long record);
+
+        /** After each BLT run. */
+        default void endRun() {
+        }
+    }
+
+    private static final class Doc {
+        final long record;
+        final PatchEncoder encoder;
+        final ArrayDeque<ClosedPatch> waiting = new ArrayDeque<>();
+        boolean ended;
+
+        Doc(long record, PatchEncoder encoder) {
+            this.record = record;
+            this.encoder = encoder;
+        }
+    }
+
+    private final EncoderSettings settings;
+    private final BltScorer scorer;
+    private final int continuationBytes;
+    private final int byteOffset;
+    private final Output output;
+    private final List<Doc> docs = new ArrayList<>();   // open records, in record order
+    private int pending;
+
+    RecordEncoders(EncoderSettings settings, BltScorer scorer, int continuationBytes, int byteOffset, Output output) {
+        this.settings = settings;
+        this.scorer = scorer;
+        this.continuationBytes = continuationBytes;
+        this.byteOffset = byteOffset;
+        this.output = output;
+    }
+
+    @Override
+    public void patch(long record, ClosedPatch patch) {
+        Doc doc = doc(record);
+        doc.encoder.add(patch.bytes());
+        doc.waiting.add(patch);
+        if (++pending >= MAX_PENDING_PATCHES) {
+            run();
+        }
+    }
+
+    @Override
+    public void endRecord(long record) {
+        doc(record).ended = true;
+    }
+
+    @Override
+    public void endBatch() {
+        run();
+    }
+
+    /** Records arrive in order, so a patch belongs to the last open record or starts the next. */
+    private Doc doc(long record) {
+        Doc last = docs.isEmpty() ? null : docs.get(docs.size() - 1);
+        if (last != null && last.record == record) {
+            return last;
+        }
+        Doc doc = new Doc(record, new PatchEncoder(settings));
+        docs.add(doc);
+        return doc;
+    }
+
+    /** Runs BLT on every waiting patch, hands them on in order, and drops the records that ended. */
+    void run() {
+        if (docs.isEmpty()) {
+            return;
+        }
+        // Only encoders with new patches: one without would recompute its last, partial block.
+        List<Doc> busy = docs.stream().filter(d -> !d.waiting.isEmpty()).toList();
+        List<List<EncodedPatch>> encoded = BatchEncoding.runAll(busy.stream().map(d -> d.encoder).toList(), scorer);
+        Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(encoded, scorer,
+                continuationBytes, byteOffset);
+        int next = 0;
+        for (Doc doc : docs) {
+            if (!doc.waiting.isEmpty()) {
+                for (EncodedPatch e : encoded.get(next++)) {
+                    output.patch(doc.record, doc.waiting.remove(), e, continuations.get(e));
+                }
+            }
+            if (doc.ended) {
+                output.endRecord(doc.record);
+            }
+        }
+        docs.removeIf(d -> d.ended);
+        pending = 0;
+        output.endRun();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.blt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.blt.encoding.EncodedPatch;
+import dev.blt.encoding.GreedyContinuation;
+import dev.blt.encoding.OfflineEncoder;
+import dev.blt.encoding.Predictions;
+import dev.blt.model.LoadedModel;
+import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.OfflinePatcher;
+import dev.blt.testing.ModelFolders;
+import dev.blt.testing.SampleText;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code blt embed} end to end: its output is what the command printed when it patched and
+ * encoded every record (or the whole stream) at once.
+ */
+class EmbedCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static LoadedModel model;
+
+    @BeforeAll
+    static void load() {
+        model = ModelFolders.load(ModelFolders.shipped());
+    }
+
+    private static OfflinePatcher patcher() {
+        return new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
+    }
+
+    /** A few lines: CRLF and LF ends, an empty line, no final newline. */
+    private static Path input(Path tmp) throws Exception {
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        List<byte[]> lines = SampleText.lines();
+        for (int i = 0; i < lines.size(); i++) {
+            data.write(lines.get(i));
+            if (i < lines.size() - 1) {
+                data.write(i % 2 == 0 ? "\r\n".getBytes(StandardCharsets.US_ASCII) : new byte[] {'\n'});
+            }
+        }
+        Path file = tmp.resolve("in.log");
+        Files.write(file, data.toByteArray());
+        return file;
+    }
+
+    @Test
+    void perRecordOutputIsTheWholeRecordMean(@TempDir Path tmp) throws Exception {
+        Path file = input(tmp);
+        List<byte[]> records = InputFiles.lines(Files.readAllBytes(file));
+        List<List<ClosedPatch>> patched = patcher().patchRecords(records);
+        List<List<EncodedPatch>> encoded = encode(patched);
+
+        List<String> out = PatchCommandTest.run("embed", "--model", ModelFolders.shipped().toString(), "--per-record",
+                file.toString()).lines().toList();
+        assertEquals(records.size(), out.size());
+        for (int r = 0; r < records.size(); r++) {
+            assertRecord(r, patched.get(r), encoded.get(r), JSON.readTree(out.get(r)));
+        }
+    }
+
+    @Test
+    void streamPerRecordIsOneRecord(@TempDir Path tmp) throws Exception {
+        Path file = input(tmp);
+        List<ClosedPatch> patched = patcher().patchStream(List.of(Files.readAllBytes(file)));
+        List<EncodedPatch> encoded = encode(List.of(patched)).get(0);
+        List<String> out = PatchCommandTest.run("embed", "--model", ModelFolders.shipped().toString(), "--per-record",
+                "--segmentation", "stream", file.toString()).lines().toList();
+        assertEquals(1, out.size());
+        assertRecord(-1, patched, encoded, JSON.readTree(out.get(0)));
+    }
+
+    @Test
+    void perPatchOutputIsTheWholeRecordEncoding(@TempDir Path tmp) throws Exception {
+        Path file = input(tmp);
+        List<List<ClosedPatch>> patched = patcher().patchRecords(InputFiles.lines(Files.readAllBytes(file)));
+        List<List<EncodedPatch>> encoded = encode(patched);
+        int byteOffset = model.manifest().tokens().byteOffset();
+        var continuations = GreedyContinuation.forDocuments(encoded, model.bltScorer(), 2, byteOffset);
+
+        List<String> out = PatchCommandTest.run("embed", "--model", ModelFolders.shipped().toString(),
+                "--continuation-bytes", "2", file.toString()).lines().toList();
+        int line = 0;
+        for (int r = 0; r < patched.size(); r++) {
+            for (int p = 0; p < patched.get(r).size(); p++, line++) {
+                JsonNode o = JSON.readTree(out.get(line));
+                ClosedPatch patch = patched.get(r).get(p);
+                EncodedPatch e = encoded.get(r).get(p);
+                String what = "record " + r + " patch " + p;
+                assertEquals(r, o.get("record").asLong(), what);
+                assertEquals(p, o.get("index").asLong(), what);
+                assertEquals(patch.startOffset(), o.get("start").asLong(), what);
+                assertEquals(new String(patch.bytes(), StandardCharsets.UTF_8), o.get("text").asText(), what);
+                assertEquals(round(e.bitsPerByte()), o.get("blt_bits_per_byte").asDouble(), what);
+                assertEquals(round(Predictions.bitsPerByte(patch.logprobs())),
+                        o.get("entropy_model_bits_per_byte").asDouble(), what);
+                assertFloats(e.embedding(), o.get("embedding"), what);
+                assertEquals(new String(continuations.get(e), StandardCharsets.UTF_8), o.get("continuation").asText(),
+                        what);
+                assertEquals(5, o.get("next_byte_top_k").size(), what);
+            }
+        }
+        assertEquals(line, out.size());
+    }
+
+    private static List<List<EncodedPatch>> encode(List<List<ClosedPatch>> patched) {
+        return OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(),
+                patched.stream().map(r -> r.stream().map(ClosedPatch::bytes).toList()).toList());
+    }
+
+    /** The per-record object as the command computed it from a whole record. */
+    private static void assertRecord(long record, List<ClosedPatch> patches, List<EncodedPatch> encoded, JsonNode o) {
+        long bytes = 0;
+        double bits = 0;
+        for (int p = 0; p < patches.size(); p++) {
+            bytes += patches.get(p).length();
+            bits += encoded.get(p).bitsPerByte() * patches.get(p).length();
+        }
+        String what = "record " + record;
+        assertEquals(record, o.get("record").asLong(), what);
+        assertEquals(bytes, o.get("bytes").asLong(), what);
+        assertEquals(patches.size(), o.get("patches").asInt(), what);
+        assertEquals(bytes == 0 ? 0 : round(bits / bytes), o.get("bits_per_byte").asDouble(), what);
+        assertFloats(RecordEncodersTest.oldMean(encoded), o.get("embedding"), what);
+    }
+
+    private static void assertFloats(float[] expected, JsonNode actual, String what) {
+        assertEquals(expected.length, actual.size(), what + ": embedding size");
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(round(expected[i]), actual.get(i).asDouble(), what + ": embedding[" + i + "]");
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e6) / 1e6;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.blt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.blt.encoding.EncodedPatch;
+import dev.blt.encoding.OfflineEncoder;
+import dev.blt.model.LoadedModel;
+import dev.blt.patching.CloseReason;
+import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.OfflinePatcher;
+import dev.blt.patching.RecordPatcher;
+import dev.blt.testing.ModelFolders;
+import dev.blt.testing.SampleText;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Patches fed to per-record encoders as they close, records sliced across small batches, give
+ * the outputs of encoding every record whole, and the per-record summary is the one the command
+ * has always printed.
+ */
+class RecordEncodersTest {
+
+    private static LoadedModel model;
+
+    @BeforeAll
+    static void load() {
+        model = ModelFolders.load(ModelFolders.shipped());
+    }
+
+    record Out(long record, ClosedPatch patch, EncodedPatch encoded) {
+    }
+
+    @Test
+    void slicedRecordsEncodeAsWholeRecords() {
+        List<byte[]> records = new ArrayList<>(SampleText.lines());
+        records.addAll(SampleText.streams());
+        List<List<ClosedPatch>> patched = new OfflinePatcher(model.patcherSettings(), model.entropyScorer())
+                .patchRecords(records);
+        List<List<byte[]>> patchBytes = patched.stream().map(r -> r.stream().map(ClosedPatch::bytes).toList()).toList();
+        List<List<EncodedPatch>> whole = OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(),
+                patchBytes);
+
+        for (int maxBytes : new int[] {64, 700, 65536}) {
+            List<Out> outs = new ArrayList<>();
+            List<Long> ended = new ArrayList<>();
+            RecordEncoders encoders = new RecordEncoders(model.encoderSettings(), model.bltScorer(), 0,
+                    model.manifest().tokens().byteOffset(), new RecordEncoders.Output() {
+                        @Override
+                        public void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation) {
+                            assertEquals(null, continuation);
+                            assertTrue(ended.isEmpty() || ended.get(ended.size() - 1) < record, "after its end");
+                            outs.add(new Out(record, patch, encoded));
+                        }
+
+                        @Override
+                        public void endRecord(long record) {
+                            assertEquals(ended.size(), record, "records end in order");
+                            ended.add(record);
+                        }
+                    });
+            RecordPatcher patcher = new RecordPatcher(model.patcherSettings(), model.entropyScorer(),
+                    CloseReason.END_OF_RECORD, 3, maxBytes, encoders);
+            for (int r = 0; r < records.size(); r++) {
+                patcher.add(r, records.get(r), true);
+            }
+            patcher.finish();
+
+            assertEquals(records.size(), ended.size());
+            int i = 0;
+            for (int r = 0; r < records.size(); r++) {
+                RecordSummary summary = new RecordSummary();
+                for (int p = 0; p < whole.get(r).size(); p++, i++) {
+                    Out out = outs.get(i);
+                    String what = "batches of " + maxBytes + " bytes, record " + r + " patch " + p;
+                    assertEquals(r, out.record(), what);
+                    assertEquals(p, out.encoded().patchIndex(), what);
+                    assertArrayEquals(patched.get(r).get(p).bytes(), out.patch().bytes(), what);
+                    assertArrayEquals(whole.get(r).get(p).embedding(), out.encoded().embedding(), what);
+                    assertArrayEquals(whole.get(r).get(p).byteLogprobs(), out.encoded().byteLogprobs(), what);
+                    assertArrayEquals(whole.get(r).get(p).nextByteLogprobs(), out.encoded().nextByteLogprobs(), what);
+                    summary.add(out.patch().length(), out.encoded());
+                }
+                assertArrayEquals(oldMean(whole.get(r)), summary.meanEmbedding(), "mean of record " + r);
+            }
+            assertEquals(outs.size(), i);
+        }
+    }
+
+    @Test
+    void summaryIsTheOldMeanUpToItsBoundAndCloseBeyond() {
+        java.util.Random random = new java.util.Random(4);
+        for (int n : new int[] {0, 1, 7, RecordSummary.EXACT_PATCHES, RecordSummary.EXACT_PATCHES + 1, 10_000}) {
+            List<EncodedPatch> patches = new ArrayList<>();
+            RecordSummary summary = new RecordSummary();
+            long bytes = 0;
+            double bits = 0;
+            for (int p = 0; p < n; p++) {
+                float[] embedding = new float[16];
+                for (int i = 0; i < embedding.length; i++) {
+                    embedding[i] = (float) random.nextGaussian();
+                }
+                float[] logprobs = new float[1 + random.nextInt(8)];
+                for (int i = 0; i < logprobs.length; i++) {
+                    logprobs[i] = -random.nextFloat() * 5;
+                }
+                EncodedPatch e = new EncodedPatch(p, embedding, logprobs, new float[260], null);
+                patches.add(e);
+                summary.add(logprobs.length, e);
+                bytes += logprobs.length;
+                bits += e.bitsPerByte() * logprobs.length;
+            }
+            assertEquals(n, summary.patches());
+            assertEquals(bytes, summary.bytes());
+            assertEquals(bytes == 0 ? 0 : bits / bytes, summary.bitsPerByte());
+            float[] old = oldMean(patches);
+            if (n <= RecordSummary.EXACT_PATCHES) {
+                assertArrayEquals(old, summary.meanEmbedding(), n + " patches");
+            } else {
+                assertArrayEquals(old, summary.meanEmbedding(), 1e-5f, n + " patches");
+            }
+        }
+    }
+
+    /** The mean as {@code blt embed --per-record} computed it from a whole record's patches. */
+    static float[] oldMean(List<EncodedPatch> encoded) {
+        float[] mean = null;
+        for (EncodedPatch e : encoded) {
+            if (mean == null) {
+                mean = new float[e.embedding().length];
+            }
+            for (int i = 0; i < mean.length; i++) {
+                mean[i] += e.embedding()[i] / encoded.size();
+            }
+        }
+        return mean == null ? new float[0] : mean;
+    }
+}
