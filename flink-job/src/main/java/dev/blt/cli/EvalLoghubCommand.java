@@ -4,6 +4,7 @@ import dev.blt.encoding.EncodedPatch;
 import dev.blt.encoding.OfflineEncoder;
 import dev.blt.eval.LoghubSystem;
 import dev.blt.eval.NearestNeighbour;
+import dev.blt.eval.StreamCompression;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
@@ -21,8 +22,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code blt eval-loghub}: how useful are patch embeddings and the surprise signal on real logs?
- * For every Loghub system, each line is embedded as the mean of its patch embeddings; its nearest
+ * {@code blt eval-loghub}: how well do the models predict real logs they were never trained on, and
+ * how useful are patch embeddings and the surprise signal? The compression table gives bits per
+ * byte of both models next to xz, zstd and gzip, calibration, and bytes per patch next to cl100k
+ * bytes per token (see {@link StreamCompression}). For every Loghub system, each line is embedded as the mean of its patch embeddings; its nearest
  * other line (cosine) should share its ground-truth template (EventId). Baselines: the byte
  * histogram and the mean of the entropy model's hidden states. Prints Markdown tables.
  */
@@ -40,6 +43,11 @@ public class EvalLoghubCommand implements Callable<Integer> {
             description = "Systems whose most surprising lines are listed (default: ${DEFAULT-VALUE}).")
     List<String> surpriseSystems;
 
+    @Option(names = "--tables", defaultValue = "compression,embeddings", split = ",",
+            description = "Which tables: compression (bits/byte, calibration, bytes per patch), embeddings "
+                    + "(nearest-neighbour accuracy and surprise) (default: ${DEFAULT-VALUE}).")
+    List<String> tables;
+
     @Parameters(index = "0", paramLabel = "LOGHUB_DIR", description = "Folder with one sub-folder per system.")
     Path root;
 
@@ -51,6 +59,17 @@ public class EvalLoghubCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LoadedModel loaded = model.source().open();
         List<LoghubSystem> systems = LoghubSystem.loadAll(root);
+        for (String table : tables) {
+            if (!table.equals("compression") && !table.equals("embeddings")) {
+                throw new IllegalArgumentException("--tables takes compression and embeddings, got '" + table + "'");
+            }
+        }
+        if (tables.contains("compression")) {
+            System.out.println(compressionTable(loaded, systems));
+        }
+        if (!tables.contains("embeddings")) {
+            return 0;
+        }
         long totalLines = systems.stream().mapToLong(s -> s.lines().size()).sum();
         ProgressBar progress = new ProgressBar(System.err, "eval-loghub", totalLines);
         StringBuilder accuracy = new StringBuilder("| system | lines | templates | BLT patch embeddings | entropy-model hidden states | byte histogram |\n|---|---|---|---|---|---|\n");
@@ -89,6 +108,58 @@ public class EvalLoghubCommand implements Callable<Integer> {
         System.out.println(surprise);
         System.out.println(lists);
         return 0;
+    }
+
+    private static String compressionTable(LoadedModel loaded, List<LoghubSystem> systems) {
+        ProgressBar progress = new ProgressBar(System.err, "compression", systems.size());
+        StringBuilder t = new StringBuilder("Bits per byte on each system's lines joined with LF (stream segmentation, "
+                + "model " + loaded.modelId() + ", context " + loaded.patcherSettings().contextBytes() + " bytes); calibration "
+                + "= the entropy model's mean predicted entropy / its realised loss (1 is honest, below 1 overconfident); "
+                + "cl100k tokens count the bytes read as UTF-8\n\n| system | bytes | entropy model | BLT |");
+        StreamCompression.COMPRESSORS.keySet().forEach(tool -> t.append(' ').append(tool).append(" |"));
+        t.append(" calibration | bytes/patch | cl100k bytes/token | patch/token |\n|---|---|---|---|");
+        StreamCompression.COMPRESSORS.keySet().forEach(tool -> t.append("---|"));
+        t.append("---|---|---|---|\n");
+        List<StreamCompression.Result> results = new ArrayList<>();
+        for (LoghubSystem system : systems) {
+            java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+            system.lines().forEach(line -> {
+                joined.writeBytes(line);
+                joined.write('\n');
+            });
+            StreamCompression.Result r = StreamCompression.measure(system.name(), joined.toByteArray(), loaded);
+            results.add(r);
+            t.append(row(r.name(), r));
+            progress.update(results.size(), system.name());
+        }
+        progress.done("");
+        t.append(row("**all**", total(results)));
+        t.append("\nTargets (issue 10): entropy model at most 2.0 bits/byte, BLT at most the entropy model, calibration "
+                + "within 0.75..1.25, bytes per patch at least 1.5 × cl100k bytes per token.\n");
+        return t.toString();
+    }
+
+    private static String row(String name, StreamCompression.Result r) {
+        StringBuilder b = new StringBuilder(String.format("| %s | %d | %.2f | %.2f |", name, r.bytes(), r.entropyModelBits(),
+                r.bltBits()));
+        r.compressorBits().values().forEach(bits -> b.append(Double.isNaN(bits) ? " n/a |" : String.format(" %.2f |", bits)));
+        return b.append(String.format(" %.2f | %.2f | %.2f | %.2f |%n", r.calibration(), r.bytesPerPatch(), r.bytesPerToken(),
+                r.bytesPerPatch() / r.bytesPerToken())).toString();
+    }
+
+    /** Every system together: sums of bits, bytes, patches and tokens. */
+    private static StreamCompression.Result total(List<StreamCompression.Result> results) {
+        long bytes = results.stream().mapToLong(StreamCompression.Result::bytes).sum();
+        java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<StreamCompression.Result>> weighted =
+                f -> results.stream().mapToDouble(r -> f.applyAsDouble(r) * r.bytes()).sum() / bytes;
+        java.util.Map<String, Double> compressors = new java.util.LinkedHashMap<>();
+        StreamCompression.COMPRESSORS.keySet().forEach(tool -> compressors.put(tool,
+                weighted.applyAsDouble(r -> r.compressorBits().get(tool))));
+        return new StreamCompression.Result("all", bytes, weighted.applyAsDouble(StreamCompression.Result::entropyModelBits),
+                weighted.applyAsDouble(StreamCompression.Result::bltBits),
+                weighted.applyAsDouble(StreamCompression.Result::predictedBits),
+                results.stream().mapToLong(StreamCompression.Result::patches).sum(),
+                results.stream().mapToLong(StreamCompression.Result::cl100kTokens).sum(), compressors);
     }
 
     private LineResults embed(LoadedModel loaded, List<byte[]> lines, long done, ProgressBar progress) throws Exception {
