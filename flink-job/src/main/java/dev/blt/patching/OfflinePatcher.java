@@ -34,6 +34,29 @@ public final class OfflinePatcher {
     }
 
     /**
+     * Record segmentation with context across records: every record is a document of its own
+     * patches (offsets and indices from 0, the last closed as END_OF_RECORD at the latest), but the
+     * entropy model sees the earlier records, each followed by {@code separator}, as context.
+     */
+    public List<List<ClosedPatch>> patchRecordsInContext(List<byte[]> records, byte separator) {
+        StreamPatcher patcher = new StreamPatcher(settings);
+        List<List<ClosedPatch>> out = new ArrayList<>(records.size());
+        for (byte[] record : records) {
+            long start = patcher.received();
+            patcher.append(record);
+            patcher.endRecord(separator);
+            BatchScoring.scoreAll(List.of(patcher), scorer);
+            List<ClosedPatch> patches = new ArrayList<>();
+            for (ClosedPatch p : patcher.drain()) {
+                patches.add(new ClosedPatch(patches.size(), p.startOffset() - start, p.bytes(), p.entropies(),
+                        p.logprobs(), p.reason()));
+            }
+            out.add(patches);
+        }
+        return out;
+    }
+
+    /**
      * Record segmentation: every record is a document; all records are scored in one batch, so
      * memory grows with their total length. {@link RecordPatcher} gives the same patches in bounded
      * memory, from records in pieces.

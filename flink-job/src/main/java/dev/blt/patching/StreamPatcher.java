@@ -46,6 +46,8 @@ public final class StreamPatcher {
     private int openLength;
     private long nextPatchIndex;
     private float previousEntropy = Float.NaN;
+    // Positions of context-only separators (see endRecord) not yet ruled, in order.
+    private final java.util.ArrayDeque<Long> separators = new java.util.ArrayDeque<>();
 
     public StreamPatcher(PatcherSettings settings) {
         this.settings = settings;
@@ -81,6 +83,17 @@ public final class StreamPatcher {
         System.arraycopy(data, offset, buffer, bufferLength, length);
         bufferLength += length;
         received += length;
+    }
+
+    /**
+     * Ends a record while keeping its bytes as context for the next one: the open patch closes
+     * (END_OF_RECORD) before the next byte, so patches never span records, and {@code separator}
+     * follows the record in the model's context only, never in a patch. Patch offsets stay in
+     * stream positions, which count the separators.
+     */
+    public void endRecord(byte separator) {
+        separators.addLast(received);
+        append(new byte[] {separator}, 0, 1);
     }
 
     /** A pass the entropy model must run before {@link #drain()}. */
@@ -149,6 +162,18 @@ public final class StreamPatcher {
         PatchingRule rule = settings.rule();
         while (ruled < received) {
             int i = (int) (ruled - bufferStart);
+            if (!separators.isEmpty() && separators.peekFirst() == ruled) {
+                if (openLength > 0) {
+                    // The rule's reason if the separator's entropy would have closed it anyway, as the
+                    // look-ahead does when the record's end is drained before the separator arrives.
+                    CloseReason reason = rule.startsNewPatch(entropy[i], previousEntropy, openLength);
+                    closed.add(closeOpenPatch(reason != null ? reason : CloseReason.END_OF_RECORD));
+                }
+                separators.removeFirst();
+                previousEntropy = Float.NaN; // the next record starts afresh for the monotonic rule
+                ruled++;
+                continue;
+            }
             float h = entropy[i];
             CloseReason reason = rule.startsNewPatch(h, previousEntropy, openLength);
             if (reason != null) {
@@ -218,7 +243,8 @@ public final class StreamPatcher {
     // State snapshot, for Flink keyed state. Format version first, so a change can be detected.
     // ---------------------------------------------------------------------------------------------
 
-    private static final int SNAPSHOT_VERSION = 1;
+    /** 2 added the pending separators at the end; 1 is still read. */
+    private static final int SNAPSHOT_VERSION = 2;
 
     public byte[] snapshot() {
         try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + bufferLength * 9 + openLength * 9);
@@ -244,6 +270,10 @@ public final class StreamPatcher {
             }
             out.writeLong(nextPatchIndex);
             out.writeFloat(previousEntropy);
+            out.writeInt(separators.size());
+            for (long position : separators) {
+                out.writeLong(position);
+            }
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -255,7 +285,7 @@ public final class StreamPatcher {
         StreamPatcher p = new StreamPatcher(settings);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
-            if (version != SNAPSHOT_VERSION) {
+            if (version != SNAPSHOT_VERSION && version != 1) {
                 throw new IllegalStateException("unknown patcher state version " + version);
             }
             p.received = in.readLong();
@@ -292,6 +322,15 @@ public final class StreamPatcher {
             }
             p.nextPatchIndex = in.readLong();
             p.previousEntropy = in.readFloat();
+            if (version >= 2) {
+                int pending = in.readInt();
+                if (pending < 0 || 8L * pending > in.available()) {
+                    throw new IllegalStateException("corrupt patcher state: it claims " + pending + " separators");
+                }
+                for (int i = 0; i < pending; i++) {
+                    p.separators.addLast(in.readLong());
+                }
+            }
             return p;
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt patcher state", e);
