@@ -115,19 +115,16 @@ public class EvalLoghubCommand implements Callable<Integer> {
         StringBuilder t = new StringBuilder("Bits per byte on each system's lines joined with LF (stream segmentation, "
                 + "model " + loaded.modelId() + ", context " + loaded.patcherSettings().contextBytes() + " bytes); calibration "
                 + "= the entropy model's mean predicted entropy / its realised loss (1 is honest, below 1 overconfident); "
-                + "cl100k tokens count the bytes read as UTF-8\n\n| system | bytes | entropy model | BLT |");
+                + "cl100k tokens count the bytes read as UTF-8; the two record columns give the entropy model on the lines as "
+                + "records (no newline), each alone and each after the earlier lines\n\n| system | bytes | entropy model | BLT |");
         StreamCompression.COMPRESSORS.keySet().forEach(tool -> t.append(' ').append(tool).append(" |"));
-        t.append(" calibration | bytes/patch | cl100k bytes/token | patch/token |\n|---|---|---|---|");
+        t.append(" calibration | bytes/patch | cl100k bytes/token | patch/token | records alone | records in context |\n"
+                + "|---|---|---|---|");
         StreamCompression.COMPRESSORS.keySet().forEach(tool -> t.append("---|"));
-        t.append("---|---|---|---|\n");
+        t.append("---|---|---|---|---|---|\n");
         List<StreamCompression.Result> results = new ArrayList<>();
         for (LoghubSystem system : systems) {
-            java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
-            system.lines().forEach(line -> {
-                joined.writeBytes(line);
-                joined.write('\n');
-            });
-            StreamCompression.Result r = StreamCompression.measure(system.name(), joined.toByteArray(), loaded);
+            StreamCompression.Result r = StreamCompression.measure(system.name(), system.lines(), loaded);
             results.add(r);
             t.append(row(r.name(), r));
             progress.update(results.size(), system.name());
@@ -143,8 +140,9 @@ public class EvalLoghubCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder(String.format("| %s | %d | %.2f | %.2f |", name, r.bytes(), r.entropyModelBits(),
                 r.bltBits()));
         r.compressorBits().values().forEach(bits -> b.append(Double.isNaN(bits) ? " n/a |" : String.format(" %.2f |", bits)));
-        return b.append(String.format(" %.2f | %.2f | %.2f | %.2f |%n", r.calibration(), r.bytesPerPatch(), r.bytesPerToken(),
-                r.bytesPerPatch() / r.bytesPerToken())).toString();
+        return b.append(String.format(" %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n", r.calibration(), r.bytesPerPatch(),
+                r.bytesPerToken(), r.bytesPerPatch() / r.bytesPerToken(), r.recordResetBits(), r.recordContextBits()))
+                .toString();
     }
 
     /** Every system together: sums of bits, bytes, patches and tokens. */
@@ -158,6 +156,8 @@ public class EvalLoghubCommand implements Callable<Integer> {
         return new StreamCompression.Result("all", bytes, weighted.applyAsDouble(StreamCompression.Result::entropyModelBits),
                 weighted.applyAsDouble(StreamCompression.Result::bltBits),
                 weighted.applyAsDouble(StreamCompression.Result::predictedBits),
+                weighted.applyAsDouble(StreamCompression.Result::recordResetBits),
+                weighted.applyAsDouble(StreamCompression.Result::recordContextBits),
                 results.stream().mapToLong(StreamCompression.Result::patches).sum(),
                 results.stream().mapToLong(StreamCompression.Result::cl100kTokens).sum(), compressors);
     }

@@ -38,9 +38,12 @@ public final class StreamCompression {
     /**
      * One stream's figures. Bits are per byte; a compressor that is not installed has NaN.
      *
-     * @param predictedBits mean entropy of the entropy model's next-byte distributions, in bits
+     * @param predictedBits      mean entropy of the entropy model's next-byte distributions, in bits
+     * @param recordResetBits    the entropy model on the lines as records, each scored alone (record segmentation)
+     * @param recordContextBits  the same records, each scored after the earlier ones (issue 10's record context)
      */
     public record Result(String name, long bytes, double entropyModelBits, double bltBits, double predictedBits,
+                         double recordResetBits, double recordContextBits,
                          long patches, long cl100kTokens, Map<String, Double> compressorBits) {
 
         public double bytesPerPatch() {
@@ -58,6 +61,38 @@ public final class StreamCompression {
     }
 
     private StreamCompression() {
+    }
+
+    /** Measures the lines joined with LF, as a stream, and as records with and without earlier context. */
+    public static Result measure(String name, List<byte[]> lines, LoadedModel model) {
+        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+        long lineBytes = 0;
+        for (byte[] line : lines) {
+            joined.writeBytes(line);
+            joined.write('\n');
+            lineBytes += line.length;
+        }
+        Result stream = measure(name, joined.toByteArray(), model);
+        OfflinePatcher patcher = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
+        double reset = 0;
+        for (int from = 0; from < lines.size(); from += 256) {
+            reset += lossBits(patcher.patchRecords(lines.subList(from, Math.min(lines.size(), from + 256))));
+        }
+        double context = lossBits(patcher.patchRecordsInContext(lines, (byte) '\n'));
+        return new Result(name, stream.bytes(), stream.entropyModelBits(), stream.bltBits(), stream.predictedBits(),
+                reset / lineBytes, context / lineBytes, stream.patches(), stream.cl100kTokens(), stream.compressorBits());
+    }
+
+    private static double lossBits(List<List<ClosedPatch>> records) {
+        double bits = 0;
+        for (List<ClosedPatch> record : records) {
+            for (ClosedPatch p : record) {
+                for (float logprob : p.logprobs()) {
+                    bits -= logprob / LN2;
+                }
+            }
+        }
+        return bits;
     }
 
     public static Result measure(String name, byte[] data, LoadedModel model) {
@@ -88,7 +123,7 @@ public final class StreamCompression {
         Map<String, Double> compressed = new LinkedHashMap<>();
         COMPRESSORS.forEach((tool, command) -> compressed.put(tool, compressedBits(command, data)));
         return new Result(name, data.length, lossNats / LN2 / data.length, bltBits / data.length,
-                entropyNats / LN2 / data.length, patches, cl100kTokens(data), compressed);
+                entropyNats / LN2 / data.length, Double.NaN, Double.NaN, patches, cl100kTokens(data), compressed);
     }
 
     /** Runs BLT over the encoder's pending patches; returns their total bits (minus log2 p of each byte). */
