@@ -596,7 +596,9 @@ work_mem = 64kB
     ctl = pg + [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(t / "pg_ctl.log")]
     run(ctl + ["start"])
     run(["psql", "-q", "-c", "CREATE TABLE orders(id serial primary key, customer text, amount numeric, "
-         "created timestamptz default now()); CREATE USER app PASSWORD 'apppw';"], env=env)
+         "created timestamptz default now()); CREATE USER app PASSWORD 'apppw'; "
+         "CREATE TABLE accounts(id int primary key, balance numeric); INSERT INTO accounts VALUES (1, 100), (2, 100);"],
+        env=env)
     end = time.time() + ctx["seconds"]
     restarts = 0
     while time.time() < end:
@@ -636,11 +638,14 @@ work_mem = 64kB
                      PGUSER=rng.choice(["postgres", "app", rng.choice(USERS)]))
             run(["psql", "-d", rng.choice(["postgres", "app", "shop"]), "-c", "SELECT 1"], check=False, env=e)
         if rng.random() < 0.3:  # a lock wait and a deadlock
-            a = subprocess.Popen(["psql", "-q", "-c", "BEGIN; UPDATE orders SET amount=0 WHERE id=1; SELECT pg_sleep(0.5); "
-                                  "UPDATE orders SET amount=0 WHERE id=2; COMMIT;"], env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-            run(["psql", "-q", "-c", "BEGIN; UPDATE orders SET amount=1 WHERE id=2; SELECT pg_sleep(0.5); "
-                 "UPDATE orders SET amount=1 WHERE id=1; COMMIT;"], check=False, env=env)
+            a = subprocess.Popen(["psql", "-q"], env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, text=True)
+            a.stdin.write("BEGIN;\nUPDATE accounts SET balance = balance - 1 WHERE id = 1;\nSELECT pg_sleep(0.5);\n"
+                          "UPDATE accounts SET balance = balance + 1 WHERE id = 2;\nCOMMIT;\n")
+            a.stdin.close()
+            run(["psql", "-q"], check=False, env=env,
+                input="BEGIN;\nUPDATE accounts SET balance = balance - 1 WHERE id = 2;\nSELECT pg_sleep(0.5);\n"
+                      "UPDATE accounts SET balance = balance + 1 WHERE id = 1;\nCOMMIT;\n")
             a.wait()
         if rng.random() < 0.04 and restarts < 4:
             restarts += 1
