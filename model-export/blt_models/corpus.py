@@ -6,12 +6,17 @@ tail split would validate on languages never trained on. The split is fixed by t
 alone, so it is the same on every machine. Nothing from
 ../shared/data/eval is ever read here.
 """
+import lzma
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+REAL_LOGS_DIR = Path(__file__).resolve().parent.parent / "corpus_real"
+# Sources of corpus_real kept out of training altogether: their formats stay unseen, so the model's
+# calibration on formats it has never seen can be measured (issue 10, "honest entropy").
+HELD_OUT_SOURCES = ("mosquitto", "squid", "dnsmasq")
 DOMAINS = ("text", "logs", "code", "multilingual")
 SPLIT_CHUNK_BYTES = 4096
 VALIDATION_EVERY = 10  # chunk i is validation iff i % VALIDATION_EVERY == VALIDATION_EVERY - 1
@@ -92,3 +97,20 @@ def by_domain(files: List[CorpusFile]) -> Dict[str, List[CorpusFile]]:
     for f in files:
         out.setdefault(f.domain, []).append(f)
     return out
+
+
+def load_real(corpus_dir: Path = REAL_LOGS_DIR, held_out=HELD_OUT_SOURCES) -> List[CorpusFile]:
+    """The real-software logs of collect_logs.py, one CorpusFile per log file (domain "real_logs",
+    name "<source>/<file>"), split like the other files; a held-out source is all validation."""
+    files = []
+    for path in sorted(corpus_dir.glob("*/*.log.xz")):
+        data = lzma.decompress(path.read_bytes())
+        name = f"{path.parent.name}/{path.name[:-len('.xz')]}"
+        if path.parent.name in held_out:
+            files.append(CorpusFile("real_logs_unseen", name, b"", data))
+        else:
+            train, validation = split(data)
+            files.append(CorpusFile("real_logs", name, train, validation))
+    if not files:
+        raise FileNotFoundError(f"no real-software logs under {corpus_dir}; run collect_logs.py first")
+    return files

@@ -50,3 +50,19 @@ def test_no_unlisted_files():
             listed = set(m["sources"][d.name]["files"])
             for f in d.iterdir():
                 assert f.name.removesuffix(".xz") in listed, f"{d.name}/{f.name} not in MANIFEST.json"
+
+
+def test_real_logs_load_with_unseen_sources_kept_out_of_training():
+    from blt_models import corpus
+    if not any(corpus.REAL_LOGS_DIR.glob("*/*.log.xz")):
+        pytest.skip("model-export/corpus_real is absent; run collect_logs.py")
+    files = corpus.load_real()
+    unseen = [f for f in files if f.domain == "real_logs_unseen"]
+    seen = [f for f in files if f.domain == "real_logs"]
+    assert unseen and seen
+    assert {f.name.split("/")[0] for f in unseen} <= set(corpus.HELD_OUT_SOURCES)
+    assert all(f.train == b"" and f.validation for f in unseen), "held-out formats are never trained on"
+    validation = sum(len(f.validation) for f in seen)
+    total = validation + sum(len(f.train) for f in seen)
+    assert 0.05 < validation / total < 0.15, "about every tenth ~4 KB chunk of the seen sources is validation"
+    assert not {f.name.split("/")[0] for f in seen} & set(corpus.HELD_OUT_SOURCES)
