@@ -18,17 +18,30 @@ import torch
 
 from blt_models import config as C
 from blt_models import corpus
-from blt_models.export import export_blt, export_entropy, make_fixtures, write_manifest
-from blt_models.model import EntropyModel, flops_per_byte_blt, flops_per_token_entropy
+from blt_models.export import export_blt, export_entropy, export_entropy_step, make_fixtures, write_manifest
+from blt_models.model import ByteLatentTransformer, EntropyModel, flops_per_byte_blt, flops_per_token_entropy
 from blt_models.patcher import calibrate_theta, document_entropies
-from blt_models.training import (blt_bits_per_byte, entropy_runner, patch_sources, train_blt,
-                                 train_entropy_model, training_sources, validation_sets)
+from blt_models.training import (apply_temperature, blt_bits_per_byte, entropy_runner, fit_temperature,
+                                 patch_sources, train_blt, train_entropy_model, training_sources,
+                                 validation_sets)
 
 HERE = Path(__file__).resolve().parent
 CALIBRATION_BYTES_PER_SOURCE = 60_000  # calibration sample: the head of every training source
-# Training-data patching uses long blocks: its boundaries feed training only, so the extra context
-# costs nothing in correctness and saves most of the overlap.
-TRAIN_PATCH_CONTEXT, TRAIN_PATCH_BLOCK = 64, 448
+# Training-data patching uses long blocks: its boundaries feed training only, so the longer blocks
+# cost nothing in correctness and save most of the recomputed context.
+TRAIN_PATCH_BLOCK = 512
+TEMPERATURE_BYTES_PER_FILE = 32_000  # per held-out file, from the middle (validation reads the head)
+
+
+def temperature_sample(files):
+    """Text of the formats held out of training, away from the part validation reports on."""
+    out = []
+    for f in files:
+        if f.domain == "real_logs_unseen":
+            middle = f.validation[len(f.validation) // 2:]
+            middle = middle[middle.find(b"\n") + 1:][:TEMPERATURE_BYTES_PER_FILE]
+            out.append(middle[:middle.rfind(b"\n") + 1])
+    return out
 
 
 def log(msg):
@@ -48,9 +61,11 @@ def evaluate(entropy_model, blt_model, validation, cfg, theta):
     total_bytes = 0
     sums = {"blt": 0.0, "entropy": 0.0, "patches": 0}
     for domain, data in validation.items():
-        blt_bpb, ent_bpb, avg = blt_bits_per_byte(blt_model, entropy_model, data, cfg, theta)
+        blt_bpb, ent_bpb, avg, predicted = blt_bits_per_byte(blt_model, entropy_model, data, cfg, theta)
         metrics["domains"][domain] = {"bytes": len(data), "entropy_model_bits_per_byte": round(ent_bpb, 4),
-                                      "blt_bits_per_byte": round(blt_bpb, 4), "avg_patch_size": round(avg, 3)}
+                                      "blt_bits_per_byte": round(blt_bpb, 4), "avg_patch_size": round(avg, 3),
+                                      "entropy_model_mean_predicted_bits": round(predicted, 4),
+                                      "calibration": round(predicted / ent_bpb, 3)}
         total_bytes += len(data)
         sums["blt"] += blt_bpb * len(data)
         sums["entropy"] += ent_bpb * len(data)
@@ -67,6 +82,8 @@ def main():
     parser.add_argument("--config", choices=sorted(C.PRESETS), default="default")
     parser.add_argument("--out", type=Path, help="artifact folder (default artifacts/<name>)")
     parser.add_argument("--entropy-checkpoint", type=Path, help="reuse a trained entropy model (.pt)")
+    parser.add_argument("--blt-checkpoint", type=Path,
+                        help="reuse a trained BLT (.pt, with its report beside it as .json): export only")
     args = parser.parse_args()
 
     torch.set_num_threads(int(os.environ.get("BLT_TORCH_THREADS", os.cpu_count())))  # default: all cores
@@ -77,7 +94,7 @@ def main():
     build.mkdir(parents=True, exist_ok=True)
     started = time.time()
 
-    files = corpus.load()
+    files = corpus.load() + corpus.load_real()
     sources = training_sources(files)
     validation = validation_sets(files, cfg.entropy_train.eval_bytes_per_domain)
     log(f"corpus: {sum(len(s.data) for s in sources) / 1e6:.2f} MB training, "
@@ -94,20 +111,33 @@ def main():
         torch.save(entropy_model.state_dict(), build / "entropy.pt")
         (build / "entropy.json").write_text(json.dumps(entropy_report, indent=2))
 
+    temperature = fit_temperature(entropy_model, temperature_sample(files), cfg)
+    apply_temperature(entropy_model, temperature)
+    log(f"temperature {temperature:.2f} (fitted on held-out formats, folded into the output layer)")
+
     theta = calibrate(entropy_model, sources, cfg)
     log(f"calibrated theta = {theta:.4f} nats for average patch size {cfg.patching.target_avg_patch_size}")
 
     train_cfg = C.ModelSetConfig(**{**cfg.__dict__, "streaming": C.StreamingConfig(
-        TRAIN_PATCH_CONTEXT, TRAIN_PATCH_BLOCK, cfg.streaming.blt_context_patches, cfg.streaming.blt_block_patches)})
+        cfg.streaming.entropy_context_bytes, TRAIN_PATCH_BLOCK, cfg.streaming.blt_context_patches, cfg.streaming.blt_block_patches)})
     limit = cfg.blt_train.blt_train_bytes_per_source
     trimmed = [s.__class__(s.group, s.data[:limit], s.line_starts[s.line_starts < limit]) for s in sources]
-    patched = patch_sources(entropy_model, trimmed, train_cfg, theta)
-    blt_model, blt_report = train_blt(cfg, entropy_model, patched, validation, theta, log)
-    torch.save(blt_model.state_dict(), build / "blt.pt")
+    if args.blt_checkpoint:
+        torch.manual_seed(cfg.blt_train.seed)
+        blt_model = ByteLatentTransformer(cfg.blt)
+        blt_model.load_state_dict(torch.load(args.blt_checkpoint))
+        blt_model.eval()
+        blt_report = json.loads(args.blt_checkpoint.with_suffix(".json").read_text())
+    else:
+        patched = patch_sources(entropy_model, trimmed, train_cfg, theta)
+        blt_model, blt_report = train_blt(cfg, entropy_model, patched, validation, theta, log)
+        torch.save(blt_model.state_dict(), build / "blt.pt")
+        (build / "blt.json").write_text(json.dumps(blt_report, indent=2))
 
     metrics = evaluate(entropy_model, blt_model, validation, cfg, theta)
     log(json.dumps(metrics["validation"]))
     export_entropy(entropy_model, out / "entropy.onnx")
+    export_entropy_step(entropy_model, out / "entropy_step.onnx")
     export_blt(blt_model, out / "blt.onnx")
     (out / "fixtures.json").write_text(json.dumps(make_fixtures(entropy_model, blt_model, cfg, theta)) + "\n")
 
@@ -123,7 +153,9 @@ def main():
         "metrics": metrics,
         "training": {
             "command": f"/usr/bin/python3 train.py --config {args.config}",
-            "data": {"corpus": "model-export/corpus (see model-export/NOTICE)",
+            "data": {"corpus": "model-export/corpus and model-export/corpus_real (see model-export/NOTICE)",
+                     "held_out_formats": sorted({f.name.split("/")[0] for f in files if f.domain == "real_logs_unseen"}),
+                     "temperature": temperature,
                      "files": [{"domain": f.domain, "name": f.name, "train_bytes": len(f.train),
                                 "validation_bytes": len(f.validation)} for f in files],
                      "synthetic_logs": {"bytes": len(sources[-1].data), "seed": 20241213},

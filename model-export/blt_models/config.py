@@ -56,6 +56,9 @@ class StreamingConfig:
     entropy_block_bytes: int = 64
     blt_context_patches: int = 16
     blt_block_patches: int = 16
+    # Record segmentation with record context: each record is followed, in the context of the next
+    # one only, by this byte (never part of a patch). A newline, as when the lines were one file.
+    record_separator: int = 10
 
 
 @dataclass
@@ -74,7 +77,7 @@ class TrainConfig:
     weight_decay: float = 0.05
     warmup_steps: int = 100
     max_steps: int = 3000
-    max_minutes: float = 10.0  # wall-clock cap per model
+    max_minutes: float = 10.0  # wall-clock cap per model; the learning-rate schedule follows it too
     eval_every: int = 250
     bos_window_fraction: float = 0.5  # windows that start a line with BOS, as record mode does
     eval_bytes_per_domain: int = 24_000
@@ -122,11 +125,17 @@ DEFAULT_ENTROPY_CANDIDATE = "e128x2"
 
 
 def default() -> ModelSetConfig:
+    # 512 bytes of context so the model sees the lines before the one it scores (logs repeat a
+    # template a few lines back); blocks of 256 keep the recomputed context at 2 passes per byte.
     return ModelSetConfig(
         name="blt-default",
         entropy=ENTROPY_CANDIDATES[DEFAULT_ENTROPY_CANDIDATE],
-        entropy_train=TrainConfig(max_steps=1600, max_minutes=30.0, eval_every=400),
-        blt_train=TrainConfig(max_steps=2400, max_minutes=38.0, eval_every=800, batch_size=24, learning_rate=3e-3),
+        streaming=StreamingConfig(entropy_context_bytes=512, entropy_block_bytes=256,
+                                  blt_context_patches=32, blt_block_patches=32),
+        patching=PatchingConfig(target_avg_patch_size=5.0),
+        entropy_train=TrainConfig(max_steps=1100, max_minutes=45.0, eval_every=300, batch_size=16),
+        blt_train=TrainConfig(max_steps=2400, max_minutes=25.0, eval_every=800, batch_size=16, learning_rate=3e-3,
+                              blt_train_bytes_per_source=120_000),
     )
 
 

@@ -14,13 +14,14 @@ import onnx
 import torch
 
 from . import config as C
-from .model import BltExport, EntropyModelExport
-from .patcher import document_blt, document_entropies, patch_starts
+from .model import BltExport, EntropyModelExport, EntropyStepExport
+from .patcher import document_blt, document_entropies, patch_starts, records_in_context
 from .runtime import pad_blt_batch, run_blt, run_entropy
 
 OPSET = 17
 FIXTURE_END_DISTRIBUTIONS = 8  # patches per fixture document whose full next-byte distribution is kept
 ENTROPY_FILE, BLT_FILE, FIXTURES_FILE, MANIFEST_FILE = "entropy.onnx", "blt.onnx", "fixtures.json", "manifest.json"
+ENTROPY_STEP_FILE = "entropy_step.onnx"
 
 ENTROPY_IO = {
     "inputs": [{"name": "tokens", "dtype": "int64", "shape": ["batch", "seq"]}],
@@ -68,6 +69,44 @@ def export_entropy(model, path: Path) -> None:
     example = torch.randint(C.BYTE_OFFSET, C.VOCAB_SIZE, (2, 12))
     torch.onnx.export(wrapper, (example,), str(path), opset_version=OPSET, input_names=_names(ENTROPY_IO, "inputs"),
                       output_names=_names(ENTROPY_IO, "outputs"), dynamic_axes=_dynamic_axes(ENTROPY_IO))
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+
+
+ENTROPY_STEP_IO = {
+    "inputs": [
+        {"name": "tokens", "dtype": "int64", "shape": ["batch", "seq"],
+         "doc": "tokens that continue the window after its cached positions"},
+        {"name": "past_key", "dtype": "float32", "shape": ["layers", "batch", "heads", "past", "head_dim"],
+         "doc": "rotated attention keys of the window's earlier positions (past may be 0)"},
+        {"name": "past_value", "dtype": "float32", "shape": ["layers", "batch", "heads", "past", "head_dim"],
+         "doc": "attention values of the window's earlier positions"},
+    ],
+    "outputs": [
+        {"name": "entropy", "dtype": "float32", "shape": ["batch", "seq"],
+         "doc": "entropy (nats) of the distribution of the token after each token"},
+        {"name": "next_logprob", "dtype": "float32", "shape": ["batch", "seq"],
+         "doc": "log p(tokens[t+1]) in nats; 0 at the last position"},
+        {"name": "last_logp", "dtype": "float32", "shape": ["batch", 260],
+         "doc": "log-distribution after the last token: scores the first token of the next step"},
+        {"name": "present_key", "dtype": "float32", "shape": ["layers", "batch", "heads", "total", "head_dim"],
+         "doc": "past_key followed by the keys of tokens"},
+        {"name": "present_value", "dtype": "float32", "shape": ["layers", "batch", "heads", "total", "head_dim"],
+         "doc": "past_value followed by the values of tokens"},
+    ],
+}
+
+
+def export_entropy_step(model, path: Path) -> None:
+    wrapper = EntropyStepExport(model).eval()
+    cfg = model.cfg
+    shape = (cfg.n_layers, 2, cfg.n_heads, 5, cfg.d_model // cfg.n_heads)
+    example = (torch.randint(C.BYTE_OFFSET, C.VOCAB_SIZE, (2, 7)), torch.randn(shape), torch.randn(shape))
+    axes = {"tokens": {0: "batch", 1: "seq"}, "past_key": {1: "batch", 3: "past"}, "past_value": {1: "batch", 3: "past"},
+            "entropy": {0: "batch", 1: "seq"}, "next_logprob": {0: "batch", 1: "seq"}, "last_logp": {0: "batch"},
+            "present_key": {1: "batch", 3: "total"}, "present_value": {1: "batch", 3: "total"}}
+    torch.onnx.export(wrapper, example, str(path), opset_version=OPSET,
+                      input_names=_names(ENTROPY_STEP_IO, "inputs"), output_names=_names(ENTROPY_STEP_IO, "outputs"),
+                      dynamic_axes=axes)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
 
 
@@ -133,6 +172,17 @@ def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float)
             "patch_end_logprobs": [_floats(e) for e in end_lp[:FIXTURE_END_DISTRIBUTIONS]],
         })
 
+    # Record segmentation with record context: log lines of one key, each after the ones before.
+    records = [line for line in fixture_documents()["logs"].split(b"\n") if line] + [b"A"]
+    in_context = records_in_context(lambda t: run_entropy(ent, t), lambda c: run_blt(blt, c), records,
+                                    s.entropy_context_bytes, s.entropy_block_bytes, s.blt_context_patches,
+                                    s.blt_block_patches, s.record_separator, theta, cfg.patching.theta_monotonic,
+                                    cfg.patching.max_patch_length)
+    records_fixture = [{"bytes_base64": base64.b64encode(r).decode(), "entropies": _floats(rec["entropies"]),
+                        "entropy_model_logprobs": _floats(rec["logprobs"]), "patch_starts": rec["starts"],
+                        "patch_embeddings": [_floats(e) for e in rec["embeddings"]],
+                        "blt_logprobs": _floats(rec["blt_logprobs"])} for r, rec in zip(records, in_context)]
+
     # Direct model calls with padded batches of uneven rows: the export's parity check.
     rng = np.random.default_rng(11)
     rows = [[C.BOS_ID] + list(rng.integers(C.BYTE_OFFSET, C.VOCAB_SIZE, 20)),
@@ -152,6 +202,7 @@ def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float)
                 "next_logprob": [_floats(x) for x in nlp],
                 "patch_end_logprobs": [[_floats(p) for p in row] for row in elp]}
     return {"theta": theta, "streaming": vars(cfg.streaming), "documents": documents,
+            "records_in_context": records_fixture,
             "model_calls": {"entropy": entropy_call, "blt": blt_call},
             "tolerance": {"relative": 1e-4, "absolute": 1e-4,
                           "note": "floats within 1e-4 relative (or absolute near 0); boundaries identical, "
@@ -202,7 +253,7 @@ def model_id_of_text(text: str) -> str:
 
 def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: dict) -> dict:
     files = {}
-    for name in (ENTROPY_FILE, BLT_FILE, FIXTURES_FILE):
+    for name in (ENTROPY_FILE, ENTROPY_STEP_FILE, BLT_FILE, FIXTURES_FILE):
         p = out_dir / name
         files[name] = {"sha256": sha256(p), "bytes": p.stat().st_size}
     manifest = {
@@ -219,6 +270,7 @@ def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: di
                         "multiplier": 1_000_003, "modulus": 2_147_483_647, "pad_token": C.BOE_ID},
         "models": {
             "entropy": {"file": ENTROPY_FILE, "config": vars(cfg.entropy), **ENTROPY_IO},
+            "entropy_step": {"file": ENTROPY_STEP_FILE, "config": vars(cfg.entropy), **ENTROPY_STEP_IO},
             "blt": {"file": BLT_FILE, "config": {**vars(cfg.blt), "ngram_sizes": list(cfg.blt.ngram_sizes)}, **BLT_IO},
         },
         "fixtures": FIXTURES_FILE,

@@ -37,6 +37,14 @@ def rotary_tables(seq_len_like: torch.Tensor, head_dim: int, theta: float):
     return angles.cos(), angles.sin()
 
 
+def rotary_from(start, length: torch.Tensor, head_dim: int, theta: float):
+    """cos and sin [T, head_dim/2] for positions start..start+T-1 (start: a 0-d tensor or int)."""
+    positions = (torch.arange(length) + start).float()
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2).float() / head_dim))
+    angles = positions[:, None] * inv_freq[None, :]
+    return angles.cos(), angles.sin()
+
+
 def apply_rotary(x, cos, sin):
     """x [B, H, T, Dh]; rotates the two halves of each head as complex pairs."""
     half = x.shape[-1] // 2
@@ -71,6 +79,21 @@ class SelfAttention(nn.Module):
         cos, sin = rotary_tables(x, d // self.n_heads, self.rope_theta)
         y = attend(apply_rotary(q, cos, sin), apply_rotary(k, cos, sin), v, allowed)
         return self.out(y.transpose(1, 2).reshape(b, t, d))
+
+    def forward_cached(self, x, past_k, past_v):
+        """x [B,T,D] follows the P positions whose rotated keys and values are past_k/v [B,H,P,Dh].
+        Returns (output, keys [B,H,P+T,Dh], values): the same as a pass over all P+T positions."""
+        b, t, d = x.shape
+        start = past_k.shape[2]
+        q, k, v = self.qkv(x).view(b, t, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4).unbind(0)
+        cos, sin = rotary_from(start, x.shape[1], d // self.n_heads, self.rope_theta)
+        keys = torch.cat([past_k, apply_rotary(k, cos, sin)], dim=2)
+        values = torch.cat([past_v, v], dim=2)
+        query_pos = torch.arange(x.shape[1]) + start
+        key_pos = torch.arange(keys.shape[2])
+        allowed = (key_pos[None, :] <= query_pos[:, None])[None, None]
+        y = attend(apply_rotary(q, cos, sin), keys, values, allowed)
+        return self.out(y.transpose(1, 2).reshape(b, t, d)), keys, values
 
 
 class CrossAttention(nn.Module):
@@ -117,6 +140,11 @@ class TransformerBlock(nn.Module):
         x = x + self.attn(self.attn_norm(x), allowed)
         return x + self.ffn(self.ffn_norm(x))
 
+    def forward_cached(self, x, past_k, past_v):
+        y, keys, values = self.attn.forward_cached(self.attn_norm(x), past_k, past_v)
+        x = x + y
+        return x + self.ffn(self.ffn_norm(x)), keys, values
+
 
 def init_weights(module):
     for m in module.modules():
@@ -155,6 +183,17 @@ class EntropyModel(nn.Module):
         hidden = self.norm(x)
         return self.head(hidden), hidden
 
+    def forward_cached(self, tokens, past_k, past_v):
+        """tokens [B,T] continue a window whose first P positions' keys and values are past_k/v
+        [L,B,H,P,Dh] (P may be 0). -> (logits [B,T,260], keys and values [L,B,H,P+T,Dh])."""
+        x = self.embed(tokens)
+        keys, values = [], []
+        for i, block in enumerate(self.blocks):
+            x, k, v = block.forward_cached(x, past_k[i], past_v[i])
+            keys.append(k)
+            values.append(v)
+        return self.head(self.norm(x)), torch.stack(keys), torch.stack(values)
+
 
 def next_token_logprob(logp, tokens):
     """[B,T]: log-probability, under logp[:, t], of the token that follows at t+1; 0 at the last t."""
@@ -183,6 +222,32 @@ class EntropyModelExport(nn.Module):
         logp = torch.log_softmax(logits, dim=-1)
         entropy = -(logp.exp() * logp).sum(-1)
         return entropy, next_token_logprob(logp, tokens), hidden
+
+
+class EntropyStepExport(nn.Module):
+    """The incremental graph: scores tokens that continue a window, given the window's earlier
+    positions as cached attention keys and values, so a record arriving alone costs its own bytes,
+    not the whole window again. A window scored in any number of steps gives the outputs of one
+    pass over it.
+
+    inputs:  tokens   int64 [batch, seq]
+             past_key, past_value  float32 [layers, batch, heads, past, head_dim]  (past may be 0)
+    outputs: entropy        float32 [batch, seq]  entropy (nats) of the distribution after each token
+             next_logprob   float32 [batch, seq]  log p(tokens[t+1]); 0 at the last position
+             last_logp      float32 [batch, 260]  log-distribution after the last token (it scores
+                                                   the first token of the next step)
+             present_key, present_value  float32 [layers, batch, heads, past + seq, head_dim]
+    """
+
+    def __init__(self, model: EntropyModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens, past_key, past_value):
+        logits, keys, values = self.model.forward_cached(tokens, past_key, past_value)
+        logp = torch.log_softmax(logits, dim=-1)
+        entropy = -(logp.exp() * logp).sum(-1)
+        return entropy, next_token_logprob(logp, tokens), logp[:, -1], keys, values
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -162,3 +162,35 @@ def document_blt(run_blt, data: bytes, starts: Sequence[int], context: int, bloc
     if num_patches == 0:
         return np.zeros((0, 0), np.float32), byte_logprob, np.zeros((0, 0), np.float32)
     return np.stack(embeddings), byte_logprob, np.stack(end_logprobs)
+
+
+def records_in_context(run_entropy_model, run_blt, records: Sequence[bytes], context: int, block: int,
+                       blt_context: int, blt_block: int, separator: int, theta: float,
+                       theta_monotonic: Optional[float] = None, max_patch_length: Optional[int] = None):
+    """Record segmentation with record context (the job's default): the records of one key as the
+    models see them, each followed by `separator` in the context of the next, never in a patch.
+
+    Each record's patches are cut from its own bytes' entropies (a record starts a patch; no patch
+    spans records); BLT sees the separator as a patch of its own, without outputs. Returns, per
+    record: dict(entropies, logprobs, starts (record-relative), reasons, embeddings, blt_logprobs).
+    """
+    stream = b"".join(r + bytes([separator]) for r in records)
+    entropy, logprob = document_entropies(run_entropy_model, stream, context, block)
+    out, all_starts, separator_patches, pos = [], [], set(), 0
+    for r in records:
+        starts, reasons = patch_starts(entropy[pos:pos + len(r)], theta, theta_monotonic, max_patch_length)
+        out.append({"entropies": entropy[pos:pos + len(r)], "logprobs": logprob[pos:pos + len(r)],
+                    "starts": starts, "reasons": reasons, "offset": pos})
+        all_starts += [pos + s for s in starts]
+        separator_patches.add(len(all_starts))
+        all_starts.append(pos + len(r))
+        pos += len(r) + 1
+    embeddings, blt_logprob, _ = document_blt(run_blt, stream, all_starts, blt_context, blt_block)
+    kept = [i for i in range(len(all_starts)) if i not in separator_patches]
+    next_patch = 0
+    for rec, r in zip(out, records):
+        n = len(rec["starts"])
+        rec["embeddings"] = embeddings[kept[next_patch:next_patch + n]] if n else np.zeros((0, 0), np.float32)
+        rec["blt_logprobs"] = blt_logprob[rec["offset"]:rec["offset"] + len(r)]
+        next_patch += n
+    return out

@@ -17,13 +17,15 @@ import torch.nn.functional as F
 from . import corpus, synthetic_logs
 from .config import BOE_ID, BOS_ID, BYTE_OFFSET, ModelSetConfig, TrainConfig
 from .model import BltExport, ByteLatentTransformer, EntropyModel, EntropyModelExport
-from .patcher import document_blt, document_entropies, patch_starts
+from .patcher import block_windows, document_blt, document_entropies, patch_starts
 from .progress import Progress
 from .runtime import pad_blt_batch, run_blt, run_entropy
 
 LN2 = math.log(2)
 # Training mix: share of windows drawn from each source group.
-DOMAIN_WEIGHTS = {"text": 0.30, "logs": 0.15, "synthetic-logs": 0.20, "code": 0.20, "multilingual": 0.15}
+# Logs of real software (corpus_real) dominate: they are the product's input.
+DOMAIN_WEIGHTS = {"real_logs": 0.50, "text": 0.12, "logs": 0.08, "synthetic-logs": 0.08, "code": 0.12,
+                  "multilingual": 0.10}
 SYNTHETIC_LOG_BYTES = 1_200_000
 SYNTHETIC_LOG_SEED = 20241213
 
@@ -42,17 +44,23 @@ def make_source(group: str, data: bytes) -> Source:
 
 
 def training_sources(files: List[corpus.CorpusFile]) -> List[Source]:
-    sources = [make_source(f.domain, f.train) for f in files]
+    sources = [make_source(f.domain, f.train) for f in files if f.train]
     sources.append(make_source("synthetic-logs", synthetic_logs.generate(SYNTHETIC_LOG_BYTES, SYNTHETIC_LOG_SEED)))
     return sources
 
 
+def _head_lines(data: bytes, limit: int) -> bytes:
+    data = data[:limit]
+    return data[:data.rindex(b"\n") + 1] if b"\n" in data else data
+
+
 def validation_sets(files: List[corpus.CorpusFile], bytes_per_domain: int) -> Dict[str, bytes]:
-    """First bytes_per_domain bytes of each domain's validation split (real data only)."""
+    """bytes_per_domain bytes of each domain's validation split (real data only), an equal share
+    from the head of every file of the domain, so one file cannot stand for a whole domain."""
     out = {}
     for domain, domain_files in corpus.by_domain(files).items():
-        data = b"".join(f.validation for f in domain_files)[:bytes_per_domain]
-        out[domain] = data[:data.rindex(b"\n") + 1] if b"\n" in data else data
+        share = bytes_per_domain // len(domain_files)
+        out[domain] = b"".join(_head_lines(f.validation, share) for f in domain_files)
     return out
 
 
@@ -79,10 +87,12 @@ class WindowSampler:
         return [b + BYTE_OFFSET for b in source.data[start:start + length + 1]]
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def lr_at(step: int, cfg: TrainConfig, minutes: float = 0.0) -> float:
+    """Warm-up, then cosine decay to 10% over whichever budget (steps or minutes) runs out first."""
     if step < cfg.warmup_steps:
         return cfg.learning_rate * (step + 1) / cfg.warmup_steps
-    progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps))
+    progress = min(1.0, max((step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps),
+                            minutes / cfg.max_minutes))
     return cfg.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
@@ -116,7 +126,7 @@ def run_training(model, cfg: TrainConfig, label: str, next_loss, evaluate=None, 
             log(f"{label}: time cap of {cfg.max_minutes} min reached at step {step}")
             break
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, cfg)
+            group["lr"] = lr_at(step, cfg, (time.time() - start) / 60)
         model.train()
         loss, n_bytes = next_loss()
         optimizer.zero_grad(set_to_none=True)
@@ -151,6 +161,31 @@ def entropy_bits_per_byte(model, data: bytes, cfg: ModelSetConfig) -> float:
     _, logprob = document_entropies(entropy_runner(model), data, cfg.streaming.entropy_context_bytes,
                                     cfg.streaming.entropy_block_bytes)
     return float(-logprob.mean() / LN2)
+
+
+def fit_temperature(model: EntropyModel, texts: Sequence[bytes], cfg: ModelSetConfig) -> float:
+    """The softmax temperature that minimises the loss on texts (formats held out of training), so
+    the model's entropy is honest where it has not seen the format. Returns T; the model is unchanged."""
+    c, b = cfg.streaming.entropy_context_bytes, cfg.streaming.entropy_block_bytes
+    logits, targets = [], []
+    with torch.no_grad():
+        for data in texts:
+            for w in block_windows(len(data), c, b):
+                tokens = torch.tensor([w.tokens(data)])
+                out, _ = model(tokens)
+                first, n = w.position_before(w.block_start), w.end - w.block_start
+                logits.append(out[0, first:first + n])  # each block byte, predicted from the bytes before it
+                targets.append(tokens[0, first + 1:first + 1 + n])
+    logits, targets = torch.cat(logits), torch.cat(targets)
+    grid = [0.5 + 0.02 * i for i in range(176)]
+    losses = [F.cross_entropy(logits / t, targets).item() for t in grid]
+    return grid[int(np.argmin(losses))]
+
+
+def apply_temperature(model: EntropyModel, temperature: float) -> None:
+    """Folds 1/T into the output projection (it has no bias), so the exported graph is unchanged."""
+    with torch.no_grad():
+        model.head.weight.div_(temperature)
 
 
 def train_entropy_model(cfg: ModelSetConfig, sources, validation: Dict[str, bytes], log=print):
@@ -244,14 +279,16 @@ def blt_loss(model: ByteLatentTransformer, batch):
 
 
 def blt_bits_per_byte(blt_model, entropy_model, data: bytes, cfg: ModelSetConfig, theta: float):
-    """(BLT bpb, entropy-model bpb, average patch size) on one document in stream segmentation."""
+    """(BLT bpb, entropy-model bpb, average patch size, entropy model's mean predicted entropy in
+    bits) on one document in stream segmentation."""
     entropy, ent_logprob = document_entropies(entropy_runner(entropy_model), data,
                                               cfg.streaming.entropy_context_bytes, cfg.streaming.entropy_block_bytes)
     starts, _ = patch_starts(entropy, theta, cfg.patching.theta_monotonic, cfg.patching.max_patch_length)
     wrapper = BltExport(blt_model).eval()
     _, logprob, _ = document_blt(lambda calls: run_blt(wrapper, calls), data, starts,
                                  cfg.streaming.blt_context_patches, cfg.streaming.blt_block_patches)
-    return float(-logprob.mean() / LN2), float(-ent_logprob.mean() / LN2), len(data) / max(1, len(starts))
+    return (float(-logprob.mean() / LN2), float(-ent_logprob.mean() / LN2), len(data) / max(1, len(starts)),
+            float(entropy.mean() / LN2))
 
 
 def train_blt(cfg: ModelSetConfig, entropy_model, patched: List[PatchedSource], validation: Dict[str, bytes],

@@ -5,8 +5,12 @@ from pathlib import Path
 import onnx
 import pytest
 
-from blt_models.export import (BLT_IO, ENTROPY_IO, MANIFEST_FILE, export_blt, export_entropy, make_fixtures, model_id,
-                               model_id_of_text, write_manifest)
+import numpy as np
+import torch
+
+from blt_models.export import (BLT_IO, ENTROPY_IO, ENTROPY_STEP_IO, MANIFEST_FILE, export_blt, export_entropy,
+                               export_entropy_step, make_fixtures, model_id, model_id_of_text, write_manifest)
+from blt_models.model import EntropyModelExport, EntropyStepExport
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
@@ -26,6 +30,32 @@ def test_entropy_export(entropy_model, tmp_path):
     assert all(o.name != "logits" for o in graph.output)
 
 
+def test_entropy_step_export_and_steps_equal_one_pass(entropy_model, tmp_path):
+    path = tmp_path / "entropy_step.onnx"
+    export_entropy_step(entropy_model, path)
+    graph = onnx.load(str(path)).graph
+    assert [i.name for i in graph.input] == [x["name"] for x in ENTROPY_STEP_IO["inputs"]]
+    assert [o.name for o in graph.output] == [x["name"] for x in ENTROPY_STEP_IO["outputs"]]
+    # A window scored in steps (the first from an empty cache) gives the outputs of one pass.
+    cfg = entropy_model.cfg
+    tokens = torch.randint(4, 260, (1, 40))
+    with torch.no_grad():
+        entropy, logprob, _ = EntropyModelExport(entropy_model)(tokens)
+        step = EntropyStepExport(entropy_model)
+        empty = torch.zeros(cfg.n_layers, 1, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
+        keys, values, stepped, logprobs, last = empty, empty, [], [], None
+        for a, b in [(0, 9), (9, 11), (11, 40)]:
+            e, lp, last_logp, keys, values = step(tokens[:, a:b], keys, values)
+            if last is not None:
+                logprobs.append(last[0, tokens[0, a]].reshape(1))
+            stepped.append(e[0])
+            logprobs.append(lp[0, :-1])
+            last = last_logp
+    assert keys.shape[3] == 40
+    np.testing.assert_allclose(torch.cat(stepped).numpy(), entropy[0].numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(torch.cat(logprobs).numpy(), logprob[0, :-1].numpy(), rtol=1e-4, atol=1e-5)
+
+
 def test_blt_export(blt_model, tmp_path):
     path = tmp_path / "blt.onnx"
     export_blt(blt_model, path)
@@ -38,11 +68,14 @@ def test_blt_export(blt_model, tmp_path):
 
 def test_manifest_and_fixtures(entropy_model, blt_model, tiny_cfg, tmp_path):
     export_entropy(entropy_model, tmp_path / "entropy.onnx")
+    export_entropy_step(entropy_model, tmp_path / "entropy_step.onnx")
     export_blt(blt_model, tmp_path / "blt.onnx")
     fixtures = make_fixtures(entropy_model, blt_model, tiny_cfg, theta=3.0)
     (tmp_path / "fixtures.json").write_text(json.dumps(fixtures))
     manifest = write_manifest(tmp_path, tiny_cfg, 3.0, {"metrics": {}})
-    assert set(manifest["files"]) == {"entropy.onnx", "blt.onnx", "fixtures.json"}
+    assert set(manifest["files"]) == {"entropy.onnx", "entropy_step.onnx", "blt.onnx", "fixtures.json"}
+    assert manifest["models"]["entropy_step"]["file"] == "entropy_step.onnx"
+    assert len(fixtures["records_in_context"]) == 4
     assert all(len(f["sha256"]) == 64 for f in manifest["files"].values())
     assert manifest["patching"]["theta"] == 3.0
     assert manifest["model_id"] == model_id_of_text((tmp_path / MANIFEST_FILE).read_text())

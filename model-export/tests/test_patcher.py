@@ -6,7 +6,7 @@ import torch
 from blt_models import config as C
 from blt_models.model import EntropyModelExport
 from blt_models.patcher import (block_windows, calibrate_theta, document_blt, document_entropies,
-                                patch_starts)
+                                patch_starts, records_in_context)
 from blt_models.runtime import run_blt, run_entropy
 from blt_models.model import BltExport
 
@@ -85,3 +85,26 @@ def test_calibration_rejects_unreachable_target():
         calibrate_theta(docs, 50.0, max_patch_length=8)
     with pytest.raises(ValueError):
         calibrate_theta([np.array([])], 4.0)
+
+
+def test_records_in_context_cover_each_record_and_see_the_records_before(entropy_model, blt_model, tiny_cfg):
+    """Each record's patches cover exactly its bytes; its entropies are those of the key's records
+    joined with the separator; the first record is scored as it would be alone."""
+    s = tiny_cfg.streaming
+    ent, blt = EntropyModelExport(entropy_model), BltExport(blt_model)
+    run_e, run_b = (lambda rows: run_entropy(ent, rows)), (lambda calls: run_blt(blt, calls))
+    records = [b"Mar 01 sshd[1]: Failed password for root", b"", b"Mar 01 sshd[2]: Failed password for admin", b"x"]
+    out = records_in_context(run_e, run_b, records, s.entropy_context_bytes, s.entropy_block_bytes,
+                             s.blt_context_patches, s.blt_block_patches, s.record_separator, theta=1.0,
+                             max_patch_length=tiny_cfg.patching.max_patch_length)
+    joined = b"".join(r + bytes([s.record_separator]) for r in records)
+    entropy, _ = document_entropies(run_e, joined, s.entropy_context_bytes, s.entropy_block_bytes)
+    alone, _ = document_entropies(run_e, records[0], s.entropy_context_bytes, s.entropy_block_bytes)
+    np.testing.assert_allclose(out[0]["entropies"], alone, rtol=1e-5, atol=1e-6)
+    pos = 0
+    for record, rec in zip(records, out):
+        np.testing.assert_array_equal(rec["entropies"], entropy[pos:pos + len(record)])
+        assert rec["starts"] == patch_starts(rec["entropies"], 1.0, None, tiny_cfg.patching.max_patch_length)[0]
+        assert len(rec["embeddings"]) == len(rec["starts"])
+        assert len(rec["blt_logprobs"]) == len(record) and np.all(rec["blt_logprobs"] < 0)
+        pos += len(record) + 1

@@ -11,6 +11,17 @@ final class Converters {
     private Converters() {
     }
 
+    static final class RecordContextConverter implements ITypeConverter<dev.blt.patching.RecordContext> {
+        @Override
+        public dev.blt.patching.RecordContext convert(String value) {
+            try {
+                return dev.blt.patching.RecordContext.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     static final class SegmentationConverter implements ITypeConverter<Segmentation> {
         @Override
         public Segmentation convert(String value) {

@@ -8,6 +8,7 @@ import dev.blt.encoding.Predictions;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.CloseReason;
 import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.RecordPatcher;
 import dev.blt.patching.Segmentation;
 import java.io.InputStream;
@@ -33,6 +34,12 @@ public class EmbedCommand implements Callable<Integer> {
             converter = Converters.SegmentationConverter.class,
             description = "record: every line is a record; stream: the input is one stream (default: ${DEFAULT-VALUE}).")
     Segmentation segmentation;
+
+    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
+            converter = Converters.RecordContextConverter.class,
+            description = "record: carry = each line is scored after the lines before it; reset = each line alone "
+                    + "(default: ${DEFAULT-VALUE}).")
+    RecordContext recordContext;
 
     @Option(names = "--per-record", description = "One object per record: the mean of its patch embeddings and its bits per byte.")
     boolean perRecord;
@@ -94,9 +101,11 @@ public class EmbedCommand implements Callable<Integer> {
                     progress.update(pieces.bytesConsumed(), "");
                 }
             };
-            RecordEncoders encoders = new RecordEncoders(loaded.encoderSettings(), loaded.bltScorer(),
+            // The whole input as one stream is one record without context to carry.
+            RecordContext context = stream ? RecordContext.RESET : recordContext;
+            RecordEncoders encoders = new RecordEncoders(loaded.encoderSettings(), loaded.bltScorer(), context,
                     perRecord ? 0 : continuationBytes, byteOffset, output);
-            RecordPatcher patcher = new RecordPatcher(loaded.patcherSettings(), loaded.entropyScorer(),
+            RecordPatcher patcher = new RecordPatcher(loaded.patcherSettings(), loaded.entropyScorer(), context,
                     stream ? CloseReason.END_OF_STREAM : CloseReason.END_OF_RECORD, RecordPatcher.DEFAULT_MAX_RECORDS,
                     RecordPatcher.DEFAULT_MAX_BYTES, encoders);
             for (LinePieces.Piece piece = pieces.next(); piece != null; piece = pieces.next()) {

@@ -6,6 +6,7 @@ import dev.blt.kafka.InputLimits;
 import dev.blt.kafka.ChunkDecoder;
 import dev.blt.kafka.InputFormat;
 import dev.blt.model.ModelSource;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.Segmentation;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -67,6 +68,17 @@ public class KafkaJobOptions {
             converter = Converters.SegmentationConverter.class,
             description = "stream: one byte stream per key; record: every Kafka record is a document, as for log lines (default: ${DEFAULT-VALUE}).")
     Segmentation segmentation;
+
+    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
+            converter = Converters.RecordContextConverter.class,
+            description = "Record segmentation: carry = the models see the key's earlier records before each one "
+                    + "(patches still never span records); reset = every record is scored alone (default: ${DEFAULT-VALUE}).")
+    RecordContext recordContext;
+
+    @Option(names = "--window-cache-mb", defaultValue = "256", paramLabel = "MB",
+            description = "Heap per patcher for the attention keys and values of recently active keys' open windows, "
+                    + "so small records do not re-run the model's context; 0 switches it off (default: ${DEFAULT-VALUE}).")
+    long windowCacheMb;
 
     @Option(names = "--bundle-max-bytes", defaultValue = "65536",
             description = "Run a batched model call once this many bytes are buffered (default: ${DEFAULT-VALUE}).")
@@ -155,6 +167,7 @@ public class KafkaJobOptions {
         return new JobOptions(bootstrapServers, inputTopic, InputFormat.parse(inputFormat), defaultStreamId, groupId,
                 patchesTopic, topic(embeddingsTopic), topic(predictionsTopic), topic(recordScoresTopic),
                 deadLetterTopic, parsedStage, topK, continuationBytes, transactionalIdPrefix, props, model, segmentation,
+                recordContext, windowCacheMb << 20,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), stateTtlMs,
                 new InputLimits(maxKeyBytes, maxRecordBytes), checkpointIntervalMs,
                 checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory,

@@ -7,6 +7,7 @@ import dev.blt.encoding.EncoderSettings;
 import dev.blt.encoding.GreedyContinuation;
 import dev.blt.encoding.PatchEncoder;
 import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.RecordPatcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,6 +20,9 @@ import java.util.Map;
  * {@link #MAX_PENDING_PATCHES} wait). The encoders are exact under any grouping of patches, so the
  * outputs are those of encoding each record whole. A record's state is dropped once it has ended
  * and its patches are out; memory is bounded by a batch, not by a record.
+ *
+ * <p>With {@link RecordContext#CARRY} the records share one encoder and each ends with the record
+ * separator, so a record's patches see the earlier records.
  */
 final class RecordEncoders implements RecordPatcher.Sink {
 
@@ -56,9 +60,12 @@ final class RecordEncoders implements RecordPatcher.Sink {
     private final int byteOffset;
     private final Output output;
     private final List<Doc> docs = new ArrayList<>();   // open records, in record order
+    private final PatchEncoder carried;                  // RecordContext.CARRY: every record's encoder
     private int pending;
 
-    RecordEncoders(EncoderSettings settings, BltScorer scorer, int continuationBytes, int byteOffset, Output output) {
+    RecordEncoders(EncoderSettings settings, BltScorer scorer, RecordContext context, int continuationBytes,
+                   int byteOffset, Output output) {
+        this.carried = context == RecordContext.CARRY ? new PatchEncoder(settings) : null;
         this.settings = settings;
         this.scorer = scorer;
         this.continuationBytes = continuationBytes;
@@ -79,6 +86,9 @@ final class RecordEncoders implements RecordPatcher.Sink {
     @Override
     public void endRecord(long record) {
         doc(record).ended = true;
+        if (carried != null) {
+            carried.endRecord();
+        }
     }
 
     @Override
@@ -92,7 +102,7 @@ final class RecordEncoders implements RecordPatcher.Sink {
         if (last != null && last.record == record) {
             return last;
         }
-        Doc doc = new Doc(record, new PatchEncoder(settings));
+        Doc doc = new Doc(record, carried != null ? carried : new PatchEncoder(settings));
         docs.add(doc);
         return doc;
     }
@@ -103,16 +113,27 @@ final class RecordEncoders implements RecordPatcher.Sink {
             return;
         }
         // Only encoders with new patches: one without would recompute its last, partial block.
-        List<Doc> busy = docs.stream().filter(d -> !d.waiting.isEmpty()).toList();
-        List<List<EncodedPatch>> encoded = BatchEncoding.runAll(busy.stream().map(d -> d.encoder).toList(), scorer);
+        // Each encoder once (with record context the records share one); outputs come in patch order.
+        List<PatchEncoder> busy = new ArrayList<>();
+        for (Doc d : docs) {
+            if (!d.waiting.isEmpty() && (busy.isEmpty() || busy.get(busy.size() - 1) != d.encoder)) {
+                busy.add(d.encoder);
+            }
+        }
+        List<List<EncodedPatch>> encoded = BatchEncoding.runAll(busy, scorer);
         Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(encoded, scorer,
                 continuationBytes, byteOffset);
+        java.util.Iterator<EncodedPatch> outputs = java.util.Collections.emptyIterator();
         int next = 0;
+        PatchEncoder current = null;
         for (Doc doc : docs) {
-            if (!doc.waiting.isEmpty()) {
-                for (EncodedPatch e : encoded.get(next++)) {
-                    output.patch(doc.record, doc.waiting.remove(), e, continuations.get(e));
-                }
+            if (!doc.waiting.isEmpty() && doc.encoder != current) {
+                current = doc.encoder;
+                outputs = encoded.get(next++).iterator();
+            }
+            while (!doc.waiting.isEmpty()) {
+                EncodedPatch e = outputs.next();
+                output.patch(doc.record, doc.waiting.remove(), e, continuations.get(e));
             }
             if (doc.ended) {
                 output.endRecord(doc.record);

@@ -5,7 +5,7 @@ package dev.blt.encoding;
  * comes from one pass over the contextPatches patches before the block start, then the block's
  * patches up to p (BOS first when the window reaches the start of the document).
  */
-public record EncoderSettings(int contextPatches, int blockPatches, int bosToken, int byteOffset) {
+public record EncoderSettings(int contextPatches, int blockPatches, int bosToken, int byteOffset, byte recordSeparator) {
 
     public EncoderSettings {
         if (contextPatches < 1 || blockPatches < 1) {

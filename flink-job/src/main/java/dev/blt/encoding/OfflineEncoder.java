@@ -15,6 +15,27 @@ public final class OfflineEncoder {
         return BatchEncoding.runAll(List.of(encoder), scorer).get(0);
     }
 
+    /**
+     * Records of one key with RecordContext.CARRY: every record's patches see the earlier records
+     * (each followed by the record separator) as context; outputs per record, indices from 0.
+     */
+    public static List<List<EncodedPatch>> encodeRecordsInContext(EncoderSettings settings, BltScorer scorer,
+                                                                  List<List<byte[]>> records) {
+        PatchEncoder encoder = new PatchEncoder(settings);
+        for (List<byte[]> record : records) {
+            record.forEach(encoder::add);
+            encoder.endRecord();
+        }
+        List<EncodedPatch> all = BatchEncoding.runAll(List.of(encoder), scorer).get(0);
+        List<List<EncodedPatch>> out = new java.util.ArrayList<>(records.size());
+        int next = 0;
+        for (List<byte[]> record : records) {
+            out.add(all.subList(next, next + record.size()));
+            next += record.size();
+        }
+        return out;
+    }
+
     /** Many documents (records), batched into one call per bound. */
     public static List<List<EncodedPatch>> encodeDocuments(EncoderSettings settings, BltScorer scorer,
                                                            List<List<byte[]>> documents) {

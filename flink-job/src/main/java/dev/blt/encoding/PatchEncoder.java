@@ -18,6 +18,10 @@ import java.util.List;
  *
  * <p>Use: {@link #add} closed patches, run {@link #windowsToRun()} (batched with other streams),
  * then {@link #accept} returns the new patches' outputs in order.
+ *
+ * <p>Records in context ({@code RecordContext.CARRY}): {@link #endRecord()} after a record's last
+ * patch adds the record separator as a patch of its own, context only: it is in later windows but
+ * has no output, and the next record's patches are numbered from 0 again.
  */
 public final class PatchEncoder {
 
@@ -26,6 +30,8 @@ public final class PatchEncoder {
     private long encodedUpTo;                 // patches with outputs handed out
     private long heldFrom;                    // index of held.get(0)
     private final List<byte[]> held = new ArrayList<>();
+    private final java.util.ArrayDeque<Long> separators = new java.util.ArrayDeque<>(); // indices of held separator patches
+    private long nextOutputIndex;             // record-relative index of the next patch to be output
 
     public PatchEncoder(EncoderSettings settings) {
         this.settings = settings;
@@ -36,6 +42,13 @@ public final class PatchEncoder {
         nextIndex++;
     }
 
+    /** Ends a record: the separator follows it, in the context of later patches only. */
+    public void endRecord() {
+        separators.addLast(nextIndex);
+        add(new byte[] {settings.recordSeparator()});
+    }
+
+    /** Patches added so far, separators included. */
     public long patchesAdded() {
         return nextIndex;
     }
@@ -102,14 +115,18 @@ public final class PatchEncoder {
             BltScorer.Outputs out = outputs.get(w);
             int shift = window.bos() ? 1 : 0;
             for (long p = Math.max(encodedUpTo, window.blockStart()); p < window.end(); p++) {
+                if (separators.contains(p)) {
+                    nextOutputIndex = 0;
+                    continue;
+                }
                 int local = (int) (p - window.contextStart()) + shift;
                 int first = (int) window.patchStart()[local];
                 int length = patch(p).length;
                 float[] logprobs = Arrays.copyOfRange(out.nextLogprob(), first - 1, first - 1 + length);
                 EncodedPatch.Prompt prompt = new EncodedPatch.Prompt(Arrays.copyOf(window.tokens(), first + length),
                         Arrays.copyOf(window.patchStart(), local + 1));
-                encoded.add(new EncodedPatch(p, out.patchEmbedding()[local], logprobs, out.patchEndLogprobs()[local],
-                        prompt));
+                encoded.add(new EncodedPatch(nextOutputIndex++, out.patchEmbedding()[local], logprobs,
+                        out.patchEndLogprobs()[local], prompt));
             }
         }
         encodedUpTo = nextIndex;
@@ -125,9 +142,13 @@ public final class PatchEncoder {
             held.remove(0);
             heldFrom++;
         }
+        while (!separators.isEmpty() && separators.peekFirst() < heldFrom) {
+            separators.removeFirst();
+        }
     }
 
-    private static final int SNAPSHOT_VERSION = 1;
+    /** 2 added the next output index and the held separators; 1 (one document) is still read. */
+    private static final int SNAPSHOT_VERSION = 2;
 
     public byte[] snapshot() {
         try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -141,6 +162,11 @@ public final class PatchEncoder {
                 out.writeInt(p.length);
                 out.write(p);
             }
+            out.writeLong(nextOutputIndex);
+            out.writeInt(separators.size());
+            for (long s : separators) {
+                out.writeLong(s);
+            }
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -152,7 +178,7 @@ public final class PatchEncoder {
         PatchEncoder e = new PatchEncoder(settings);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
-            if (version != SNAPSHOT_VERSION) {
+            if (version != SNAPSHOT_VERSION && version != 1) {
                 throw new IllegalStateException("unknown BLT encoder state version " + version);
             }
             e.nextIndex = in.readLong();
@@ -172,6 +198,17 @@ public final class PatchEncoder {
                 byte[] p = new byte[length];
                 in.readFully(p);
                 e.held.add(p);
+            }
+            e.nextOutputIndex = e.encodedUpTo;
+            if (version >= 2) {
+                e.nextOutputIndex = in.readLong();
+                int pending = in.readInt();
+                if (pending < 0 || 8L * pending > in.available()) {
+                    throw new IllegalStateException("corrupt BLT encoder state: it claims " + pending + " separators");
+                }
+                for (int i = 0; i < pending; i++) {
+                    e.separators.addLast(in.readLong());
+                }
             }
             return e;
         } catch (IOException ex) {

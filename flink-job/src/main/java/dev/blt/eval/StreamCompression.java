@@ -78,7 +78,7 @@ public final class StreamCompression {
         for (int from = 0; from < lines.size(); from += 256) {
             reset += lossBits(patcher.patchRecords(lines.subList(from, Math.min(lines.size(), from + 256))));
         }
-        double context = lossBits(patcher.patchRecordsInContext(lines, (byte) '\n'));
+        double context = lossBits(patcher.patchRecordsInContext(lines));
         return new Result(name, stream.bytes(), stream.entropyModelBits(), stream.bltBits(), stream.predictedBits(),
                 reset / lineBytes, context / lineBytes, stream.patches(), stream.cl100kTokens(), stream.compressorBits());
     }

@@ -115,7 +115,7 @@ public final class BltJob {
             deadLetters = decoded.getSideOutput(PatchDecoder.DEAD_LETTERS);
         } else {
             PatchingPipeline.Outputs out = PatchingPipeline.build(input, o.inputFormat(), o.defaultStreamId(), o.model(),
-                    o.segmentation(), o.bundle(), o.stateTtlMs(), o.limits());
+                    o.segmentation(), o.recordContext(), o.windowCacheBytes(), o.bundle(), o.stateTtlMs(), o.limits());
             patches = out.patches();
             deadLetters = out.deadLetters();
             patches.sinkTo(sink(o, o.patchesTopic(), "patches", AvroRecords::patch, e -> KafkaSinks.utf8(e.streamId)))
@@ -124,7 +124,7 @@ public final class BltJob {
 
         if (o.runsBlt()) {
             BltPipeline.Outputs blt = BltPipeline.build(patches, o.model(), o.bundle(), o.topK(),
-                    o.continuationBytes(), o.stateTtlMs());
+                    o.continuationBytes(), o.recordContext(), o.stateTtlMs());
             deadLetters = deadLetters.union(blt.deadLetters());
             if (o.embeddingsTopic() != null) {
                 blt.embeddings().sinkTo(sink(o, o.embeddingsTopic(), "embeddings", (PatchEmbedding e) -> e,

@@ -5,6 +5,7 @@ import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.Prediction;
 import dev.blt.avro.RecordScore;
 import dev.blt.model.ModelSource;
+import dev.blt.patching.RecordContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -21,11 +22,11 @@ public final class BltPipeline {
     }
 
     public static Outputs build(DataStream<PatchEvent> patches, ModelSource model, BundleSettings bundle, int topK,
-                                int continuationBytes, long stateTtlMs) {
+                                int continuationBytes, RecordContext recordContext, long stateTtlMs) {
         SingleOutputStreamOperator<PatchEmbedding> embeddings = patches
                 .keyBy(patch -> patch.streamId)
                 .transform("blt-stage", TypeInformation.of(PatchEmbedding.class),
-                        new BltStageOperator(model, bundle, topK, continuationBytes, stateTtlMs))
+                        new BltStageOperator(model, bundle, topK, continuationBytes, recordContext, stateTtlMs))
                 .uid("blt-stage");
         return new Outputs(embeddings, embeddings.getSideOutput(BltStageOperator.PREDICTIONS),
                 embeddings.getSideOutput(BltStageOperator.RECORD_SCORES),

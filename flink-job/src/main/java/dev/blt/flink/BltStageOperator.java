@@ -14,6 +14,7 @@ import dev.blt.encoding.Predictions;
 import dev.blt.encoding.RecordSurprise;
 import dev.blt.kafka.AvroRecords;
 import dev.blt.model.ModelSource;
+import dev.blt.patching.RecordContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -40,6 +41,10 @@ import org.apache.flink.util.OutputTag;
  * a {@link PatchEmbedding} (main output) and a {@link Prediction}; at the end of each record
  * (record segmentation) a {@link RecordScore}.
  *
+ * <p>In record segmentation with {@link RecordContext#CARRY} (the default) a key's records share one
+ * encoder: a record's patches see the earlier records, each followed by the record separator, as
+ * context. With RESET every record is encoded alone.
+ *
  * <p>State per key: the open document's encoder (at most context + block patches) and, in record
  * segmentation, the running surprise of the open record.
  *
@@ -59,6 +64,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
 
     private final int topK;
     private final int continuationBytes;
+    private final RecordContext recordContext;
 
     private transient EncoderSettings settings;
     private transient ValueState<byte[]> documentState;
@@ -73,9 +79,12 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         final long recordIndex;
         /** Patch index of the encoder's patch 0: non-zero when the document restarted after a gap. */
         final long firstPatchIndex;
+        /** With record context the key's records share one encoder, which also holds their separators. */
         final PatchEncoder encoder;
         final RecordSurprise surprise;
         final List<PatchEvent> events = new ArrayList<>();
+        /** This document's patches so far: every one added in an earlier bundle was also scored. */
+        long patches;
         boolean finished;
 
         Document(long recordIndex, long firstPatchIndex, PatchEncoder encoder, RecordSurprise surprise) {
@@ -83,10 +92,11 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             this.firstPatchIndex = firstPatchIndex;
             this.encoder = encoder;
             this.surprise = surprise;
+            this.patches = surprise.patches();
         }
 
         long nextPatchIndex() {
-            return firstPatchIndex + encoder.patchesAdded();
+            return firstPatchIndex + patches;
         }
     }
 
@@ -102,7 +112,13 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
 
     public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
                             long stateTtlMs) {
+        this(modelSource, bundleSettings, topK, continuationBytes, RecordContext.CARRY, stateTtlMs);
+    }
+
+    public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
+                            RecordContext recordContext, long stateTtlMs) {
         super(modelSource, bundleSettings, stateTtlMs);
+        this.recordContext = recordContext;
         if (topK < 1 || topK > 256) {
             throw new IllegalArgumentException("top-k must be between 1 and 256, got " + topK);
         }
@@ -161,17 +177,31 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             deadLetter(event, "patch " + event.patchIndex + " of stream '" + event.streamId + "' arrived after patch "
                     + (open.nextPatchIndex() - 1) + " (a replay or duplicate); not encoded");
             return 0;
+        } else if (continuesRecordContext(open, event)) {
+            doc = new Document(event.recordIndex, 0, open.encoder, new RecordSurprise()); // the key's encoder goes on
+            work.documents.add(doc);
         } else {
-            if (event.patchIndex != 0 || sameDocument) { // a gap, or the open document restarts at 0
+            boolean contextLost = open != null && recordContext == RecordContext.CARRY && event.recordIndex >= 0;
+            if (event.patchIndex != 0 || sameDocument || contextLost) { // a gap, or the open document restarts at 0
                 contextResets.inc();
             }
             doc = new Document(event.recordIndex, event.patchIndex, new PatchEncoder(settings), new RecordSurprise());
             work.documents.add(doc);
         }
         doc.encoder.add(event.bytes);
+        doc.patches++;
         doc.events.add(event);
         doc.finished = event.lastInRecord;
+        if (doc.finished && recordContext == RecordContext.CARRY) {
+            doc.encoder.endRecord();
+        }
         return event.bytes.length;
+    }
+
+    /** Record context: the first patch of the record right after the open one, which has ended. */
+    private boolean continuesRecordContext(Document open, PatchEvent event) {
+        return recordContext == RecordContext.CARRY && open != null && open.finished && open.recordIndex >= 0
+                && event.recordIndex == open.recordIndex + 1 && event.patchIndex == 0;
     }
 
     /**
@@ -222,8 +252,9 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             if (last == null) {
                 documentState.clear();
             } else if (last.finished) {
-                // only which record ended, so that replays of it are recognised
-                Document ended = new Document(last.recordIndex, 0, new PatchEncoder(settings), new RecordSurprise());
+                // which record ended, so that replays of it are recognised, and the context it leaves
+                PatchEncoder context = recordContext == RecordContext.CARRY ? last.encoder : new PatchEncoder(settings);
+                Document ended = new Document(last.recordIndex, 0, context, new RecordSurprise());
                 ended.finished = true;
                 documentState.update(writeDocument(ended));
             } else {
@@ -242,8 +273,12 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         Map<PatchEncoder, List<EncodedPatch>> byEncoder = new IdentityHashMap<>();
         List<KeyWork> works = new ArrayList<>(bundle.values());
         Map<KeyWork, Exception> failed = FailureIsolation.run(works, some -> {
-            List<PatchEncoder> encoders = new ArrayList<>();
-            some.forEach(w -> w.documents.forEach(d -> encoders.add(d.encoder)));
+            List<PatchEncoder> encoders = new ArrayList<>(); // once each: with record context, records share one
+            some.forEach(w -> w.documents.forEach(d -> {
+                if (encoders.isEmpty() || encoders.get(encoders.size() - 1) != d.encoder) {
+                    encoders.add(d.encoder);
+                }
+            }));
             List<List<EncodedPatch>> results = BatchEncoding.runAll(encoders, model.bltScorer());
             for (int i = 0; i < encoders.size(); i++) {
                 byEncoder.put(encoders.get(i), results.get(i));
@@ -257,8 +292,19 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             }
             documentState.clear();
         }
+        // Each document takes its patches' outputs, in order, from its encoder's.
         List<List<EncodedPatch>> results = new ArrayList<>();
-        works.forEach(w -> w.documents.forEach(d -> results.add(byEncoder.get(d.encoder))));
+        Map<PatchEncoder, Integer> taken = new IdentityHashMap<>();
+        works.forEach(w -> w.documents.forEach(d -> {
+            List<EncodedPatch> all = byEncoder.get(d.encoder);
+            if (all == null) {
+                results.add(null);
+                return;
+            }
+            int from = taken.getOrDefault(d.encoder, 0);
+            results.add(all.subList(from, from + d.events.size()));
+            taken.put(d.encoder, from + d.events.size());
+        }));
         return results;
     }
 

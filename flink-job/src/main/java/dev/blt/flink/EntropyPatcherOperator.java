@@ -6,6 +6,8 @@ import dev.blt.patching.BatchScoring;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.CloseReason;
 import dev.blt.patching.PatcherSettings;
+import dev.blt.patching.RecordContext;
+import dev.blt.patching.RecordSpans;
 import dev.blt.patching.Segmentation;
 import dev.blt.patching.StreamPatcher;
 import java.util.ArrayDeque;
@@ -33,9 +35,14 @@ import org.apache.flink.util.OutputTag;
  * in slices and the model's working memory does not grow with record size; the patches are the
  * same as in one piece (the patcher is exact under any chunking).
  *
- * <p>State per key: in stream segmentation the patcher's snapshot (at most C + B bytes plus the
- * open patch); in record segmentation the next record index; with Avro input the last accepted
- * sequence and producer session; the time of the last input (idle flush, state TTL).
+ * <p>In record segmentation with {@link RecordContext#CARRY} (the default) a key's records go
+ * through one patcher, each followed by the record separator, so the model sees the lines before;
+ * with RESET every record is scored alone.
+ *
+ * <p>State per key: the patcher's snapshot (at most C + B bytes plus the open patch) in stream
+ * segmentation and with record context; in record segmentation the next record index; with Avro
+ * input the last accepted sequence and producer session; the time of the last input (idle flush,
+ * state TTL).
  */
 public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchEvent, EntropyPatcherOperator.KeyWork> {
 
@@ -44,9 +51,14 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     /** Bytes of one key scored per round: bounds the model call's memory for any record size. */
     static final int SLICE_BYTES = 64 * 1024;
 
+    /** Default heap for the live patchers' window caches (see {@link #live}). */
+    public static final long DEFAULT_WINDOW_CACHE_BYTES = 256L << 20;
+
     private static final long serialVersionUID = 1L;
 
     private final Segmentation segmentation;
+    private final RecordContext recordContext;
+    private final long windowCacheBytes;
 
     private transient PatcherSettings settings;
     private transient ValueState<byte[]> patcherState;     // stream segmentation
@@ -54,6 +66,14 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     private transient ValueState<Long> lastSequenceState;  // Avro input
     private transient ValueState<String> sessionState;     // Avro input with producer_session
     private transient PatcherMetrics metrics;
+    /**
+     * The patchers of recently active keys, exactly as their state holds them (every change of the
+     * state goes through here), with their window caches: a key's next record continues its open
+     * block's window instead of re-running it. Bounded to what windowCacheBytes allows at full
+     * windows, least recently used first out; an evicted key is restored from state and rebuilds
+     * its cache, with the same output. Never checkpointed.
+     */
+    private transient java.util.LinkedHashMap<String, StreamPatcher> live;
 
     /** A run of bytes for one patcher: a whole chunk, cut into slices as the rounds go. */
     private static final class Piece {
@@ -61,11 +81,13 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         final byte[] bytes;
         int offset;
         final boolean endsRecord;
+        final long record; // record segmentation with record context: its index; else -1
 
-        Piece(StreamPatcher target, byte[] bytes, boolean endsRecord) {
+        Piece(StreamPatcher target, byte[] bytes, boolean endsRecord, long record) {
             this.target = target;
             this.bytes = bytes;
             this.endsRecord = endsRecord;
+            this.record = record;
         }
     }
 
@@ -76,7 +98,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     /** Work of one key in the current bundle. */
     static final class KeyWork {
         String key;
-        StreamPatcher stream;
+        StreamPatcher stream;   // stream segmentation, and record segmentation with record context
+        RecordSpans spans;      // record segmentation with record context
         long nextRecord;
         Long lastSequence;
         String session;
@@ -93,8 +116,27 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, BundleSettings bundleSettings,
                                   long stateTtlMs) {
+        this(modelSource, segmentation, RecordContext.CARRY, bundleSettings, stateTtlMs);
+    }
+
+    public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, RecordContext recordContext,
+                                  BundleSettings bundleSettings, long stateTtlMs) {
+        this(modelSource, segmentation, recordContext, bundleSettings, stateTtlMs, DEFAULT_WINDOW_CACHE_BYTES);
+    }
+
+    public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, RecordContext recordContext,
+                                  BundleSettings bundleSettings, long stateTtlMs, long windowCacheBytes) {
         super(modelSource, bundleSettings, stateTtlMs);
+        if (windowCacheBytes < 0) {
+            throw new IllegalArgumentException("window cache must be >= 0 bytes, got " + windowCacheBytes);
+        }
         this.segmentation = segmentation;
+        this.recordContext = recordContext;
+        this.windowCacheBytes = windowCacheBytes;
+    }
+
+    private boolean carriesRecordContext() {
+        return segmentation == Segmentation.RECORD && recordContext == RecordContext.CARRY;
     }
 
     @Override
@@ -108,6 +150,23 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
                 new ValueStateDescriptor<>("last-sequence", LongSerializer.INSTANCE));
         sessionState = getRuntimeContext().getState(new ValueStateDescriptor<>("producer-session", StringSerializer.INSTANCE));
         metrics = new PatcherMetrics(getMetricGroup());
+        int maxLive = (int) Math.min(Integer.MAX_VALUE, windowCacheBytes / Math.max(1, model.windowCacheBytes()));
+        live = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, StreamPatcher> eldest) {
+                return size() > maxLive;
+            }
+        };
+    }
+
+    /** The key's patcher: the live one, or restored from state (a new one when there is none). */
+    private StreamPatcher patcherOf(String key) throws Exception {
+        StreamPatcher patcher = live.get(key);
+        if (patcher == null) {
+            byte[] snapshot = patcherState.value();
+            patcher = snapshot == null ? new StreamPatcher(settings) : StreamPatcher.restore(settings, snapshot);
+        }
+        return patcher;
     }
 
     @Override
@@ -119,9 +178,12 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         if (segmentation == Segmentation.RECORD) {
             Long next = nextRecordState.value();
             work.nextRecord = next == null ? 0 : next;
-        } else {
-            byte[] snapshot = patcherState.value();
-            work.stream = snapshot == null ? new StreamPatcher(settings) : StreamPatcher.restore(settings, snapshot);
+        }
+        if (segmentation == Segmentation.STREAM || carriesRecordContext()) {
+            work.stream = patcherOf(key);
+        }
+        if (carriesRecordContext()) {
+            work.spans = new RecordSpans();
         }
         return work;
     }
@@ -143,12 +205,14 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
             }
         }
         work.chunks.add(chunk);
-        if (segmentation == Segmentation.RECORD) {
+        if (carriesRecordContext()) {
+            work.pieces.add(new Piece(work.stream, chunk.payload, true, work.nextRecord++));
+        } else if (segmentation == Segmentation.RECORD) {
             StreamPatcher record = new StreamPatcher(settings);
             work.documents.add(new Document(record, work.nextRecord++));
-            work.pieces.add(new Piece(record, chunk.payload, true));
+            work.pieces.add(new Piece(record, chunk.payload, true, -1));
         } else {
-            work.pieces.add(new Piece(work.stream, chunk.payload, false));
+            work.pieces.add(new Piece(work.stream, chunk.payload, false, -1));
         }
         metrics.bytesIn(chunk.payload.length);
         return chunk.payload.length;
@@ -179,8 +243,10 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
             setCurrentKey(work.key);
             if (segmentation == Segmentation.RECORD) {
                 nextRecordState.update(work.nextRecord);
-            } else {
+            }
+            if (work.stream != null) {
                 patcherState.update(work.stream.snapshot());
+                live.put(work.key, work.stream);
             }
             if (work.lastSequence != null) {
                 lastSequenceState.update(work.lastSequence);
@@ -198,6 +264,9 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         int budget = SLICE_BYTES;
         while (budget > 0 && !work.pieces.isEmpty()) {
             Piece piece = work.pieces.peek();
+            if (piece.offset == 0 && work.spans != null) {
+                work.spans.begin(piece.record, piece.target.received());
+            }
             int n = Math.min(budget, piece.bytes.length - piece.offset);
             piece.target.append(piece.bytes, piece.offset, n);
             piece.offset += n;
@@ -205,7 +274,10 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
             work.touched.add(piece.target);
             if (piece.offset == piece.bytes.length) {
                 work.pieces.poll();
-                if (piece.endsRecord) {
+                if (work.spans != null) {
+                    work.spans.end(piece.target.received());
+                    piece.target.endRecord();
+                } else if (piece.endsRecord) {
                     work.ended.add(piece.target);
                 }
             }
@@ -240,9 +312,18 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         if (work.stream != null) {
             work.stream = new StreamPatcher(settings);
         }
+        if (work.spans != null) {
+            work.spans = new RecordSpans();
+        }
     }
 
     private void emitClosed(KeyWork work) {
+        if (work.spans != null) {
+            for (RecordSpans.RecordPatch p : work.spans.assign(work.stream.drain()).patches()) {
+                emit(work.key, p.record(), p.patch(), p.last());
+            }
+            return;
+        }
         if (segmentation == Segmentation.STREAM) {
             for (ClosedPatch patch : work.stream.drain()) {
                 emit(work.key, -1, patch, false);
@@ -300,6 +381,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     @Override
     protected void onExpired(String key) throws Exception {
         finishOpenPatch(key, CloseReason.IDLE_FLUSH);
+        live.remove(key);
         patcherState.clear();
         nextRecordState.clear();
         lastSequenceState.clear();
@@ -307,11 +389,10 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     }
 
     private void finishOpenPatch(String key, CloseReason reason) throws Exception {
-        byte[] snapshot = patcherState.value();
-        if (snapshot == null) {
+        if (live.get(key) == null && patcherState.value() == null) {
             return;
         }
-        StreamPatcher patcher = StreamPatcher.restore(settings, snapshot);
+        StreamPatcher patcher = patcherOf(key);
         List<ClosedPatch> closed = patcher.finish(reason);
         for (ClosedPatch patch : closed) {
             emit(key, -1, patch, false);

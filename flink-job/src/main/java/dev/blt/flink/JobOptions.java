@@ -4,6 +4,7 @@ import dev.blt.kafka.InputFormat;
 import dev.blt.kafka.InputLimits;
 import dev.blt.kafka.KafkaSinks;
 import dev.blt.model.ModelSource;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.Segmentation;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -54,6 +55,8 @@ public record JobOptions(
         Properties kafkaProperties,
         ModelSource model,
         Segmentation segmentation,
+        RecordContext recordContext,
+        long windowCacheBytes,
         BundleSettings bundle,
         long stateTtlMs,
         InputLimits limits,
@@ -97,6 +100,10 @@ public record JobOptions(
             throw new IllegalArgumentException("state TTL must be >= 0 (0 = never), got " + stateTtlMs + " ms");
         }
         limits = limits == null ? InputLimits.DEFAULT : limits;
+        recordContext = recordContext == null ? RecordContext.CARRY : recordContext;
+        if (windowCacheBytes < 0) {
+            throw new IllegalArgumentException("window cache must be >= 0 MB, got " + windowCacheBytes + " bytes");
+        }
         if (maxRestarts < 0) {
             throw new IllegalArgumentException("max restarts must be >= 0, got " + maxRestarts);
         }

@@ -6,6 +6,7 @@ import dev.blt.kafka.InputFormat;
 import dev.blt.kafka.InputLimits;
 import dev.blt.kafka.KafkaInputRecord;
 import dev.blt.model.ModelSource;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.Segmentation;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -26,7 +27,8 @@ public final class PatchingPipeline {
     }
 
     public static Outputs build(DataStream<KafkaInputRecord> input, InputFormat format, String defaultStreamId,
-                                ModelSource model, Segmentation segmentation, BundleSettings bundle, long stateTtlMs,
+                                ModelSource model, Segmentation segmentation, RecordContext recordContext,
+                                long windowCacheBytes, BundleSettings bundle, long stateTtlMs,
                                 InputLimits limits) {
         SingleOutputStreamOperator<StreamChunk> chunks = input
                 .process(new ChunkDecoder(format, defaultStreamId, limits))
@@ -35,7 +37,8 @@ public final class PatchingPipeline {
         SingleOutputStreamOperator<PatchEvent> patches = chunks
                 .keyBy(chunk -> chunk.streamId)
                 .transform("entropy-patcher", TypeInformation.of(PatchEvent.class),
-                        new EntropyPatcherOperator(model, segmentation, bundle, stateTtlMs))
+                        new EntropyPatcherOperator(model, segmentation, recordContext, bundle, stateTtlMs,
+                                windowCacheBytes))
                 .uid("entropy-patcher");
         DataStream<DeadLetter> deadLetters = chunks.getSideOutput(ChunkDecoder.DEAD_LETTERS)
                 .union(patches.getSideOutput(EntropyPatcherOperator.DEAD_LETTERS));

@@ -5,6 +5,7 @@ import dev.blt.encoding.BltScorer;
 import dev.blt.encoding.EncoderSettings;
 import dev.blt.encoding.PatchEncoder;
 import dev.blt.patching.EntropyScorer;
+import dev.blt.patching.StepScorer;
 import dev.blt.patching.PatcherSettings;
 import dev.blt.patching.PatchingRule;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ public final class LoadedModel {
     private final SessionSettings sessionSettings;
     private final PatcherSettings patcherSettings;
     private final EntropyModelRunner entropyRunner;
+    private final EntropyStepRunner stepRunner; // null for models without the incremental graph
     private final EntropyScorer entropyScorer;
     private volatile BltModelRunner bltRunner;
 
@@ -43,9 +45,10 @@ public final class LoadedModel {
         double monotonic = m.patching().thetaMonotonic() == null ? Double.NaN : m.patching().thetaMonotonic();
         this.patcherSettings = new PatcherSettings(new PatchingRule(theta, monotonic, m.patching().maxPatchLength()),
                 m.streaming().entropyContextBytes(), m.streaming().entropyBlockBytes(), m.tokens().bos(),
-                m.tokens().byteOffset());
+                m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte());
         this.entropyRunner = EntropyModelRunner.open(bundle, sessionSettings);
-        this.entropyScorer = scorerOf(entropyRunner, bundle.location());
+        this.stepRunner = EntropyStepRunner.open(bundle, sessionSettings);
+        this.entropyScorer = withSteps(scorerOf(entropyRunner, bundle.location()), stepRunner);
     }
 
     /** The entropy graph as the patcher core calls it. */
@@ -60,6 +63,24 @@ public final class LoadedModel {
                 return scores;
             } catch (OrtException e) {
                 throw new IllegalStateException("entropy model inference failed (" + location + ")", e);
+            }
+        };
+    }
+
+    /** {@code scorer}, continuing open blocks with {@code steps} when there is one. */
+    static EntropyScorer withSteps(EntropyScorer scorer, StepScorer steps) {
+        if (steps == null) {
+            return scorer;
+        }
+        return new EntropyScorer() {
+            @Override
+            public List<Scores> score(List<long[]> windows) {
+                return scorer.score(windows);
+            }
+
+            @Override
+            public StepScorer stepper() {
+                return steps;
             }
         };
     }
@@ -90,6 +111,9 @@ public final class LoadedModel {
             }
             LOADED.remove(source);
             entropyRunner.close();
+            if (stepRunner != null) {
+                stepRunner.close();
+            }
             if (bltRunner != null) {
                 bltRunner.close();
             }
@@ -110,6 +134,22 @@ public final class LoadedModel {
 
     public EntropyScorer entropyScorer() {
         return entropyScorer;
+    }
+
+    /**
+     * Heap one live patcher may hold at most: its window cache at a full window (keys and values of
+     * BOS + C + B positions in every layer) when the model has the incremental graph, and a floor
+     * for its buffers either way.
+     */
+    public long windowCacheBytes() {
+        long floor = 16L << 10;
+        if (stepRunner == null) {
+            return floor;
+        }
+        Map<String, Object> config = manifest().models().entropy().config();
+        long positions = patcherSettings.maxWindowTokens();
+        long perPosition = 2L * ((Number) config.get("n_layers")).intValue() * ((Number) config.get("d_model")).intValue();
+        return floor + 4L * (positions * perPosition + manifest().tokens().vocabSize());
     }
 
     public EntropyModelRunner entropyRunner() {
@@ -139,7 +179,7 @@ public final class LoadedModel {
     public EncoderSettings encoderSettings() {
         ModelManifest m = bundle.manifest();
         return new EncoderSettings(m.streaming().bltContextPatches(), m.streaming().bltBlockPatches(), m.tokens().bos(),
-                m.tokens().byteOffset());
+                m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte());
     }
 
     public BltModelRunner bltRunner() {

@@ -98,6 +98,12 @@ public final class ModelBundle {
         return modelFile(manifest.models().entropy().file());
     }
 
+    /** The verified bytes of the incremental entropy graph, or null when the model has none. */
+    public ModelFile entropyStepModel() {
+        ModelManifest.ModelSpec step = manifest.models().entropyStep();
+        return step == null ? null : modelFile(step.file());
+    }
+
     /** The verified bytes of the BLT graph. */
     public ModelFile bltModel() {
         return modelFile(manifest.models().blt().file());

@@ -110,7 +110,17 @@ public record ModelManifest(
             @JsonProperty(value = "entropy_context_bytes", required = true) int entropyContextBytes,
             @JsonProperty(value = "entropy_block_bytes", required = true) int entropyBlockBytes,
             @JsonProperty(value = "blt_context_patches", required = true) int bltContextPatches,
-            @JsonProperty(value = "blt_block_patches", required = true) int bltBlockPatches) {}
+            @JsonProperty(value = "blt_block_patches", required = true) int bltBlockPatches,
+            /* the byte that follows each record in the models' context (record segmentation with
+               record context); absent in manifests written before it existed: newline */
+            @JsonProperty("record_separator") Integer recordSeparator) {
+
+        public static final int DEFAULT_RECORD_SEPARATOR = '\n';
+
+        public int recordSeparatorByte() {
+            return recordSeparator == null ? DEFAULT_RECORD_SEPARATOR : recordSeparator;
+        }
+    }
 
     /** The hashed n-gram function of the local encoder (model-export/blt_models/hashing.py). */
     public record HashNgrams(
@@ -122,7 +132,10 @@ public record ModelManifest(
 
     public record Models(
             @JsonProperty(value = "entropy", required = true) ModelSpec entropy,
-            @JsonProperty(value = "blt", required = true) ModelSpec blt) {}
+            @JsonProperty(value = "blt", required = true) ModelSpec blt,
+            /* the incremental entropy graph (scores a window's new bytes from cached keys and
+               values); absent in models exported before it: every window is then run whole */
+            @JsonProperty("entropy_step") ModelSpec entropyStep) {}
 
     /** One exported graph: its file in the folder, its training config, and its signature. */
     public record ModelSpec(
@@ -173,7 +186,8 @@ public record ModelManifest(
 
     /** The file names of the two graphs, entropy model first. */
     public List<String> modelFiles() {
-        return List.of(models.entropy.file, models.blt.file);
+        return models.entropyStep == null ? List.of(models.entropy.file, models.blt.file)
+                : List.of(models.entropy.file, models.blt.file, models.entropyStep.file);
     }
 
     private void validate(String source) {
@@ -218,6 +232,7 @@ public record ModelManifest(
         c.inRange(streaming.entropyBlockBytes, 1, MAX_WINDOW_BYTES, "streaming.entropy_block_bytes", window);
         c.inRange(streaming.bltContextPatches, 1, MAX_WINDOW_PATCHES, "streaming.blt_context_patches", window);
         c.inRange(streaming.bltBlockPatches, 1, MAX_WINDOW_PATCHES, "streaming.blt_block_patches", window);
+        c.inRange(streaming.recordSeparatorByte(), 0, 255, "streaming.record_separator", "a byte value");
 
         c.require(hashNgrams.sizes != null && !hashNgrams.sizes.isEmpty()
                 && hashNgrams.sizes.stream().allMatch(n -> n != null && n >= 1 && n <= MAX_NGRAM_SIZE),
@@ -243,6 +258,9 @@ public record ModelManifest(
         });
         validateModel(c, "models.entropy", models.entropy, GraphIo.ENTROPY_GRAPH);
         validateModel(c, "models.blt", models.blt, GraphIo.BLT_GRAPH);
+        if (models.entropyStep != null) {
+            validateModel(c, "models.entropy_step", models.entropyStep, GraphIo.ENTROPY_STEP_GRAPH);
+        }
     }
 
     private void validateModel(Checks c, String field, ModelSpec spec, GraphIo.Graph graph) {

@@ -34,26 +34,31 @@ public final class OfflinePatcher {
     }
 
     /**
-     * Record segmentation with context across records: every record is a document of its own
+     * Record segmentation with {@link RecordContext#CARRY}: every record is a document of its own
      * patches (offsets and indices from 0, the last closed as END_OF_RECORD at the latest), but the
-     * entropy model sees the earlier records, each followed by {@code separator}, as context.
+     * entropy model sees the earlier records, each followed by the record separator, as context.
+     * Each record is scored as it arrives, one at a time.
      */
-    public List<List<ClosedPatch>> patchRecordsInContext(List<byte[]> records, byte separator) {
+    public List<List<ClosedPatch>> patchRecordsInContext(List<byte[]> records) {
         StreamPatcher patcher = new StreamPatcher(settings);
+        RecordSpans spans = new RecordSpans();
         List<List<ClosedPatch>> out = new ArrayList<>(records.size());
         for (byte[] record : records) {
-            long start = patcher.received();
+            spans.begin(out.size(), patcher.received());
             patcher.append(record);
-            patcher.endRecord(separator);
+            spans.end(patcher.received());
+            patcher.endRecord();
             BatchScoring.scoreAll(List.of(patcher), scorer);
             List<ClosedPatch> patches = new ArrayList<>();
-            for (ClosedPatch p : patcher.drain()) {
-                patches.add(new ClosedPatch(patches.size(), p.startOffset() - start, p.bytes(), p.entropies(),
-                        p.logprobs(), p.reason()));
-            }
+            spans.assign(patcher.drain()).patches().forEach(p -> patches.add(p.patch()));
             out.add(patches);
         }
         return out;
+    }
+
+    /** Record segmentation with the given record context. */
+    public List<List<ClosedPatch>> patchRecords(List<byte[]> records, RecordContext context) {
+        return context == RecordContext.CARRY ? patchRecordsInContext(records) : patchRecords(records);
     }
 
     /**

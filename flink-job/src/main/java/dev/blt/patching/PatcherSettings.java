@@ -3,10 +3,13 @@ package dev.blt.patching;
 /**
  * Everything the patcher core needs, all of it read from the model manifest.
  *
- * @param contextBytes C: bytes of context before each block
- * @param blockBytes   B: block size at absolute offsets
+ * @param contextBytes    C: bytes of context before each block
+ * @param blockBytes      B: block size at absolute offsets
+ * @param recordSeparator the byte that follows each record in the context of the next (see
+ *                        {@link StreamPatcher#endRecord})
  */
-public record PatcherSettings(PatchingRule rule, int contextBytes, int blockBytes, int bosToken, int byteOffset) {
+public record PatcherSettings(PatchingRule rule, int contextBytes, int blockBytes, int bosToken, int byteOffset,
+                              byte recordSeparator) {
 
     public PatcherSettings {
         if (contextBytes < 1 || blockBytes < 1) {

@@ -11,6 +11,10 @@ import java.util.List;
  * exact under any chunking its patches are those of {@link OfflinePatcher#patchRecords}. Memory is
  * bounded by the batch, whatever the length of a record.
  *
+ * <p>With {@link RecordContext#CARRY} the records go through one patcher, each followed by the
+ * record separator, so the model sees the earlier records; the patches are those of
+ * {@link OfflinePatcher#patchRecordsInContext}. Memory is bounded by the batch and C + B bytes.
+ *
  * <p>The sink sees, per record in order, its patches as they close and then its end; between
  * batches, {@link Sink#endBatch()}.
  */
@@ -44,6 +48,9 @@ public final class RecordPatcher {
     private final int maxRecords;
     private final int maxBytes;
     private final Sink sink;
+    private final StreamPatcher carried;  // RecordContext.CARRY: every record goes through this one
+    private final RecordSpans spans = new RecordSpans();
+    private int carriedRecords;           // records ended since the last flush (CARRY)
     private final List<Open> batch = new ArrayList<>();   // in record order
     private int batchBytes;
     private long nextRecord;
@@ -52,6 +59,12 @@ public final class RecordPatcher {
     /** @param endReason why a record's last patch closes: END_OF_RECORD, or END_OF_STREAM for one stream */
     public RecordPatcher(PatcherSettings settings, EntropyScorer scorer, CloseReason endReason, int maxRecords,
                          int maxBytes, Sink sink) {
+        this(settings, scorer, RecordContext.RESET, endReason, maxRecords, maxBytes, sink);
+    }
+
+    /** @param endReason with RESET, why a record's last patch closes: END_OF_RECORD, or END_OF_STREAM for one stream */
+    public RecordPatcher(PatcherSettings settings, EntropyScorer scorer, RecordContext context, CloseReason endReason,
+                         int maxRecords, int maxBytes, Sink sink) {
         if (maxRecords < 1 || maxBytes < 1) {
             throw new IllegalArgumentException("batches must hold a record and a byte, got " + maxRecords
                     + " records, " + maxBytes + " bytes");
@@ -62,10 +75,11 @@ public final class RecordPatcher {
         this.maxRecords = maxRecords;
         this.maxBytes = maxBytes;
         this.sink = sink;
+        this.carried = context == RecordContext.CARRY ? new StreamPatcher(settings) : null;
     }
 
-    public RecordPatcher(PatcherSettings settings, EntropyScorer scorer, Sink sink) {
-        this(settings, scorer, CloseReason.END_OF_RECORD, DEFAULT_MAX_RECORDS, DEFAULT_MAX_BYTES, sink);
+    public RecordPatcher(PatcherSettings settings, EntropyScorer scorer, RecordContext context, Sink sink) {
+        this(settings, scorer, context, CloseReason.END_OF_RECORD, DEFAULT_MAX_RECORDS, DEFAULT_MAX_BYTES, sink);
     }
 
     /** Index of the record the next {@link #append} goes to. */
@@ -103,13 +117,22 @@ public final class RecordPatcher {
     public void endRecord() {
         open();
         current = null;
-        if (batch.size() >= maxRecords) {
+        if (carried != null) {
+            spans.end(carried.received());
+            carried.endRecord();
+            carriedRecords++;
+        }
+        if ((carried != null ? carriedRecords : batch.size()) >= maxRecords) {
             flush();
         }
     }
 
     /** Scores what is pending and hands on every patch that closed; an open record goes on. */
     public void flush() {
+        if (carried != null) {
+            flushCarried();
+            return;
+        }
         if (batch.isEmpty()) {
             return;
         }
@@ -132,6 +155,30 @@ public final class RecordPatcher {
         sink.endBatch();
     }
 
+    private void flushCarried() {
+        if (spans.isEmpty()) {
+            return;
+        }
+        BatchScoring.scoreAll(List.of(carried), scorer);
+        RecordSpans.Assigned assigned = spans.assign(carried.drain());
+        var ended = assigned.endedRecords().iterator();
+        Long nextEnded = ended.hasNext() ? ended.next() : null;
+        for (RecordSpans.RecordPatch p : assigned.patches()) {
+            while (nextEnded != null && nextEnded < p.record()) { // records before it ended (with no patch here)
+                sink.endRecord(nextEnded);
+                nextEnded = ended.hasNext() ? ended.next() : null;
+            }
+            sink.patch(p.record(), p.patch());
+        }
+        while (nextEnded != null) {
+            sink.endRecord(nextEnded);
+            nextEnded = ended.hasNext() ? ended.next() : null;
+        }
+        batchBytes = 0;
+        carriedRecords = 0;
+        sink.endBatch();
+    }
+
     /** The end of the input: scores the rest. Every record must have ended. */
     public void finish() {
         if (current != null) {
@@ -142,8 +189,13 @@ public final class RecordPatcher {
 
     private Open open() {
         if (current == null) {
-            current = new Open(nextRecord++, new StreamPatcher(settings));
-            batch.add(current);
+            if (carried != null) {
+                spans.begin(nextRecord, carried.received());
+                current = new Open(nextRecord++, carried);
+            } else {
+                current = new Open(nextRecord++, new StreamPatcher(settings));
+                batch.add(current);
+            }
         }
         return current;
     }

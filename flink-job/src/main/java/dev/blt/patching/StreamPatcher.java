@@ -48,6 +48,8 @@ public final class StreamPatcher {
     private float previousEntropy = Float.NaN;
     // Positions of context-only separators (see endRecord) not yet ruled, in order.
     private final java.util.ArrayDeque<Long> separators = new java.util.ArrayDeque<>();
+    // The open block's window as attention keys and values; transient (see WindowCache).
+    private WindowCache cache;
 
     public StreamPatcher(PatcherSettings settings) {
         this.settings = settings;
@@ -87,13 +89,14 @@ public final class StreamPatcher {
 
     /**
      * Ends a record while keeping its bytes as context for the next one: the open patch closes
-     * (END_OF_RECORD) before the next byte, so patches never span records, and {@code separator}
-     * follows the record in the model's context only, never in a patch. Patch offsets stay in
-     * stream positions, which count the separators.
+     * (END_OF_RECORD) before the next byte, so patches never span records, and the settings'
+     * record separator follows the record in the model's context only, never in a patch. Patch
+     * offsets stay in stream positions, which count the separators ({@link RecordSpans} maps them
+     * back to records).
      */
-    public void endRecord(byte separator) {
+    public void endRecord() {
         separators.addLast(received);
-        append(new byte[] {separator}, 0, 1);
+        append(new byte[] {settings.recordSeparator()}, 0, 1);
     }
 
     /** A pass the entropy model must run before {@link #drain()}. */
@@ -131,6 +134,43 @@ public final class StreamPatcher {
         return tokens;
     }
 
+    /** True for a window of a block not yet full: more bytes will be scored in it. */
+    boolean isOpenBlock(Window window) {
+        return window.end() < window.blockStart() + settings.blockBytes();
+    }
+
+    /** Heap held by the window cache (0 without one). */
+    public long cacheBytes() {
+        return cache == null ? 0 : cache.bytes();
+    }
+
+    /**
+     * Scores the open block's window with the incremental graph, continuing the cached window when
+     * it holds exactly the bytes scored so far, else from its first token.
+     */
+    EntropyScorer.Scores scoreByStep(Window window, StepScorer stepper) {
+        int shift = window.bos() ? 1 : 0;
+        boolean continues = cache != null && cache.blockStart() == window.blockStart() && cache.end() == logprobUpTo
+                && cache.end() < window.end();
+        int from = continues ? (int) (cache.end() - window.contextStart()) + shift : 0;
+        if (!continues) {
+            cache = new WindowCache(window.blockStart());
+        }
+        long[] tokens = window.tokens();
+        long[] fresh = Arrays.copyOfRange(tokens, from, tokens.length);
+        float[] before = cache.lastLogp();
+        EntropyScorer.Scores step = stepper.step(fresh, cache);
+        float[] entropies = new float[tokens.length];
+        float[] logprobs = new float[tokens.length];
+        System.arraycopy(step.entropy(), 0, entropies, from, fresh.length);
+        System.arraycopy(step.nextLogprob(), 0, logprobs, from, fresh.length);
+        if (from > 0) {
+            logprobs[from - 1] = before[(int) fresh[0]]; // the first new byte, after the cached ones
+        }
+        cache.setEnd(window.end());
+        return new EntropyScorer.Scores(entropies, logprobs);
+    }
+
     /** Takes the model's outputs for {@code windows} (as returned by {@link #windowsToScore()}). */
     public void acceptScores(List<Window> windows, List<EntropyScorer.Scores> scores) {
         if (windows.size() != scores.size()) {
@@ -151,6 +191,9 @@ public final class StreamPatcher {
         }
         scoredUpTo = received + 1;
         logprobUpTo = received;
+        if (cache != null && cache.end() != received) {
+            cache = null; // its block is full, or it was not used: the next bytes start another window
+        }
     }
 
     /** Applies the rule to every scored byte; returns the patches that closed, in order. */
@@ -243,8 +286,12 @@ public final class StreamPatcher {
     // State snapshot, for Flink keyed state. Format version first, so a change can be detected.
     // ---------------------------------------------------------------------------------------------
 
-    /** 2 added the pending separators at the end; 1 is still read. */
-    private static final int SNAPSHOT_VERSION = 2;
+    /**
+     * 3 keeps scores only from the first unruled byte on (the context bytes before it are only ever
+     * model input: at C = 512 that is most of the buffer); 2 added the pending separators at the
+     * end; 1 and 2 are still read.
+     */
+    private static final int SNAPSHOT_VERSION = 3;
 
     public byte[] snapshot() {
         try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + bufferLength * 9 + openLength * 9);
@@ -257,7 +304,9 @@ public final class StreamPatcher {
             out.writeLong(bufferStart);
             out.writeInt(bufferLength);
             out.write(buffer, 0, bufferLength);
-            for (int i = 0; i <= bufferLength; i++) {
+            int scoresFrom = (int) (ruled - bufferStart);
+            out.writeInt(scoresFrom);
+            for (int i = scoresFrom; i <= bufferLength; i++) {
                 out.writeFloat(entropy[i]);
                 out.writeFloat(logprob[i]);
             }
@@ -285,7 +334,7 @@ public final class StreamPatcher {
         StreamPatcher p = new StreamPatcher(settings);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
-            if (version != SNAPSHOT_VERSION && version != 1) {
+            if (version < 1 || version > SNAPSHOT_VERSION) {
                 throw new IllegalStateException("unknown patcher state version " + version);
             }
             p.received = in.readLong();
@@ -294,15 +343,20 @@ public final class StreamPatcher {
             p.ruled = in.readLong();
             p.bufferStart = in.readLong();
             p.bufferLength = in.readInt();
-            // Checked before anything is allocated for it: a byte and two scores per buffered byte,
-            // then the lookahead's two scores.
-            if (p.bufferLength < 0 || 9L * p.bufferLength + 8 > in.available()) {
+            // Checked before anything is allocated for it: a byte per buffered byte, then two scores
+            // per scored byte and the lookahead's two.
+            if (p.bufferLength < 0 || p.bufferLength + 8L > in.available()) {
                 throw new IllegalStateException("corrupt patcher state: it claims " + p.bufferLength
                         + " buffered bytes but holds only " + in.available() + " more bytes");
             }
             p.ensureCapacity(p.bufferLength);
             in.readFully(p.buffer, 0, p.bufferLength);
-            for (int i = 0; i <= p.bufferLength; i++) {
+            int scoresFrom = version >= 3 ? in.readInt() : 0;
+            if (scoresFrom < 0 || scoresFrom > p.bufferLength || 8L * (p.bufferLength - scoresFrom + 1) > in.available()) {
+                throw new IllegalStateException("corrupt patcher state: scores from " + scoresFrom + " of "
+                        + p.bufferLength + " buffered bytes, " + in.available() + " bytes left");
+            }
+            for (int i = scoresFrom; i <= p.bufferLength; i++) {
                 p.entropy[i] = in.readFloat();
                 p.logprob[i] = in.readFloat();
             }

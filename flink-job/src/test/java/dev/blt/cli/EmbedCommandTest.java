@@ -59,8 +59,8 @@ class EmbedCommandTest {
     void perRecordOutputIsTheWholeRecordMean(@TempDir Path tmp) throws Exception {
         Path file = input(tmp);
         List<byte[]> records = InputFiles.lines(Files.readAllBytes(file));
-        List<List<ClosedPatch>> patched = patcher().patchRecords(records);
-        List<List<EncodedPatch>> encoded = encode(patched);
+        List<List<ClosedPatch>> patched = patcher().patchRecordsInContext(records); // the default record context
+        List<List<EncodedPatch>> encoded = encodeInContext(patched);
 
         List<String> out = PatchCommandTest.run("embed", "--model", ModelFolders.shipped().toString(), "--per-record",
                 file.toString()).lines().toList();
@@ -84,8 +84,8 @@ class EmbedCommandTest {
     @Test
     void perPatchOutputIsTheWholeRecordEncoding(@TempDir Path tmp) throws Exception {
         Path file = input(tmp);
-        List<List<ClosedPatch>> patched = patcher().patchRecords(InputFiles.lines(Files.readAllBytes(file)));
-        List<List<EncodedPatch>> encoded = encode(patched);
+        List<List<ClosedPatch>> patched = patcher().patchRecordsInContext(InputFiles.lines(Files.readAllBytes(file)));
+        List<List<EncodedPatch>> encoded = encodeInContext(patched);
         int byteOffset = model.manifest().tokens().byteOffset();
         var continuations = GreedyContinuation.forDocuments(encoded, model.bltScorer(), 2, byteOffset);
 
@@ -112,6 +112,11 @@ class EmbedCommandTest {
             }
         }
         assertEquals(line, out.size());
+    }
+
+    private static List<List<EncodedPatch>> encodeInContext(List<List<ClosedPatch>> patched) {
+        return OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(),
+                patched.stream().map(r -> r.stream().map(ClosedPatch::bytes).toList()).toList());
     }
 
     private static List<List<EncodedPatch>> encode(List<List<ClosedPatch>> patched) {

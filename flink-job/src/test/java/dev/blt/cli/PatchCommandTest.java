@@ -82,7 +82,7 @@ class PatchCommandTest {
         LoadedModel loaded = ModelFolders.load(ModelFolders.shipped());
         List<byte[]> lines = InputFiles.lines(Files.readAllBytes(file));
         List<List<ClosedPatch>> patched = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer())
-                .patchRecords(lines);
+                .patchRecordsInContext(lines); // the default record context
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         PatchPrinter printer = new PatchPrinter(new PrintStream(expected, true, StandardCharsets.UTF_8),
                 PatchPrinter.Format.JSONL, false, loaded.patcherSettings().rule().theta());

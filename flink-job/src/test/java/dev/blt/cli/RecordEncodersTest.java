@@ -10,6 +10,7 @@ import dev.blt.model.LoadedModel;
 import dev.blt.patching.CloseReason;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.RecordPatcher;
 import dev.blt.testing.ModelFolders;
 import dev.blt.testing.SampleText;
@@ -35,20 +36,22 @@ class RecordEncodersTest {
     record Out(long record, ClosedPatch patch, EncodedPatch encoded) {
     }
 
-    @Test
-    void slicedRecordsEncodeAsWholeRecords() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(RecordContext.class)
+    void slicedRecordsEncodeAsWholeRecords(RecordContext context) {
         List<byte[]> records = new ArrayList<>(SampleText.lines());
         records.addAll(SampleText.streams());
         List<List<ClosedPatch>> patched = new OfflinePatcher(model.patcherSettings(), model.entropyScorer())
-                .patchRecords(records);
+                .patchRecords(records, context);
         List<List<byte[]>> patchBytes = patched.stream().map(r -> r.stream().map(ClosedPatch::bytes).toList()).toList();
-        List<List<EncodedPatch>> whole = OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(),
-                patchBytes);
+        List<List<EncodedPatch>> whole = context == RecordContext.CARRY
+                ? OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), patchBytes)
+                : OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), patchBytes);
 
         for (int maxBytes : new int[] {64, 700, 65536}) {
             List<Out> outs = new ArrayList<>();
             List<Long> ended = new ArrayList<>();
-            RecordEncoders encoders = new RecordEncoders(model.encoderSettings(), model.bltScorer(), 0,
+            RecordEncoders encoders = new RecordEncoders(model.encoderSettings(), model.bltScorer(), context, 0,
                     model.manifest().tokens().byteOffset(), new RecordEncoders.Output() {
                         @Override
                         public void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation) {
@@ -63,7 +66,7 @@ class RecordEncodersTest {
                             ended.add(record);
                         }
                     });
-            RecordPatcher patcher = new RecordPatcher(model.patcherSettings(), model.entropyScorer(),
+            RecordPatcher patcher = new RecordPatcher(model.patcherSettings(), model.entropyScorer(), context,
                     CloseReason.END_OF_RECORD, 3, maxBytes, encoders);
             for (int r = 0; r < records.size(); r++) {
                 patcher.add(r, records.get(r), true);

@@ -95,10 +95,12 @@ final class ExactlyOnceCheck {
             return;
         }
         workload.records().forEach((id, records) -> {
-            List<List<ClosedPatch>> perRecord = patcher.patchRecords(records);
+            // blt run's default record context: each record after the key's earlier ones
+            List<List<ClosedPatch>> perRecord = patcher.patchRecordsInContext(records);
             List<List<byte[]>> docs = new ArrayList<>();
             perRecord.forEach(r -> docs.add(r.stream().map(ClosedPatch::bytes).toList()));
-            List<List<EncodedPatch>> encoded = OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), docs);
+            List<List<EncodedPatch>> encoded = OfflineEncoder.encodeRecordsInContext(model.encoderSettings(),
+                    model.bltScorer(), docs);
             for (int r = 0; r < perRecord.size(); r++) {
                 expectedScores.add(id + "#" + r);
                 for (int p = 0; p < perRecord.get(r).size(); p++) {

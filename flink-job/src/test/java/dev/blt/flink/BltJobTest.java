@@ -13,6 +13,7 @@ import dev.blt.encoding.OfflineEncoder;
 import dev.blt.encoding.Predictions;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
+import dev.blt.patching.RecordContext;
 import dev.blt.testing.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,9 +30,10 @@ import org.junit.jupiter.api.Test;
  */
 class BltJobTest extends KafkaJobTestBase {
 
-    @Test
-    void recordSegmentationWritesAllFourTopicsMatchingOfflineRuns() throws Exception {
-        String prefix = "blt-records";
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(RecordContext.class)
+    void recordSegmentationWritesAllFourTopicsMatchingOfflineRuns(RecordContext context) throws Exception {
+        String prefix = "blt-records-" + context.name().toLowerCase();
         createTopics(prefix);
         Map<String, List<byte[]>> recordsByStream = new HashMap<>();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
@@ -50,7 +52,8 @@ class BltJobTest extends KafkaJobTestBase {
             recordsByStream.put(id, mine);
         }
         produce(records);
-        runJob(prefix, "--segmentation", "record", "--bundle-max-bytes", "150", "--bundle-max-delay-ms", "20");
+        runJob(prefix, "--segmentation", "record", "--record-context", context.name().toLowerCase(),
+                "--bundle-max-bytes", "150", "--bundle-max-delay-ms", "20");
 
         List<Patch> patches = read(prefix + ".patches", b -> decode(Patch.getDecoder(), b));
         List<PatchEmbedding> embeddings = read(prefix + ".embeddings", b -> decode(PatchEmbedding.getDecoder(), b));
@@ -60,10 +63,12 @@ class BltJobTest extends KafkaJobTestBase {
         OfflinePatcher patcher = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
         int expectedPatches = 0;
         for (Map.Entry<String, List<byte[]>> e : recordsByStream.entrySet()) {
-            List<List<ClosedPatch>> offline = patcher.patchRecords(e.getValue());
+            List<List<ClosedPatch>> offline = patcher.patchRecords(e.getValue(), context);
             List<List<byte[]>> docs = new ArrayList<>();
             offline.forEach(r -> docs.add(r.stream().map(ClosedPatch::bytes).toList()));
-            List<List<EncodedPatch>> encoded = OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), docs);
+            List<List<EncodedPatch>> encoded = context == RecordContext.CARRY
+                    ? OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), docs)
+                    : OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), docs);
             for (int r = 0; r < offline.size(); r++) {
                 double bits = 0;
                 long bytes = 0;

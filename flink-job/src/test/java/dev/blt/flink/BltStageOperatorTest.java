@@ -13,6 +13,9 @@ import dev.blt.encoding.OfflineEncoder;
 import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.ClosedPatch;
+import java.util.Map;
+import dev.blt.avro.RecordScore;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.OfflinePatcher;
 import dev.blt.testing.FloatAsserts;
 import dev.blt.testing.ModelFolders;
@@ -224,8 +227,99 @@ class BltStageOperatorTest {
         assertEquals(0, h.counter("contextResets"));
         assertEmbeddings(record0, encode(record0), out.of("r").stream().filter(e -> e.getRecordIndex() == 0).toList(),
                 "record 0");
-        assertEmbeddings(record1, encode(record1), out.of("r").stream().filter(e -> e.getRecordIndex() == 1).toList(),
+        List<EncodedPatch> inContext = OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(),
+                List.of(bytesOf(record0), bytesOf(record1))).get(1); // the default record context
+        assertEmbeddings(record1, inContext, out.of("r").stream().filter(e -> e.getRecordIndex() == 1).toList(),
                 "record 1");
+    }
+
+    static List<byte[]> bytesOf(List<ClosedPatch> patches) {
+        return patches.stream().map(ClosedPatch::bytes).toList();
+    }
+
+    /** Patches of a stream cut into records: each record's patches renumbered and re-based from 0. */
+    static List<List<ClosedPatch>> asRecords(List<ClosedPatch> stream, int... sizes) {
+        List<List<ClosedPatch>> records = new ArrayList<>();
+        int next = 0;
+        for (int size : sizes) {
+            List<ClosedPatch> record = new ArrayList<>();
+            long start = stream.get(next).startOffset();
+            for (int i = 0; i < size; i++, next++) {
+                ClosedPatch p = stream.get(next);
+                record.add(new ClosedPatch(i, p.startOffset() - start, p.bytes(), p.entropies(), p.logprobs(), p.reason()));
+            }
+            records.add(record);
+        }
+        return records;
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(RecordContext.class)
+    void recordsEqualTheOfflineEncoderAcrossBundlesKeysAndRestore(RecordContext context) throws Exception {
+        List<List<ClosedPatch>> recordsA = asRecords(streamA, 3, 40, 1, 17, 9);
+        List<List<ClosedPatch>> recordsB = asRecords(streamB, 12, 5, 30);
+        List<PatchEvent> eventsA = events("a", recordsA);
+        List<PatchEvent> eventsB = events("b", recordsB);
+        Random random = new Random(37);
+        Collected out = new Collected();
+        List<RecordScore> scores = new ArrayList<>();
+        KeyedHarness<PatchEvent, PatchEmbedding> h = KeyedHarness.of(
+                new BltStageOperator(source, BUNDLE, 3, 0, context, 0), e -> e.streamId);
+        h.open();
+        try {
+            int a = 0;
+            int b = 0;
+            while (a < eventsA.size() || b < eventsB.size()) {
+                if (b == eventsB.size() || (a < eventsA.size() && random.nextBoolean())) {
+                    h.processElement(eventsA.get(a++), 0);
+                } else {
+                    h.processElement(eventsB.get(b++), 0);
+                }
+                if (random.nextInt(6) == 0) {
+                    h.advance(DELAY);
+                }
+                if (a == eventsA.size() / 2 && random.nextInt(3) == 0) {
+                    h.prepareSnapshotPreBarrier(1);
+                    OperatorSubtaskState state = h.snapshot(1, h.getProcessingTime());
+                    out.takeFrom(h);
+                    scores.addAll(h.side(BltStageOperator.RECORD_SCORES));
+                    h.close();
+                    h = KeyedHarness.of(new BltStageOperator(source, BUNDLE, 3, 0, context, 0), e -> e.streamId);
+                    h.initializeState(state);
+                    h.open();
+                }
+            }
+            h.endInput();
+            assertEquals(0, h.counter("contextResets"));
+            out.takeFrom(h);
+            scores.addAll(h.side(BltStageOperator.RECORD_SCORES));
+        } finally {
+            h.close();
+        }
+        assertTrue(out.deadLetters.isEmpty(), "dead letters: " + out.deadLetters);
+        assertEquals(recordsA.size() + recordsB.size(), scores.size(), "one record score per record");
+        for (var entry : Map.of("a", recordsA, "b", recordsB).entrySet()) {
+            List<List<byte[]>> bytes = entry.getValue().stream().map(BltStageOperatorTest::bytesOf).toList();
+            List<List<EncodedPatch>> expected = context == RecordContext.CARRY
+                    ? OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), bytes)
+                    : OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), bytes);
+            for (int r = 0; r < entry.getValue().size(); r++) {
+                final long record = r;
+                assertEmbeddings(entry.getValue().get(r), expected.get(r), out.of(entry.getKey()).stream()
+                        .filter(e -> e.getRecordIndex() == record).toList(), entry.getKey() + " record " + r);
+            }
+        }
+    }
+
+    static List<PatchEvent> events(String key, List<List<ClosedPatch>> records) {
+        List<PatchEvent> events = new ArrayList<>();
+        for (int r = 0; r < records.size(); r++) {
+            List<ClosedPatch> record = records.get(r);
+            for (int i = 0; i < record.size(); i++) {
+                events.add(PatchEvent.of(key, r, record.get(i), i == record.size() - 1, model.modelId()));
+            }
+        }
+        return events;
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.blt.model.ModelSource;
 import dev.blt.patching.CloseReason;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.Segmentation;
 import dev.blt.testing.FloatAsserts;
 import dev.blt.testing.ModelFolders;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -63,21 +65,41 @@ class EntropyPatcherOperatorTest {
         model.release();
     }
 
-    static KeyedHarness<StreamChunk, PatchEvent> harness(Segmentation segmentation, BundleSettings bundle, long ttlMs)
+    static KeyedHarness<StreamChunk, PatchEvent> harness(Segmentation segmentation, RecordContext context,
+                                                        BundleSettings bundle, long ttlMs) throws Exception {
+        return harness(segmentation, context, bundle, ttlMs, EntropyPatcherOperator.DEFAULT_WINDOW_CACHE_BYTES);
+    }
+
+    static KeyedHarness<StreamChunk, PatchEvent> harness(Segmentation segmentation, RecordContext context,
+                                                        BundleSettings bundle, long ttlMs, long cacheBytes)
             throws Exception {
-        return KeyedHarness.of(new EntropyPatcherOperator(source, segmentation, bundle, ttlMs), c -> c.streamId);
+        return KeyedHarness.of(new EntropyPatcherOperator(source, segmentation, context, bundle, ttlMs, cacheBytes),
+                c -> c.streamId);
     }
 
     static KeyedHarness<StreamChunk, PatchEvent> opened(Segmentation segmentation, BundleSettings bundle, long ttlMs)
             throws Exception {
-        KeyedHarness<StreamChunk, PatchEvent> h = harness(segmentation, bundle, ttlMs);
+        return opened(segmentation, RecordContext.CARRY, bundle, ttlMs);
+    }
+
+    static KeyedHarness<StreamChunk, PatchEvent> opened(Segmentation segmentation, RecordContext context,
+                                                       BundleSettings bundle, long ttlMs) throws Exception {
+        KeyedHarness<StreamChunk, PatchEvent> h = harness(segmentation, context, bundle, ttlMs);
         h.open();
         return h;
     }
 
-    /** Snapshots h as a checkpoint does (the bundle runs before the barrier), closes it, restores a new one. */
     static KeyedHarness<StreamChunk, PatchEvent> restart(KeyedHarness<StreamChunk, PatchEvent> h,
                                                         Segmentation segmentation, BundleSettings bundle, long ttlMs,
+                                                        List<PatchEvent> collected, List<DeadLetter> deadLetters)
+            throws Exception {
+        return restart(h, segmentation, RecordContext.CARRY, bundle, ttlMs, collected, deadLetters);
+    }
+
+    /** Snapshots h as a checkpoint does (the bundle runs before the barrier), closes it, restores a new one. */
+    static KeyedHarness<StreamChunk, PatchEvent> restart(KeyedHarness<StreamChunk, PatchEvent> h,
+                                                        Segmentation segmentation, RecordContext context,
+                                                        BundleSettings bundle, long ttlMs,
                                                         List<PatchEvent> collected, List<DeadLetter> deadLetters)
             throws Exception {
         h.prepareSnapshotPreBarrier(1);
@@ -85,7 +107,7 @@ class EntropyPatcherOperatorTest {
         collected.addAll(h.extractOutputValues());
         deadLetters.addAll(h.side(EntropyPatcherOperator.DEAD_LETTERS));
         h.close();
-        KeyedHarness<StreamChunk, PatchEvent> restored = harness(segmentation, bundle, ttlMs);
+        KeyedHarness<StreamChunk, PatchEvent> restored = harness(segmentation, context, bundle, ttlMs);
         restored.initializeState(state);
         restored.open();
         return restored;
@@ -351,13 +373,14 @@ class EntropyPatcherOperatorTest {
         assertPatches(offline.patchStream(List.of(smallStream)), patchesOf("small", out), "the key beside it");
     }
 
-    @Test
-    void recordsOverOneRoundEqualTheOfflineRecords() throws Exception {
+    @ParameterizedTest
+    @EnumSource(RecordContext.class)
+    void recordsOverOneRoundEqualTheOfflineRecords(RecordContext context) throws Exception {
         List<byte[]> records = List.of(SampleText.lines().get(0), logText(EntropyPatcherOperator.SLICE_BYTES + 300, 4),
                 SampleText.lines().get(1), "x".getBytes(UTF_8));
         List<byte[]> other = List.of(SampleText.lines().get(2), SampleText.lines().get(4));
-        try (KeyedHarness<StreamChunk, PatchEvent> h = opened(Segmentation.RECORD, new BundleSettings(1 << 20, DELAY, 0),
-                0)) {
+        try (KeyedHarness<StreamChunk, PatchEvent> h = opened(Segmentation.RECORD, context,
+                new BundleSettings(1 << 20, DELAY, 0), 0)) {
             for (int i = 0; i < records.size(); i++) { // one bundle: the rounds cut inside the large record
                 h.processElement(chunk("r", records.get(i)), 0);
                 if (i < other.size()) {
@@ -365,8 +388,8 @@ class EntropyPatcherOperatorTest {
                 }
             }
             h.advance(DELAY);
-            assertRecords(offline.patchRecords(records), patchesOf("r", h.extractOutputValues()), "r");
-            assertRecords(offline.patchRecords(other), patchesOf("q", h.extractOutputValues()), "q");
+            assertRecords(offline.patchRecords(records, context), patchesOf("r", h.extractOutputValues()), "r");
+            assertRecords(offline.patchRecords(other, context), patchesOf("q", h.extractOutputValues()), "q");
         }
     }
 
@@ -431,12 +454,13 @@ class EntropyPatcherOperatorTest {
             assertArrayEquals(("record " + d.getOffset()).getBytes(UTF_8), // offsets count from 0 in each test
                     bytes(d.getOriginalValue()), "the original bytes");
         }
-        assertRecords(offline.patchRecords(accepted), out, "accepted records, numbered without the replays");
+        assertRecords(offline.patchRecordsInContext(accepted), out, "accepted records, numbered without the replays");
     }
 
     @ParameterizedTest
-    @EnumSource(Segmentation.class)
-    void randomInterleavingsAccountForEveryByte(Segmentation segmentation) throws Exception {
+    @CsvSource({"STREAM,CARRY,268435456", "RECORD,CARRY,268435456", "RECORD,CARRY,0", "RECORD,RESET,268435456"})
+    void randomInterleavingsAccountForEveryByte(Segmentation segmentation, RecordContext context, long cacheBytes)
+            throws Exception {
         Random random = new Random(20240301L + segmentation.ordinal());
         BundleSettings bundle = new BundleSettings(256, DELAY, 0);
         int keys = 4;
@@ -507,7 +531,9 @@ class EntropyPatcherOperatorTest {
         List<PatchEvent> out = new ArrayList<>();
         List<DeadLetter> dead = new ArrayList<>();
         int restartAt = total / 2 + random.nextInt(total / 4);
-        KeyedHarness<StreamChunk, PatchEvent> h = opened(segmentation, bundle, 0);
+        // cacheBytes 0: no live patcher, every bundle restores its keys from state
+        KeyedHarness<StreamChunk, PatchEvent> h = harness(segmentation, context, bundle, 0, cacheBytes);
+        h.open();
         try {
             for (int i = 0; i < total; i++) {
                 h.processElement(input.get(i), 0);
@@ -515,7 +541,7 @@ class EntropyPatcherOperatorTest {
                     h.advance(DELAY);
                 }
                 if (i == restartAt) {
-                    h = restart(h, segmentation, bundle, 0, out, dead);
+                    h = restart(h, segmentation, context, bundle, 0, out, dead);
                 }
             }
             h.endInput();
@@ -543,7 +569,7 @@ class EntropyPatcherOperatorTest {
                 assertArrayEquals(concat(kept), bytesOf(patches), key + ": every kept byte once, in order");
                 assertPatches(offline.patchStream(kept), patches, key);
             } else {
-                assertRecords(offline.patchRecords(kept), patches, key);
+                assertRecords(offline.patchRecords(kept, context), patches, key);
             }
         }
     }

@@ -135,7 +135,7 @@ class HostileInputJobTest extends KafkaJobTestBase {
 
         Map<String, List<Patch>> patches = byStream(read(prefix + ".patches", b -> decode(Patch.getDecoder(), b)));
         OfflinePatcher offline = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
-        List<List<ClosedPatch>> expected = offline.patchRecords(accepted);
+        List<List<ClosedPatch>> expected = offline.patchRecordsInContext(accepted); // the default record context
         List<Patch> actual = patches.get("lines");
         actual.sort(Comparator.comparing(Patch::getRecordIndex).thenComparing(Patch::getPatchIndex));
         int next = 0;

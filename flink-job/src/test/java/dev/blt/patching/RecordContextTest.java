@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 class RecordContextTest {
 
-    private static final byte SEPARATOR = '\n';
 
     private static LoadedModel model;
     private static OfflinePatcher offline;
@@ -37,7 +36,7 @@ class RecordContextTest {
 
     @Test
     void everyRecordIsCutIntoItsOwnPatchesNumberedFromZero() {
-        List<List<ClosedPatch>> patched = offline.patchRecordsInContext(records, SEPARATOR);
+        List<List<ClosedPatch>> patched = offline.patchRecordsInContext(records);
         assertEquals(records.size(), patched.size());
         for (int r = 0; r < records.size(); r++) {
             ByteArrayOutputStream joined = new ByteArrayOutputStream();
@@ -55,7 +54,7 @@ class RecordContextTest {
 
     @Test
     void theModelSeesTheEarlierRecords() {
-        List<List<ClosedPatch>> inContext = offline.patchRecordsInContext(records, SEPARATOR);
+        List<List<ClosedPatch>> inContext = offline.patchRecordsInContext(records);
         List<List<ClosedPatch>> alone = offline.patchRecords(records);
         assertArrayEquals(alone.get(0).get(0).entropies(), inContext.get(0).get(0).entropies(), 1e-4f,
                 "the first record has no earlier context either way");
@@ -70,7 +69,7 @@ class RecordContextTest {
 
     @Test
     void bytesArrivingInAnyPiecesWithRestartsGiveTheSamePatches() {
-        List<List<ClosedPatch>> expected = offline.patchRecordsInContext(records, SEPARATOR);
+        List<List<ClosedPatch>> expected = offline.patchRecordsInContext(records);
         Random random = new Random(11);
         for (int trial = 0; trial < 3; trial++) {
             PatcherSettings settings = model.patcherSettings();
@@ -87,7 +86,7 @@ class RecordContextTest {
                         out.addAll(patcher.drain());
                     }
                 }
-                patcher.endRecord(SEPARATOR);
+                patcher.endRecord();
                 if (random.nextBoolean()) { // a restart, sometimes with the separator not yet ruled
                     patcher = StreamPatcher.restore(settings, patcher.snapshot());
                 }

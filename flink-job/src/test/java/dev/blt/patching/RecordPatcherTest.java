@@ -30,18 +30,20 @@ class RecordPatcherTest {
         return new OfflinePatcher(model.patcherSettings(), model.entropyScorer()).patchRecords(records);
     }
 
-    @Test
-    void slicedRecordsEqualWholeRecords() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(RecordContext.class)
+    void slicedRecordsEqualWholeRecords(RecordContext context) {
         // Short lines, an empty one, and records of 1-2 KB: longer than the slices but the last.
         List<byte[]> records = new ArrayList<>(SampleText.lines());
         records.addAll(SampleText.streams());
         records.addAll(SampleText.lines());
-        List<List<ClosedPatch>> whole = whole(records);
+        List<List<ClosedPatch>> whole = new OfflinePatcher(model.patcherSettings(), model.entropyScorer())
+                .patchRecords(records, context);
         Random random = new Random(5);
         for (int slice : new int[] {1, 7, 64, 65536}) {
             for (int maxRecords : new int[] {3, 256}) {
-                List<List<ClosedPatch>> sliced = sliced(records, slice, maxRecords, 1 + random.nextInt(100), random,
-                        model.entropyScorer());
+                List<List<ClosedPatch>> sliced = sliced(records, context, slice, maxRecords, 1 + random.nextInt(100),
+                        random, model.entropyScorer());
                 assertSameRecords(whole, sliced, "slices of " + slice + " bytes, batches of " + maxRecords);
             }
         }
@@ -67,7 +69,7 @@ class RecordPatcherTest {
             largestCall[0] = Math.max(largestCall[0], windows.size());
             return model.entropyScorer().score(windows);
         };
-        List<List<ClosedPatch>> sliced = sliced(records, RecordPatcher.DEFAULT_MAX_BYTES,
+        List<List<ClosedPatch>> sliced = sliced(records, RecordContext.RESET, RecordPatcher.DEFAULT_MAX_BYTES,
                 RecordPatcher.DEFAULT_MAX_RECORDS, 65536, new Random(1), counting);
         assertSameRecords(whole, sliced, "a record of " + longRecord.length + " bytes");
         // A call scores one block per B bytes of the batch, plus a partial block per record at most.
@@ -77,7 +79,7 @@ class RecordPatcherTest {
 
     @Test
     void piecesOfAnotherRecordAndUnendedRecordsAreRejected() {
-        RecordPatcher patcher = new RecordPatcher(model.patcherSettings(), model.entropyScorer(), new Collect());
+        RecordPatcher patcher = new RecordPatcher(model.patcherSettings(), model.entropyScorer(), RecordContext.RESET, new Collect());
         patcher.add(0, new byte[] {'a'}, true);
         assertThrows(IllegalArgumentException.class, () -> patcher.add(2, new byte[] {'b'}, true));
         patcher.add(1, new byte[] {'b'}, false);
@@ -118,10 +120,10 @@ class RecordPatcherTest {
     }
 
     /** Feeds each record in random pieces of 1..maxPiece bytes, ending it with its last piece or after it. */
-    static List<List<ClosedPatch>> sliced(List<byte[]> records, int maxBytes, int maxRecords, int maxPiece,
-                                          Random random, EntropyScorer scorer) {
+    static List<List<ClosedPatch>> sliced(List<byte[]> records, RecordContext context, int maxBytes, int maxRecords,
+                                          int maxPiece, Random random, EntropyScorer scorer) {
         Collect sink = new Collect();
-        RecordPatcher patcher = new RecordPatcher(model.patcherSettings(), scorer, CloseReason.END_OF_RECORD,
+        RecordPatcher patcher = new RecordPatcher(model.patcherSettings(), scorer, context, CloseReason.END_OF_RECORD,
                 maxRecords, maxBytes, sink);
         for (int r = 0; r < records.size(); r++) {
             byte[] record = records.get(r);

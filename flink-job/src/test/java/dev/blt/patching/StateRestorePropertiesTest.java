@@ -168,10 +168,12 @@ class StateRestorePropertiesTest {
             }
         }
         byte[] bytes = patcher.snapshot();
-        // version, five longs, then the buffered length; after the buffer (a byte and two floats
-        // per byte, two more floats) and the open patch's start, the open patch's length
+        // version, five longs, then the buffered length and the buffer; the first scored byte; two
+        // floats per scored byte and two more; the open patch's start, then the open patch's length
         int buffered = ByteBuffer.wrap(bytes).getInt(44);
-        return new State(Kind.PATCHER, bytes, new int[] {44, 48 + 9 * buffered + 8 + 8});
+        int scoresFrom = ByteBuffer.wrap(bytes).getInt(48 + buffered);
+        return new State(Kind.PATCHER, bytes, new int[] {44, 48 + buffered,
+            48 + buffered + 4 + 8 * (buffered - scoresFrom + 1) + 8});
     }
 
     /**
@@ -194,11 +196,15 @@ class StateRestorePropertiesTest {
             }
         }
         byte[] bytes = encoder.snapshot();
-        // version, three longs, the patch count; then each patch: its length and its bytes
+        // version, three longs, the patch count; then each patch: its length and its bytes; then the
+        // next output index and the separator count
         List<Integer> fields = new ArrayList<>(List.of(28));
-        for (int at = 32; at < bytes.length; at += 4 + ByteBuffer.wrap(bytes).getInt(at)) {
+        int at = 32;
+        for (int p = 0; p < ByteBuffer.wrap(bytes).getInt(28); p++) {
             fields.add(at);
+            at += 4 + ByteBuffer.wrap(bytes).getInt(at);
         }
+        fields.add(at + 8);
         return new State(Kind.ENCODER, bytes, fields.stream().mapToInt(Integer::intValue).toArray());
     }
 }
