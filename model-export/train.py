@@ -82,6 +82,8 @@ def main():
     parser.add_argument("--config", choices=sorted(C.PRESETS), default="default")
     parser.add_argument("--out", type=Path, help="artifact folder (default artifacts/<name>)")
     parser.add_argument("--entropy-checkpoint", type=Path, help="reuse a trained entropy model (.pt)")
+    parser.add_argument("--theta", type=float,
+                        help="with both checkpoints: the theta their training run calibrated (skips calibrating again)")
     parser.add_argument("--blt-checkpoint", type=Path,
                         help="reuse a trained BLT (.pt, with its report beside it as .json): export only")
     args = parser.parse_args()
@@ -115,7 +117,7 @@ def main():
     apply_temperature(entropy_model, temperature)
     log(f"temperature {temperature:.2f} (fitted on held-out formats, folded into the output layer)")
 
-    theta = calibrate(entropy_model, sources, cfg)
+    theta = args.theta if args.theta is not None and args.blt_checkpoint else calibrate(entropy_model, sources, cfg)
     log(f"calibrated theta = {theta:.4f} nats for average patch size {cfg.patching.target_avg_patch_size}")
 
     train_cfg = C.ModelSetConfig(**{**cfg.__dict__, "streaming": C.StreamingConfig(

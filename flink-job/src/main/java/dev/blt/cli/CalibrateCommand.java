@@ -4,6 +4,7 @@ import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
 import dev.blt.patching.PatchingRule;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.Segmentation;
 import dev.blt.patching.ThetaCalibrator;
 import java.io.InputStream;
@@ -34,6 +35,12 @@ public class CalibrateCommand implements Callable<Integer> {
             description = "stream: each file is one stream; record: each line is a record (default: ${DEFAULT-VALUE}).")
     Segmentation segmentation;
 
+    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
+            converter = Converters.RecordContextConverter.class,
+            description = "record: score each line after the lines before it (carry, as blt run does by default) "
+                    + "or alone (reset); use what the job will run with (default: ${DEFAULT-VALUE}).")
+    RecordContext recordContext;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Files of representative input.")
     List<String> files;
 
@@ -54,6 +61,15 @@ public class CalibrateCommand implements Callable<Integer> {
                 data = in.readAllBytes();
             }
             List<byte[]> docs = segmentation == Segmentation.STREAM ? List.of(data) : InputFiles.lines(data);
+            if (segmentation == Segmentation.RECORD && recordContext == RecordContext.CARRY) {
+                // one file is one key: each line after the lines before it
+                for (List<ClosedPatch> doc : patcher.patchRecordsInContext(docs)) {
+                    documents.add(entropies(doc));
+                }
+                done += data.length;
+                progress.update(done, f);
+                continue;
+            }
             for (int from = 0; from < docs.size(); from += PatchCommand.RECORD_BATCH) {
                 List<byte[]> batch = docs.subList(from, Math.min(docs.size(), from + PatchCommand.RECORD_BATCH));
                 List<List<ClosedPatch>> patched = segmentation == Segmentation.STREAM

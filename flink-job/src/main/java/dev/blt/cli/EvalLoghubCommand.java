@@ -48,6 +48,10 @@ public class EvalLoghubCommand implements Callable<Integer> {
                     + "(nearest-neighbour accuracy and surprise) (default: ${DEFAULT-VALUE}).")
     List<String> tables;
 
+    @Option(names = "--max-lines", defaultValue = "2000", paramLabel = "N",
+            description = "Lines per system, from the start (default: ${DEFAULT-VALUE}, all of Loghub's 2k samples).")
+    int maxLines;
+
     @Parameters(index = "0", paramLabel = "LOGHUB_DIR", description = "Folder with one sub-folder per system.")
     Path root;
 
@@ -58,7 +62,10 @@ public class EvalLoghubCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LoadedModel loaded = model.source().open();
-        List<LoghubSystem> systems = LoghubSystem.loadAll(root);
+        if (maxLines < 1) {
+            throw new IllegalArgumentException("--max-lines must be >= 1, got " + maxLines);
+        }
+        List<LoghubSystem> systems = LoghubSystem.loadAll(root).stream().map(s -> s.head(maxLines)).toList();
         for (String table : tables) {
             if (!table.equals("compression") && !table.equals("embeddings")) {
                 throw new IllegalArgumentException("--tables takes compression and embeddings, got '" + table + "'");

@@ -52,6 +52,12 @@ public record LoghubSystem(String name, List<byte[]> lines, List<String> eventId
         return new LoghubSystem(name, matched, ids);
     }
 
+    /** The first {@code n} lines (all when there are fewer). */
+    public LoghubSystem head(int n) {
+        int k = Math.min(n, lines.size());
+        return new LoghubSystem(name, lines.subList(0, k), eventIds.subList(0, k));
+    }
+
     /** Lines without LF or CRLF (most Loghub files are CRLF). */
     static List<byte[]> splitLines(byte[] data) {
         List<byte[]> lines = new ArrayList<>();

@@ -11,6 +11,8 @@ import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.CloseReason;
 import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.BatchScoring;
+import dev.blt.patching.StreamPatcher;
 import dev.blt.patching.OfflinePatcher;
 import dev.blt.patching.RecordContext;
 import dev.blt.patching.Segmentation;
@@ -144,6 +146,26 @@ class EntropyPatcherOperatorTest {
         }
     }
 
+    /** The longest head of {@code data} whose last patch the patcher keeps open, waiting for more bytes. */
+    static byte[] withOpenEnd(byte[] data) {
+        return withOpenEnd(new byte[0], data);
+    }
+
+    /** As {@link #withOpenEnd(byte[])}, for data that follows {@code before} in the stream. */
+    static byte[] withOpenEnd(byte[] before, byte[] data) {
+        for (int n = data.length; n > 1; n--) {
+            StreamPatcher p = new StreamPatcher(model.patcherSettings());
+            p.append(before);
+            p.append(java.util.Arrays.copyOf(data, n));
+            BatchScoring.scoreAll(List.of(p), model.entropyScorer());
+            p.drain();
+            if (p.openPatchLength() > 0) {
+                return java.util.Arrays.copyOf(data, n);
+            }
+        }
+        throw new IllegalStateException("no head of the sample keeps a patch open");
+    }
+
     static byte[] concat(List<byte[]> parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         parts.forEach(out::writeBytes);
@@ -229,8 +251,9 @@ class EntropyPatcherOperatorTest {
     @Test
     void idleFlushClosesTheOpenPatchAfterEveryQuietSpell() throws Exception {
         long idle = 1000;
-        byte[] first = SampleText.streams().get(0); // its last patch stays open until the end
-        byte[] second = "And then the stream went on after its idle flush, with more words.".getBytes(UTF_8);
+        byte[] first = withOpenEnd(SampleText.streams().get(0)); // its last patch stays open until the end
+        byte[] second = withOpenEnd(first, "And then the stream went on after its idle flush, with more words."
+                .getBytes(UTF_8));
         try (KeyedHarness<StreamChunk, PatchEvent> h = opened(Segmentation.STREAM, new BundleSettings(1 << 20, DELAY, idle),
                 60_000)) {
             for (byte[] c : SampleText.chunk(first, 50, new Random(5))) {
@@ -270,7 +293,7 @@ class EntropyPatcherOperatorTest {
     @Test
     void stateTtlEmitsTheOpenPatchAndForgetsTheKey() throws Exception {
         long ttl = 1000;
-        byte[] first = SampleText.streams().get(0);
+        byte[] first = withOpenEnd(SampleText.streams().get(0));
         byte[] second = SampleText.streams().get(1);
         try (KeyedHarness<StreamChunk, PatchEvent> h = opened(Segmentation.STREAM, new BundleSettings(1 << 20, DELAY, 0),
                 ttl)) {

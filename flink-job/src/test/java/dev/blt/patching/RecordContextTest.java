@@ -120,9 +120,46 @@ class RecordContextTest {
         BatchScoring.scoreAll(List.of(patcher), model.entropyScorer());
         patcher.drain();
         byte[] current = patcher.snapshot();
-        ByteBuffer v1 = ByteBuffer.allocate(current.length - 4).put(current, 0, current.length - 4); // no separators
-        v1.putInt(0, 1);
-        StreamPatcher restored = StreamPatcher.restore(model.patcherSettings(), v1.array());
+        StreamPatcher restored = StreamPatcher.restore(model.patcherSettings(), asVersion1(current));
         assertArrayEquals(current, restored.snapshot(), "a version-1 state restores to the same patcher");
+    }
+
+    /**
+     * The state as version 1 wrote it: scores for every buffered byte (version 3 keeps them from the
+     * first unruled byte; the ones before are never read, so zeros do) and no separators.
+     */
+    static byte[] asVersion1(byte[] v3) {
+        ByteBuffer in = ByteBuffer.wrap(v3);
+        assertEquals(3, in.getInt());
+        ByteBuffer out = ByteBuffer.allocate(v3.length * 10 + 64);
+        out.putInt(1);
+        for (int i = 0; i < 5; i++) {
+            out.putLong(in.getLong());
+        }
+        int buffered = in.getInt();
+        out.putInt(buffered);
+        byte[] buffer = new byte[buffered];
+        in.get(buffer);
+        out.put(buffer);
+        int scoresFrom = in.getInt();
+        for (int i = 0; i < scoresFrom; i++) {
+            out.putFloat(0f).putFloat(0f);
+        }
+        for (int i = scoresFrom; i <= buffered; i++) {
+            out.putFloat(in.getFloat()).putFloat(in.getFloat());
+        }
+        out.putLong(in.getLong()); // open patch start
+        int open = in.getInt();
+        out.putInt(open);
+        byte[] openBytes = new byte[open];
+        in.get(openBytes);
+        out.put(openBytes);
+        for (int i = 0; i < open; i++) {
+            out.putFloat(in.getFloat()).putFloat(in.getFloat());
+        }
+        out.putLong(in.getLong()); // next patch index
+        out.putFloat(in.getFloat()); // previous entropy
+        assertEquals(0, in.getInt(), "no separators pending");
+        return java.util.Arrays.copyOf(out.array(), out.position());
     }
 }
