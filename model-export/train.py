@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Train the entropy model, calibrate theta, train BLT on the patches it cuts, evaluate, and export.
 
-    /usr/bin/python3 train.py --config default          # the shipped models (about 30 min, 2 cores)
+    /usr/bin/python3 train.py --config default          # the shipped models (about 85 min, 2 cores)
     /usr/bin/python3 train.py --config tiny --out /tmp/blt-tiny   # seconds, for tests
 
 Writes <out>/entropy.onnx, blt.onnx, fixtures.json and manifest.json, and checkpoints under build/.
@@ -26,10 +26,7 @@ from blt_models.training import (apply_temperature, blt_bits_per_byte, entropy_r
                                  validation_sets)
 
 HERE = Path(__file__).resolve().parent
-CALIBRATION_BYTES_PER_SOURCE = 60_000  # calibration sample: the head of every training source
-# Training-data patching uses long blocks: its boundaries feed training only, so the longer blocks
-# cost nothing in correctness and save most of the recomputed context.
-TRAIN_PATCH_BLOCK = 512
+CALIBRATION_BYTES_PER_SOURCE = 20_000  # calibration sample: the head of every training source
 TEMPERATURE_BYTES_PER_FILE = 32_000  # per held-out file, from the middle (validation reads the head)
 
 
@@ -46,6 +43,19 @@ def temperature_sample(files):
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+class Phases:
+    """Wall-clock seconds per phase of the run, for the manifest (the budget is 90 minutes)."""
+
+    def __init__(self):
+        self.seconds, self._mark = {}, time.time()
+
+    def done(self, name):
+        now = time.time()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._mark, 1)
+        self._mark = now
+        log(f"[{name}: {self.seconds[name]:.0f}s]")
 
 
 def calibrate(entropy_model, sources, cfg):
@@ -95,12 +105,14 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     build.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    phases = Phases()
 
     files = corpus.load() + corpus.load_real()
     sources = training_sources(files)
     validation = validation_sets(files, cfg.entropy_train.eval_bytes_per_domain)
     log(f"corpus: {sum(len(s.data) for s in sources) / 1e6:.2f} MB training, "
         f"{sum(len(v) for v in validation.values()) / 1e3:.0f} KB validation")
+    phases.done("corpus")
 
     if args.entropy_checkpoint:
         torch.manual_seed(cfg.entropy_train.seed)
@@ -112,16 +124,17 @@ def main():
         entropy_model, entropy_report = train_entropy_model(cfg, sources, validation, log)
         torch.save(entropy_model.state_dict(), build / "entropy.pt")
         (build / "entropy.json").write_text(json.dumps(entropy_report, indent=2))
+    phases.done("entropy_training")
 
     temperature = fit_temperature(entropy_model, temperature_sample(files), cfg)
     apply_temperature(entropy_model, temperature)
     log(f"temperature {temperature:.2f} (fitted on held-out formats, folded into the output layer)")
+    phases.done("temperature")
 
     theta = args.theta if args.theta is not None and args.blt_checkpoint else calibrate(entropy_model, sources, cfg)
     log(f"calibrated theta = {theta:.4f} nats for average patch size {cfg.patching.target_avg_patch_size}")
+    phases.done("calibration")
 
-    train_cfg = C.ModelSetConfig(**{**cfg.__dict__, "streaming": C.StreamingConfig(
-        cfg.streaming.entropy_context_bytes, TRAIN_PATCH_BLOCK, cfg.streaming.blt_context_patches, cfg.streaming.blt_block_patches)})
     limit = cfg.blt_train.blt_train_bytes_per_source
     trimmed = [s.__class__(s.group, s.data[:limit], s.line_starts[s.line_starts < limit]) for s in sources]
     if args.blt_checkpoint:
@@ -131,17 +144,21 @@ def main():
         blt_model.eval()
         blt_report = json.loads(args.blt_checkpoint.with_suffix(".json").read_text())
     else:
-        patched = patch_sources(entropy_model, trimmed, train_cfg, theta)
+        patched = patch_sources(entropy_model, trimmed, cfg, theta)
+        phases.done("patching_blt_data")
         blt_model, blt_report = train_blt(cfg, entropy_model, patched, validation, theta, log)
         torch.save(blt_model.state_dict(), build / "blt.pt")
         (build / "blt.json").write_text(json.dumps(blt_report, indent=2))
+    phases.done("blt_training")
 
     metrics = evaluate(entropy_model, blt_model, validation, cfg, theta)
     log(json.dumps(metrics["validation"]))
+    phases.done("evaluation")
     export_entropy(entropy_model, out / "entropy.onnx")
     export_entropy_step(entropy_model, out / "entropy_step.onnx")
     export_blt(blt_model, out / "blt.onnx")
     (out / "fixtures.json").write_text(json.dumps(make_fixtures(entropy_model, blt_model, cfg, theta)) + "\n")
+    phases.done("export_and_fixtures")
 
     avg = metrics["validation"]["avg_patch_size"]
     window = cfg.streaming.entropy_context_bytes + cfg.streaming.entropy_block_bytes
@@ -166,6 +183,7 @@ def main():
             "blt": {k: v for k, v in blt_report.items() if k != "history"},
             "torch": torch.__version__, "threads": torch.get_num_threads(),
             "total_seconds": round(time.time() - started, 1),
+            "phase_seconds": phases.seconds,
             "configs": cfg.to_dict(),
         },
     }

@@ -133,9 +133,11 @@ def default() -> ModelSetConfig:
         streaming=StreamingConfig(entropy_context_bytes=512, entropy_block_bytes=256,
                                   blt_context_patches=32, blt_block_patches=32),
         patching=PatchingConfig(target_avg_patch_size=5.0),
-        entropy_train=TrainConfig(max_steps=1100, max_minutes=45.0, eval_every=300, batch_size=16),
-        blt_train=TrainConfig(max_steps=2400, max_minutes=25.0, eval_every=800, batch_size=16, learning_rate=3e-3,
-                              blt_train_bytes_per_source=120_000),
+        # Wall-clock caps sized so the whole of train.py stays within 90 minutes on 2 cores: about
+        # 42 + 26 minutes of training plus 15 of calibration, patching, evaluation and export.
+        entropy_train=TrainConfig(max_steps=3000, max_minutes=42.0, eval_every=400, batch_size=16),
+        blt_train=TrainConfig(max_steps=3000, max_minutes=26.0, eval_every=1000, batch_size=16, learning_rate=3e-3,
+                              blt_train_bytes_per_source=36_000),
     )
 
 

@@ -81,3 +81,16 @@ def test_batch_rows_do_not_bleed(entropy_model, blt_model):
         assert torch.allclose(torch.tensor(a[0]), torch.tensor(b[0]), atol=1e-5)
         assert torch.allclose(torch.tensor(a[1][:-1]), torch.tensor(b[1][:-1]), atol=1e-5)
         assert torch.allclose(torch.tensor(a[2]), torch.tensor(b[2]), atol=1e-5)
+
+
+def test_query_blocks_give_one_pass_attention(entropy_model, blt_model, monkeypatch):
+    """Eager PyTorch splits long causal attention into query blocks; the exported graph does not.
+    Both must give the same outputs, for the entropy model and for the BLT's byte and patch layers."""
+    from blt_models import model as M
+    tokens = random_tokens(2, 2 * M.QUERY_BLOCK + 37)
+    starts = torch.tensor([list(range(0, tokens.shape[1], 2))] * 2)
+    blocked = EntropyModelExport(entropy_model)(tokens), BltExport(blt_model)(tokens, starts)
+    monkeypatch.setattr(M, "QUERY_BLOCK", 10 ** 6)
+    whole = EntropyModelExport(entropy_model)(tokens), BltExport(blt_model)(tokens, starts)
+    for got, want in zip([t for outs in blocked for t in outs], [t for outs in whole for t in outs]):
+        assert torch.allclose(got, want, atol=1e-5, rtol=1e-5)
