@@ -97,6 +97,14 @@ class ModelSetConfig:
     def to_dict(self):
         return asdict(self)
 
+    @staticmethod
+    def from_dict(d: dict) -> "ModelSetConfig":
+        """The inverse of to_dict (a manifest's training.configs)."""
+        blt = dict(d["blt"], ngram_sizes=tuple(d["blt"]["ngram_sizes"]))
+        return ModelSetConfig(name=d["name"], entropy=EntropyModelConfig(**d["entropy"]), blt=BltConfig(**blt),
+                              streaming=StreamingConfig(**d["streaming"]), patching=PatchingConfig(**d["patching"]),
+                              entropy_train=TrainConfig(**d["entropy_train"]), blt_train=TrainConfig(**d["blt_train"]))
+
 
 def tiny() -> ModelSetConfig:
     """For tests: trains in seconds, meaningless outputs."""

@@ -110,3 +110,23 @@ def test_model_id_matches_java():
 def test_a_repeated_key_has_no_model_id():
     with pytest.raises(ValueError, match="occurs twice"):
         model_id_of_text('{"name": "m", "patching": {"theta": 1, "theta": 2}}')
+
+
+def test_weights_read_back_from_onnx(tmp_path, entropy_model, blt_model, tiny_cfg):
+    """adapt.py fine-tunes a shipped folder from its graphs alone: every parameter must come back."""
+    import torch
+    from blt_models.export import export_blt, export_entropy
+    from blt_models.model import ByteLatentTransformer, EntropyModel
+    from blt_models.onnx_weights import load_from_onnx
+    export_entropy(entropy_model, tmp_path / "entropy.onnx")
+    export_blt(blt_model, tmp_path / "blt.onnx")
+    for original, fresh, graph in [(entropy_model, EntropyModel(tiny_cfg.entropy), "entropy.onnx"),
+                                   (blt_model, ByteLatentTransformer(tiny_cfg.blt), "blt.onnx")]:
+        load_from_onnx(fresh, tmp_path / graph)
+        for name, value in original.state_dict().items():
+            assert torch.equal(fresh.state_dict()[name], value), name
+
+
+def test_config_round_trips_through_a_dict(tiny_cfg):
+    from blt_models import config as C
+    assert C.ModelSetConfig.from_dict(tiny_cfg.to_dict()) == tiny_cfg
