@@ -46,7 +46,7 @@ class BltConfig:
 
 @dataclass
 class StreamingConfig:
-    """Windows of the aligned-block scheme (DESIGN.md, "Streaming semantics").
+    """Windows of the aligned-block scheme (docs/DESIGN.md, "Streaming invariant").
 
     Every entropy of byte t in block k = t // entropy_block_bytes is computed by one causal pass over
     the entropy_context_bytes bytes before the block start, then the block's bytes before t. The BLT

@@ -1,7 +1,7 @@
 """Reference patcher: the aligned-block streaming scheme, the patching rule and calibration.
 
-This is the specification the Java patcher must reproduce (DESIGN.md, "Patching rule" and
-"Streaming semantics"). Functions here take a whole document at once; the Java side computes the
+This is the specification the Java patcher must reproduce (docs/DESIGN.md, "Patching rule" and
+"Streaming invariant"). Functions here take a whole document at once; the Java side computes the
 same values incrementally as bytes arrive.
 
 Entropy windows. Byte t lies in block k = t // B. Its entropy H_t is the last output of one causal

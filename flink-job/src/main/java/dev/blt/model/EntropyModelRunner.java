@@ -20,8 +20,8 @@ import java.util.stream.IntStream;
  * the log-probability of the pad token that follows it in the batch, where an unpadded run gives 0.
  * The runner writes 0 there, so a row's outputs never depend on the rows batched with it.
  *
- * <p>Entropy is computed inside the graph (DESIGN.md: returning [B,T,260] logits would cost more
- * than the model), and only the outputs a caller needs are fetched.
+ * <p>Entropy is computed inside the graph (docs/DESIGN.md, "Devices and batching": returning
+ * [B,T,260] logits would cost more than the model), and only the outputs a caller needs are fetched.
  *
  * <p>Thread-safe: a runner holds no per-call state, so one instance may serve every slot.
  */

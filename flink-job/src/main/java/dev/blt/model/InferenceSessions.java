@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The JVM-wide registry of ONNX Runtime sessions: one session per (graph checksum, device,
- * intra-op threads), shared by every caller in the JVM (DESIGN.md: one session per TaskManager,
- * shared across slots).
+ * intra-op threads), shared by every caller in the JVM (docs/DESIGN.md, "Devices and batching":
+ * one session per TaskManager, shared across slots).
  *
  * <p>Sessions are reference counted and closed when the last holder releases its
  * {@link SharedSession}. Keeping them until JVM exit would be simpler, but in Flink this class is

@@ -105,7 +105,7 @@ public record ModelManifest(
             /* the average patch size theta was calibrated for */
             @JsonProperty(value = "target_avg_patch_size", required = true) double targetAvgPatchSize) {}
 
-    /** The aligned-block windows (DESIGN.md, "Streaming semantics"), in bytes and in patches. */
+    /** The aligned-block windows (docs/DESIGN.md, "Streaming invariant"), in bytes and in patches. */
     public record Streaming(
             @JsonProperty(value = "entropy_context_bytes", required = true) int entropyContextBytes,
             @JsonProperty(value = "entropy_block_bytes", required = true) int entropyBlockBytes,

@@ -1,7 +1,7 @@
 package dev.blt.patching;
 
 /**
- * BLT's patching rule (DESIGN.md, "Patching rule"): byte t begins a new patch iff it is the first
+ * BLT's patching rule (docs/DESIGN.md, "Patching rule"): byte t begins a new patch iff it is the first
  * byte of the document, or H_t > theta, or (optional) H_t - H_{t-1} > thetaMonotonic, or the open
  * patch already holds maxPatchLength bytes. Entropy rules take precedence over the length cut when
  * both apply, as in the Python reference.

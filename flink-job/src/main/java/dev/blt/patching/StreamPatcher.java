@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Live patching of one byte stream, exact under any chunking (DESIGN.md, "Streaming semantics").
+ * Live patching of one byte stream, exact under any chunking (docs/DESIGN.md, "Streaming invariant").
  *
  * <p>The entropy H_t of byte t in block k = t / B is the last output of one causal pass over
  * [BOS if kB <= C] + bytes[max(0, kB - C), t). Windows are fixed by absolute offset, never by
