@@ -65,12 +65,14 @@ def validation_sets(files: List[corpus.CorpusFile], bytes_per_domain: int) -> Di
 
 
 class WindowSampler:
-    def __init__(self, sources: List[Source], bos_fraction: float, rng: random.Random):
+    def __init__(self, sources: List[Source], bos_fraction: float, rng: random.Random,
+                 domain_weights: Optional[Dict[str, float]] = None):
         self.sources, self.bos_fraction, self.rng = sources, bos_fraction, rng
+        domain_weights = domain_weights or DOMAIN_WEIGHTS
         groups = sorted({s.group for s in sources})
         self.by_group = {g: [s for s in sources if s.group == g] for g in groups}
-        self.groups = [g for g in groups if DOMAIN_WEIGHTS.get(g, 0) > 0]
-        self.weights = [DOMAIN_WEIGHTS[g] for g in self.groups]
+        self.groups = [g for g in groups if domain_weights.get(g, 0) > 0]
+        self.weights = [domain_weights[g] for g in self.groups]
 
     def pick(self):
         group = self.rng.choices(self.groups, self.weights)[0]
@@ -188,10 +190,13 @@ def apply_temperature(model: EntropyModel, temperature: float) -> None:
         model.head.weight.div_(temperature)
 
 
-def train_entropy_model(cfg: ModelSetConfig, sources, validation: Dict[str, bytes], log=print):
+def train_entropy_model(cfg: ModelSetConfig, sources, validation: Dict[str, bytes], log=print,
+                        model: Optional[EntropyModel] = None, domain_weights: Optional[Dict[str, float]] = None):
+    """Trains a new entropy model, or continues training model (fine-tuning)."""
     torch.manual_seed(cfg.entropy_train.seed)
-    model = EntropyModel(cfg.entropy)
-    sampler = WindowSampler(sources, cfg.entropy_train.bos_window_fraction, random.Random(cfg.entropy_train.seed))
+    model = model or EntropyModel(cfg.entropy)
+    sampler = WindowSampler(sources, cfg.entropy_train.bos_window_fraction, random.Random(cfg.entropy_train.seed),
+                            domain_weights)
     window = cfg.streaming.entropy_context_bytes + cfg.streaming.entropy_block_bytes
 
     def next_loss():
@@ -239,11 +244,12 @@ class PatchWindowSampler:
     """Windows of whole patches, as the BLT stage sees them: context + block patches."""
 
     def __init__(self, sources: List[PatchedSource], patches: int, bos_fraction: float, rng: random.Random,
-                 max_bytes: int = 768):
+                 max_bytes: int = 768, domain_weights: Optional[Dict[str, float]] = None):
         self.sources, self.patches, self.bos_fraction, self.rng = sources, patches, bos_fraction, rng
         self.max_bytes = max_bytes
-        self.groups = sorted({s.group for s in sources if DOMAIN_WEIGHTS.get(s.group, 0) > 0})
-        self.weights = [DOMAIN_WEIGHTS[g] for g in self.groups]
+        domain_weights = domain_weights or DOMAIN_WEIGHTS
+        self.groups = sorted({s.group for s in sources if domain_weights.get(s.group, 0) > 0})
+        self.weights = [domain_weights[g] for g in self.groups]
 
     def window(self):
         group = self.rng.choices(self.groups, self.weights)[0]
@@ -292,12 +298,14 @@ def blt_bits_per_byte(blt_model, entropy_model, data: bytes, cfg: ModelSetConfig
 
 
 def train_blt(cfg: ModelSetConfig, entropy_model, patched: List[PatchedSource], validation: Dict[str, bytes],
-              theta: float, log=print):
+              theta: float, log=print, model: Optional[ByteLatentTransformer] = None,
+              domain_weights: Optional[Dict[str, float]] = None):
+    """Trains a new BLT, or continues training model (fine-tuning), on the entropy model's patches."""
     torch.manual_seed(cfg.blt_train.seed)
-    model = ByteLatentTransformer(cfg.blt)
+    model = model or ByteLatentTransformer(cfg.blt)
     window_patches = cfg.streaming.blt_context_patches + cfg.streaming.blt_block_patches
     sampler = PatchWindowSampler(patched, window_patches, cfg.blt_train.bos_window_fraction,
-                                 random.Random(cfg.blt_train.seed))
+                                 random.Random(cfg.blt_train.seed), domain_weights=domain_weights)
 
     def next_loss():
         return blt_loss(model, [sampler.window() for _ in range(cfg.blt_train.batch_size)])

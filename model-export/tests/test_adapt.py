@@ -1,0 +1,43 @@
+"""adapt.py: a short fine-tune of the tiny model on the bundled sample logs writes a complete,
+checksummed folder whose manifest records the adaptation. run-tests.sh writes the folder to
+build/test-models/ first, where the Java golden-fixture and manifest tests pick it up too; this test
+reuses it when it is there and makes it otherwise."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from blt_models.export import model_id, sha256
+
+HERE = Path(__file__).resolve().parent.parent
+SAMPLE_LOG = HERE.parent / "flink-job/src/main/resources/samples/app-services.log"
+ADAPTED = HERE / "build/test-models/blt-tiny-adapted"
+
+
+def adapted_folder() -> Path:
+    if not (ADAPTED / "manifest.json").exists():
+        subprocess.run([sys.executable, str(HERE / "adapt.py"), "--model", str(HERE / "artifacts/blt-tiny"),
+                        "--logs", str(SAMPLE_LOG), "--minutes", "0.2", "--out", str(ADAPTED)],
+                       check=True, cwd=HERE, capture_output=True)
+    return ADAPTED
+
+
+def test_adapted_folder_is_complete_and_checksummed():
+    folder = adapted_folder()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["model_id"] == model_id(manifest)
+    assert manifest["name"] == "blt-tiny-adapted"
+    for name, entry in manifest["files"].items():
+        assert sha256(folder / name) == entry["sha256"], name
+    base = json.loads((HERE / "artifacts/blt-tiny/manifest.json").read_text())
+    assert manifest["streaming"] == base["streaming"] and manifest["tokens"] == base["tokens"]
+    assert manifest["patching"]["theta"] != base["patching"]["theta"]  # recalibrated on the logs
+
+
+def test_adaptation_learns_the_logs():
+    adaptation = json.loads((adapted_folder() / "manifest.json").read_text())["adaptation"]
+    assert adaptation["base_model_id"].startswith("blt-tiny@")
+    assert adaptation["logs"][0]["file"] == SAMPLE_LOG.name and adaptation["logs"][0]["held_out_bytes"] > 0
+    assert adaptation["entropy_model"]["steps"] > 0 and adaptation["blt"]["steps"] > 0
+    # The tiny model has barely been trained, so even seconds on one log format must help it.
+    assert adaptation["after"]["entropy_model_bits_per_byte"] < adaptation["before"]["entropy_model_bits_per_byte"]
