@@ -15,7 +15,9 @@ import java.util.stream.Stream;
 
 /**
  * The model folders the tests run against: every folder under model-export/artifacts/ that has a
- * manifest.json, so a newly exported model is tested without touching the tests.
+ * manifest.json, so a newly exported model is tested without touching the tests, and every folder
+ * under model-export/build/test-models/ (run-tests.sh has model-export's tests write a model
+ * fine-tuned by adapt.py there, so the Java checks cover what adapt.py writes).
  */
 public final class ModelFolders {
 
@@ -27,21 +29,30 @@ public final class ModelFolders {
                 .resolve("../model-export/artifacts").normalize();
     }
 
+    /** Where run-tests.sh leaves models written by model-export's scripts during the test run. */
+    public static Path generatedDir() {
+        return artifactsDir().resolveSibling("build").resolve("test-models");
+    }
+
     /** The folders, sorted; fails (never skips) when there are none, since then nothing is tested. */
     public static List<Path> all() {
         Path dir = artifactsDir();
-        List<Path> folders;
-        try (Stream<Path> children = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
-            folders = children.filter(p -> Files.isRegularFile(p.resolve(ModelBundle.MANIFEST_FILE)))
-                    .sorted().collect(Collectors.toList());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        List<Path> folders = new java.util.ArrayList<>(modelsUnder(dir));
+        folders.addAll(modelsUnder(generatedDir()));
         if (folders.isEmpty()) {
             throw new IllegalStateException("no model folder (a folder with manifest.json) under " + dir
                     + ": export one with model-export/train.py before running the model tests");
         }
         return folders;
+    }
+
+    private static List<Path> modelsUnder(Path dir) {
+        try (Stream<Path> children = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
+            return children.filter(p -> Files.isRegularFile(p.resolve(ModelBundle.MANIFEST_FILE)))
+                    .sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The shipped default model, the one the jar bundles. */
