@@ -3,6 +3,8 @@ package dev.blt.cli;
 import dev.blt.encoding.EncodedPatch;
 import dev.blt.encoding.OfflineEncoder;
 import dev.blt.eval.LoghubSystem;
+import dev.blt.eval.MaskedLines;
+import dev.blt.eval.RocAuc;
 import dev.blt.eval.NearestNeighbour;
 import dev.blt.eval.StreamCompression;
 import dev.blt.model.LoadedModel;
@@ -79,10 +81,12 @@ public class EvalLoghubCommand implements Callable<Integer> {
         }
         long totalLines = systems.stream().mapToLong(s -> s.lines().size()).sum();
         ProgressBar progress = new ProgressBar(System.err, "eval-loghub", totalLines);
-        StringBuilder accuracy = new StringBuilder("| system | lines | templates | BLT patch embeddings | entropy-model hidden states | byte histogram |\n|---|---|---|---|---|---|\n");
+        StringBuilder accuracy = new StringBuilder("| system | lines | templates | BLT patch embeddings | entropy-model hidden states "
+                + "| byte histogram | TF-IDF, masked lines |\n|---|---|---|---|---|---|---|\n");
+        StringBuilder alerts = new StringBuilder("| system | lines | alerts | BLT surprise | masked-form rarity |\n|---|---|---|---|---|\n");
         StringBuilder surprise = new StringBuilder("| system | mean | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|\n");
         StringBuilder lists = new StringBuilder();
-        double[] sums = new double[3];
+        double[] sums = new double[4];
         long done = 0;
         for (LoghubSystem system : systems) {
             LineResults r = embed(loaded, system.lines(), done, progress);
@@ -90,12 +94,24 @@ public class EvalLoghubCommand implements Callable<Integer> {
             double blt = NearestNeighbour.sameLabelRate(r.blt(), system.eventIds());
             double hidden = NearestNeighbour.sameLabelRate(r.hidden(), system.eventIds());
             double hist = NearestNeighbour.sameLabelRate(r.histogram(), system.eventIds());
+            List<String> masked = MaskedLines.maskAll(system.lines());
+            double tfidf = NearestNeighbour.sameLabelRate(MaskedLines.tfidf(masked), system.eventIds());
             int n = system.lines().size();
             sums[0] += blt * n;
             sums[1] += hidden * n;
             sums[2] += hist * n;
-            accuracy.append(String.format("| %s | %d | %d | %.3f | %.3f | %.3f |%n", system.name(), n,
-                    system.eventIds().stream().distinct().count(), blt, hidden, hist));
+            sums[3] += tfidf * n;
+            accuracy.append(String.format("| %s | %d | %d | %.3f | %.3f | %.3f | %.3f |%n", system.name(), n,
+                    system.eventIds().stream().distinct().count(), blt, hidden, hist, tfidf));
+            if (system.labelled()) {
+                boolean[] alert = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    alert[i] = system.alerts().get(i);
+                }
+                alerts.append(String.format("| %s | %d | %d | %.3f | %.3f |%n", system.name(), n,
+                        system.alerts().stream().filter(a -> a).count(), RocAuc.of(r.bitsPerByte(), alert),
+                        RocAuc.of(MaskedLines.rarityBits(masked), alert)));
+            }
             double[] sorted = r.bitsPerByte().clone();
             Arrays.sort(sorted);
             surprise.append(String.format("| %s | %.2f | %.2f | %.2f | %.2f | %.2f |%n", system.name(),
@@ -106,13 +122,19 @@ public class EvalLoghubCommand implements Callable<Integer> {
             }
         }
         progress.done("");
-        accuracy.append(String.format("| **all** | %d | | **%.3f** | **%.3f** | **%.3f** |%n", totalLines,
-                sums[0] / totalLines, sums[1] / totalLines, sums[2] / totalLines));
+        accuracy.append(String.format("| **all** | %d | | **%.3f** | **%.3f** | **%.3f** | **%.3f** |%n", totalLines,
+                sums[0] / totalLines, sums[1] / totalLines, sums[2] / totalLines, sums[3] / totalLines));
         System.out.println("Nearest-neighbour line has the same EventId (leave-one-out, cosine, within each system); model "
                 + loaded.modelId() + "\n");
         System.out.println(accuracy);
         System.out.println("Per-line surprise under BLT, bits per byte\n");
         System.out.println(surprise);
+        if (systems.stream().anyMatch(LoghubSystem::labelled)) {
+            System.out.println("Alert lines ranked by per-line score (ROC AUC; 0.5 is chance), systems with Loghub's Label column\n");
+            System.out.println(alerts);
+        } else {
+            System.out.println("No system here has Loghub's Label column (BGL, Thunderbird), so no alert ranking.\n");
+        }
         System.out.println(lists);
         return 0;
     }

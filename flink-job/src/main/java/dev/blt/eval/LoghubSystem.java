@@ -10,9 +10,10 @@ import java.util.stream.Stream;
 
 /**
  * One Loghub system: its raw log lines and each line's ground-truth template id (EventId) from
- * {@code *_structured.csv}, matched by LineId.
+ * {@code *_structured.csv}, matched by LineId, and where the CSV has Loghub's {@code Label} column
+ * (BGL, Thunderbird: "-" for a normal line) whether each line is an alert; empty otherwise.
  */
-public record LoghubSystem(String name, List<byte[]> lines, List<String> eventIds) {
+public record LoghubSystem(String name, List<byte[]> lines, List<String> eventIds, List<Boolean> alerts) {
 
     public static List<LoghubSystem> loadAll(Path root) throws IOException {
         List<LoghubSystem> systems = new ArrayList<>();
@@ -33,11 +34,13 @@ public record LoghubSystem(String name, List<byte[]> lines, List<String> eventId
         List<String> header = Csv.parse(rows.get(0));
         int lineId = header.indexOf("LineId");
         int eventId = header.indexOf("EventId");
+        int label = header.indexOf("Label");
         if (lineId < 0 || eventId < 0) {
             throw new IOException(csv + " lacks LineId or EventId columns");
         }
         List<byte[]> matched = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        List<Boolean> alerts = new ArrayList<>();
         for (String row : rows.subList(1, rows.size())) {
             if (row.isBlank()) {
                 continue;
@@ -47,15 +50,23 @@ public record LoghubSystem(String name, List<byte[]> lines, List<String> eventId
             if (index >= 0 && index < lines.size()) {
                 matched.add(lines.get(index));
                 ids.add(fields.get(eventId));
+                if (label >= 0) {
+                    alerts.add(!fields.get(label).trim().equals("-"));
+                }
             }
         }
-        return new LoghubSystem(name, matched, ids);
+        return new LoghubSystem(name, matched, ids, alerts);
+    }
+
+    public boolean labelled() {
+        return !alerts.isEmpty();
     }
 
     /** The first {@code n} lines (all when there are fewer). */
     public LoghubSystem head(int n) {
         int k = Math.min(n, lines.size());
-        return new LoghubSystem(name, lines.subList(0, k), eventIds.subList(0, k));
+        return new LoghubSystem(name, lines.subList(0, k), eventIds.subList(0, k),
+                labelled() ? alerts.subList(0, k) : alerts);
     }
 
     /** Lines without LF or CRLF (most Loghub files are CRLF). */
