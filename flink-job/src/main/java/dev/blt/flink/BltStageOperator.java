@@ -407,7 +407,12 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             for (int i = 0; i < surprise.length; i++) {
                 surprise[i] = in.readLong();
             }
-            byte[] encoder = new byte[in.readInt()];
+            int encoderLength = in.readInt();
+            if (encoderLength < 0 || encoderLength > in.available()) {
+                throw new IOException("corrupt BLT-stage document state: encoder snapshot of " + encoderLength
+                        + " bytes, " + in.available() + " left");
+            }
+            byte[] encoder = new byte[encoderLength];
             in.readFully(encoder);
             Document doc = new Document(record, firstPatchIndex, PatchEncoder.restore(settings, encoder),
                     RecordSurprise.fromLongs(surprise));

@@ -5,6 +5,8 @@ import dev.blt.avro.Patch;
 import dev.blt.kafka.AvroLengths;
 import dev.blt.kafka.AvroRecords;
 import dev.blt.kafka.KafkaInputRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -19,6 +21,14 @@ public class PatchDecoder extends ProcessFunction<KafkaInputRecord, PatchEvent> 
     /** A record that claims more bytes or floats than it has is a dead letter before Avro allocates them. */
     private static final AvroLengths LENGTHS = new AvroLengths(Patch.getClassSchema());
 
+    private transient Counter deadLetters;
+
+    @Override
+    public void open(OpenContext context) {
+        // The same counter as the input decoder's: every dead letter of the job is counted once.
+        deadLetters = getRuntimeContext().getMetricGroup().addGroup("blt").counter("deadLetters");
+    }
+
     @Override
     public void processElement(KafkaInputRecord r, Context ctx, Collector<PatchEvent> out) {
         try {
@@ -28,6 +38,9 @@ public class PatchDecoder extends ProcessFunction<KafkaInputRecord, PatchEvent> 
             LENGTHS.requireWithin(r.value);
             out.collect(AvroRecords.patchEvent(Patch.getDecoder().decode(r.value)));
         } catch (Exception e) {
+            if (deadLetters != null) {
+                deadLetters.inc();
+            }
             ctx.output(DEAD_LETTERS, DeadLetters.of("not an Avro Patch in single-object encoding: " + e.getMessage(),
                     r.key, r.value, r.topic, r.partition, r.offset, r.timestampMs));
         }

@@ -6,7 +6,10 @@ import java.util.Locale;
 public enum Segmentation {
     /** One continuous byte stream per key: patches may span records. Default for raw byte streams. */
     STREAM,
-    /** Every record is a document of its own (BOS first, no state carried). Default for log lines. */
+    /**
+     * Every record starts a patch and patches never span records. Default for log lines. Whether the
+     * model still sees the key's earlier records is {@link RecordContext}'s choice (carry by default).
+     */
     RECORD;
 
     public static Segmentation parse(String value) {
