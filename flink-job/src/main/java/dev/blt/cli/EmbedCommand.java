@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.blt.encoding.EncodedPatch;
+import dev.blt.encoding.RecentRecords;
 import dev.blt.encoding.Predictions;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.CloseReason;
@@ -41,8 +42,14 @@ public class EmbedCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     RecordContext recordContext;
 
-    @Option(names = "--per-record", description = "One object per record: the mean of its patch embeddings and its bits per byte.")
+    @Option(names = "--per-record", description = "One object per record: its embedding (the mean of its patch "
+            + "embeddings, L2-normalised, as the job's RecordScore), novelty and bits per byte.")
     boolean perRecord;
+
+    @Option(names = "--novelty-window", defaultValue = "" + dev.blt.flink.BltStageOperator.DEFAULT_NOVELTY_WINDOW,
+            paramLabel = "N", description = "--per-record: novelty is 1 - the highest cosine similarity to the last N "
+                    + "records' embeddings; 0 = off (default: ${DEFAULT-VALUE}).")
+    int noveltyWindow;
 
     @Option(names = "--top-k", defaultValue = "5", description = "Next-byte candidates per patch (default: ${DEFAULT-VALUE}).")
     int topK;
@@ -62,6 +69,9 @@ public class EmbedCommand implements Callable<Integer> {
         if (!"jsonl".equals(format)) {
             throw new IllegalArgumentException("--format must be jsonl, got '" + format + "'");
         }
+        if (noveltyWindow < 0) {
+            throw new IllegalArgumentException("--novelty-window must be >= 0, got " + noveltyWindow);
+        }
         LoadedModel loaded = model.source().open();
         int byteOffset = loaded.manifest().tokens().byteOffset();
         boolean stream = segmentation == Segmentation.STREAM;
@@ -73,6 +83,7 @@ public class EmbedCommand implements Callable<Integer> {
                     : new LinePieces(in, RecordPatcher.DEFAULT_MAX_BYTES);
             RecordEncoders.Output output = new RecordEncoders.Output() {
                 RecordSummary summary = new RecordSummary();
+                final RecentRecords recent = noveltyWindow == 0 ? null : new RecentRecords(noveltyWindow);
 
                 @Override
                 public void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation) {
@@ -90,7 +101,7 @@ public class EmbedCommand implements Callable<Integer> {
                 @Override
                 public void endRecord(long record) {
                     if (perRecord) {
-                        out.println(recordJson(stream ? -1 : record, summary));
+                        out.println(recordJson(stream ? -1 : record, summary, recent));
                         summary = new RecordSummary();
                     }
                 }
@@ -137,13 +148,25 @@ public class EmbedCommand implements Callable<Integer> {
         return o;
     }
 
-    private static ObjectNode recordJson(long record, RecordSummary summary) {
+    private static ObjectNode recordJson(long record, RecordSummary summary, RecentRecords recent) {
         ObjectNode o = JSON.createObjectNode();
         o.put("record", record);
         o.put("bytes", summary.bytes());
         o.put("patches", summary.patches());
         o.put("bits_per_byte", round(summary.bitsPerByte()));
-        floats(o.putArray("embedding"), summary.meanEmbedding());
+        float[] embedding = summary.embedding();
+        floats(o.putArray("embedding"), embedding);
+        if (recent != null) {
+            double novelty = embedding.length == 0 ? Double.NaN : recent.novelty(embedding);
+            if (embedding.length > 0) {
+                recent.add(embedding);
+            }
+            if (Double.isNaN(novelty)) {
+                o.putNull("novelty"); // a stream's first record, or one without bytes
+            } else {
+                o.put("novelty", round(novelty));
+            }
+        }
         return o;
     }
 

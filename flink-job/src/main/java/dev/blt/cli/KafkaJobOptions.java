@@ -75,6 +75,13 @@ public class KafkaJobOptions {
                     + "(patches still never span records); reset = every record is scored alone (default: ${DEFAULT-VALUE}).")
     RecordContext recordContext;
 
+    @Option(names = "--novelty-window", defaultValue = "" + dev.blt.flink.BltStageOperator.DEFAULT_NOVELTY_WINDOW,
+            paramLabel = "N",
+            description = "Record segmentation: each RecordScore's novelty is 1 - its embedding's highest cosine "
+                    + "similarity to the key's last N records (about N x d_latent bytes of state per key); 0 = off "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int noveltyWindow;
+
     @Option(names = "--window-cache-mb", defaultValue = "256", paramLabel = "MB",
             description = "Heap per patcher for the attention keys and values of recently active keys' open windows, "
                     + "so small records do not re-run the model's context; 0 switches it off (default: ${DEFAULT-VALUE}).")
@@ -167,7 +174,7 @@ public class KafkaJobOptions {
         return new JobOptions(bootstrapServers, inputTopic, InputFormat.parse(inputFormat), defaultStreamId, groupId,
                 patchesTopic, topic(embeddingsTopic), topic(predictionsTopic), topic(recordScoresTopic),
                 deadLetterTopic, parsedStage, topK, continuationBytes, transactionalIdPrefix, props, model, segmentation,
-                recordContext, windowCacheMb << 20,
+                recordContext, windowCacheMb << 20, noveltyWindow,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), stateTtlMs,
                 new InputLimits(maxKeyBytes, maxRecordBytes), checkpointIntervalMs,
                 checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory,

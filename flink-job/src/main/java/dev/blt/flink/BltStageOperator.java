@@ -11,6 +11,8 @@ import dev.blt.encoding.EncoderSettings;
 import dev.blt.encoding.GreedyContinuation;
 import dev.blt.encoding.PatchEncoder;
 import dev.blt.encoding.Predictions;
+import dev.blt.encoding.RecentRecords;
+import dev.blt.encoding.RecordEmbedding;
 import dev.blt.encoding.RecordSurprise;
 import dev.blt.kafka.AvroRecords;
 import dev.blt.model.ModelSource;
@@ -46,7 +48,8 @@ import org.apache.flink.util.OutputTag;
  * context. With RESET every record is encoded alone.
  *
  * <p>State per key: the open document's encoder (at most context + block patches) and, in record
- * segmentation, the running surprise of the open record.
+ * segmentation, the running surprise and embedding sum of the open record, and (with a novelty
+ * window) the quantised embeddings of the key's last records ({@link RecentRecords}).
  *
  * <p>Patches of a document must arrive complete and in order. A patch that repeats an earlier index
  * (a replay) is a dead letter. A document that restarts at patch 0 (the patcher expired the quiet
@@ -65,9 +68,11 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private final int topK;
     private final int continuationBytes;
     private final RecordContext recordContext;
+    private final int noveltyWindow;
 
     private transient EncoderSettings settings;
     private transient ValueState<byte[]> documentState;
+    private transient ValueState<byte[]> recentRecordsState;
     private transient Counter patches;
     private transient Counter contextResets;
     private transient Counter deadLetters;
@@ -82,16 +87,23 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         /** With record context the key's records share one encoder, which also holds their separators. */
         final PatchEncoder encoder;
         final RecordSurprise surprise;
+        final RecordEmbedding embedding;
         final List<PatchEvent> events = new ArrayList<>();
         /** This document's patches so far: every one added in an earlier bundle was also scored. */
         long patches;
         boolean finished;
 
-        Document(long recordIndex, long firstPatchIndex, PatchEncoder encoder, RecordSurprise surprise) {
+        Document(long recordIndex, long firstPatchIndex, PatchEncoder encoder) {
+            this(recordIndex, firstPatchIndex, encoder, new RecordSurprise(), new RecordEmbedding());
+        }
+
+        Document(long recordIndex, long firstPatchIndex, PatchEncoder encoder, RecordSurprise surprise,
+                 RecordEmbedding embedding) {
             this.recordIndex = recordIndex;
             this.firstPatchIndex = firstPatchIndex;
             this.encoder = encoder;
             this.surprise = surprise;
+            this.embedding = embedding;
             this.patches = surprise.patches();
         }
 
@@ -117,8 +129,18 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
 
     public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
                             RecordContext recordContext, long stateTtlMs) {
+        this(modelSource, bundleSettings, topK, continuationBytes, recordContext, DEFAULT_NOVELTY_WINDOW, stateTtlMs);
+    }
+
+    /** @param noveltyWindow records per key that a record's novelty is measured against; 0 = off */
+    public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
+                            RecordContext recordContext, int noveltyWindow, long stateTtlMs) {
         super(modelSource, bundleSettings, stateTtlMs);
         this.recordContext = recordContext;
+        if (noveltyWindow < 0) {
+            throw new IllegalArgumentException("novelty window must be >= 0, got " + noveltyWindow);
+        }
+        this.noveltyWindow = noveltyWindow;
         if (topK < 1 || topK > 256) {
             throw new IllegalArgumentException("top-k must be between 1 and 256, got " + topK);
         }
@@ -136,6 +158,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         model.bltScorer(); // load the graph now, not on the first bundle
         documentState = getRuntimeContext().getState(
                 new ValueStateDescriptor<>("blt-document", BytePrimitiveArraySerializer.INSTANCE));
+        recentRecordsState = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("blt-recent-records", BytePrimitiveArraySerializer.INSTANCE));
         MetricGroup g = getMetricGroup().addGroup("blt");
         patches = g.counter("encodedPatches");
         contextResets = g.counter("contextResets");
@@ -178,14 +202,14 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                     + (open.nextPatchIndex() - 1) + " (a replay or duplicate); not encoded");
             return 0;
         } else if (continuesRecordContext(open, event)) {
-            doc = new Document(event.recordIndex, 0, open.encoder, new RecordSurprise()); // the key's encoder goes on
+            doc = new Document(event.recordIndex, 0, open.encoder); // the key's encoder goes on
             work.documents.add(doc);
         } else {
             boolean contextLost = open != null && recordContext == RecordContext.CARRY && event.recordIndex >= 0;
             if (event.patchIndex != 0 || sameDocument || contextLost) { // a gap, or the open document restarts at 0
                 contextResets.inc();
             }
-            doc = new Document(event.recordIndex, event.patchIndex, new PatchEncoder(settings), new RecordSurprise());
+            doc = new Document(event.recordIndex, event.patchIndex, new PatchEncoder(settings));
             work.documents.add(doc);
         }
         doc.encoder.add(event.bytes);
@@ -254,7 +278,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             } else if (last.finished) {
                 // which record ended, so that replays of it are recognised, and the context it leaves
                 PatchEncoder context = recordContext == RecordContext.CARRY ? last.encoder : new PatchEncoder(settings);
-                Document ended = new Document(last.recordIndex, 0, context, new RecordSurprise());
+                Document ended = new Document(last.recordIndex, 0, context);
                 ended.finished = true;
                 documentState.update(writeDocument(ended));
             } else {
@@ -334,6 +358,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     @Override
     protected void onExpired(String key) {
         documentState.clear();
+        recentRecordsState.clear();
     }
 
     private void emit(Document doc, PatchEvent event, EncodedPatch encoded, byte[] continuation) {
@@ -343,6 +368,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         }
         patches.inc();
         doc.surprise.add(encoded);
+        doc.embedding.add(encoded.embedding());
         Long record = event.recordIndex < 0 ? null : event.recordIndex;
         output.collect(new StreamRecord<>(PatchEmbedding.newBuilder()
                 .setStreamId(event.streamId).setPatchIndex(event.patchIndex).setRecordIndex(record)
@@ -362,12 +388,27 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 .setModelId(model.modelId()).build()));
     }
 
-    private RecordScore recordScore(String key, Document doc) {
+    private RecordScore recordScore(String key, Document doc) throws IOException {
         RecordSurprise s = doc.surprise;
+        float[] embedding = doc.embedding.vector();
         return RecordScore.newBuilder().setStreamId(key).setRecordIndex(doc.recordIndex)
                 .setBytes((int) s.bytes()).setPatches((int) s.patches()).setMeanBitsPerByte((float) s.meanBitsPerByte())
                 .setMaxSurprisePatchIndex(doc.firstPatchIndex + s.maxPatchIndex()).setMaxSurpriseBitsPerByte((float) s.maxBitsPerByte())
-                .setModelId(model.modelId()).build();
+                .setModelId(model.modelId()).setEmbedding(AvroRecords.floats(embedding)).setNovelty(novelty(embedding))
+                .build();
+    }
+
+    /** The record's novelty against the key's recent records, which it then joins; null when off or first. */
+    private Float novelty(float[] embedding) throws IOException {
+        if (noveltyWindow == 0 || embedding.length == 0) {
+            return null;
+        }
+        byte[] state = recentRecordsState.value();
+        RecentRecords recent = state == null ? new RecentRecords(noveltyWindow) : RecentRecords.restore(state, noveltyWindow);
+        double novelty = recent.novelty(embedding);
+        recent.add(embedding);
+        recentRecordsState.update(recent.snapshot());
+        return Double.isNaN(novelty) ? null : (float) novelty;
     }
 
     /**
@@ -375,17 +416,23 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
      * whose first four bytes are 0x00000000 or 0xFFFFFFFF, never this.
      */
     private static final int DOCUMENT_STATE_V2 = 0x424C5402; // "BLT" 2
+    /** v3 adds the open record's embedding sum after the surprise. */
+    private static final int DOCUMENT_STATE_V3 = 0x424C5403;
+
+    /** Novelty is measured against this many of a key's last records unless configured. */
+    public static final int DEFAULT_NOVELTY_WINDOW = 32;
 
     private static byte[] writeDocument(Document doc) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(DOCUMENT_STATE_V2);
+            out.writeInt(DOCUMENT_STATE_V3);
             out.writeLong(doc.firstPatchIndex);
             out.writeBoolean(doc.finished);
             out.writeLong(doc.recordIndex);
             for (long v : doc.surprise.toLongs()) {
                 out.writeLong(v);
             }
+            doc.embedding.writeTo(out);
             byte[] encoder = doc.encoder.snapshot();
             out.writeInt(encoder.length);
             out.write(encoder);
@@ -397,16 +444,19 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
             long firstPatchIndex = 0;
             boolean finished = false;
-            if (java.nio.ByteBuffer.wrap(state).getInt() == DOCUMENT_STATE_V2) {
+            int version = java.nio.ByteBuffer.wrap(state).getInt();
+            if (version == DOCUMENT_STATE_V2 || version == DOCUMENT_STATE_V3) {
                 in.readInt();
                 firstPatchIndex = in.readLong();
                 finished = in.readBoolean();
-            }
+            } // else v1: no header, it began with the record index
             long record = in.readLong();
             long[] surprise = new long[5];
             for (int i = 0; i < surprise.length; i++) {
                 surprise[i] = in.readLong();
             }
+            // Before v3 the open record's embedding was not kept: its vector then covers the patches after the upgrade.
+            RecordEmbedding embedding = version == DOCUMENT_STATE_V3 ? RecordEmbedding.readFrom(in) : new RecordEmbedding();
             int encoderLength = in.readInt();
             if (encoderLength < 0 || encoderLength > in.available()) {
                 throw new IOException("corrupt BLT-stage document state: encoder snapshot of " + encoderLength
@@ -415,7 +465,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             byte[] encoder = new byte[encoderLength];
             in.readFully(encoder);
             Document doc = new Document(record, firstPatchIndex, PatchEncoder.restore(settings, encoder),
-                    RecordSurprise.fromLongs(surprise));
+                    RecordSurprise.fromLongs(surprise), embedding);
             doc.finished = finished;
             return doc;
         }

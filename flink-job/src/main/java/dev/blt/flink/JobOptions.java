@@ -21,6 +21,8 @@ import java.util.Properties;
  *                              the patches topic as its input
  * @param embeddingsTopic       PatchEmbedding output; null switches it off (likewise the next two)
  * @param continuationBytes     greedy continuation bytes per Prediction; 0 = off (one BLT call per byte)
+ * @param noveltyWindow         record segmentation: a record's novelty is measured against this many of its
+ *                              key's last records (RecordScore.novelty); 0 = off
  * @param deadLetterTopic       where undecodable records go, with a reason
  * @param stateTtlMs            a key without input for this long is forgotten (its open patch emitted first);
  *                              0 = never
@@ -57,6 +59,7 @@ public record JobOptions(
         Segmentation segmentation,
         RecordContext recordContext,
         long windowCacheBytes,
+        int noveltyWindow,
         BundleSettings bundle,
         long stateTtlMs,
         InputLimits limits,
@@ -101,6 +104,9 @@ public record JobOptions(
         }
         limits = limits == null ? InputLimits.DEFAULT : limits;
         recordContext = recordContext == null ? RecordContext.CARRY : recordContext;
+        if (noveltyWindow < 0) {
+            throw new IllegalArgumentException("novelty window must be >= 0 records (0 = off), got " + noveltyWindow);
+        }
         if (windowCacheBytes < 0) {
             throw new IllegalArgumentException("window cache must be >= 0 MB, got " + windowCacheBytes + " bytes");
         }

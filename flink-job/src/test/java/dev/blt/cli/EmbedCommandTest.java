@@ -1,6 +1,7 @@
 package dev.blt.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import dev.blt.encoding.Predictions;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
+import dev.blt.testing.RecordVectors;
 import dev.blt.testing.ModelFolders;
 import dev.blt.testing.SampleText;
 import java.io.ByteArrayOutputStream;
@@ -65,8 +67,22 @@ class EmbedCommandTest {
         List<String> out = PatchCommandTest.run("embed", "--model", ModelFolders.shipped().toString(), "--per-record",
                 file.toString()).lines().toList();
         assertEquals(records.size(), out.size());
+        dev.blt.encoding.RecentRecords recent = new dev.blt.encoding.RecentRecords(
+                dev.blt.flink.BltStageOperator.DEFAULT_NOVELTY_WINDOW);
         for (int r = 0; r < records.size(); r++) {
-            assertRecord(r, patched.get(r), encoded.get(r), JSON.readTree(out.get(r)));
+            JsonNode o = JSON.readTree(out.get(r));
+            assertRecord(r, patched.get(r), encoded.get(r), o);
+            // novelty against the earlier records' embeddings, as the job's RecordScore has it
+            float[] embedding = RecordVectors.unitMean(encoded.get(r));
+            double novelty = embedding.length == 0 ? Double.NaN : recent.novelty(embedding);
+            if (embedding.length > 0) {
+                recent.add(embedding);
+            }
+            if (Double.isNaN(novelty)) {
+                assertTrue(o.get("novelty").isNull(), "record " + r + ": first, or empty");
+            } else {
+                assertEquals(novelty, o.get("novelty").asDouble(), 1e-4, "novelty of record " + r);
+            }
         }
     }
 
@@ -137,7 +153,11 @@ class EmbedCommandTest {
         assertEquals(bytes, o.get("bytes").asLong(), what);
         assertEquals(patches.size(), o.get("patches").asInt(), what);
         assertEquals(bytes == 0 ? 0 : round(bits / bytes), o.get("bits_per_byte").asDouble(), what);
-        assertFloats(RecordEncodersTest.oldMean(encoded), o.get("embedding"), what);
+        float[] unit = RecordVectors.unitMean(encoded);
+        assertEquals(unit.length, o.get("embedding").size(), what + ": embedding size");
+        for (int i = 0; i < unit.length; i++) {
+            assertEquals(unit[i], o.get("embedding").get(i).asDouble(), 2e-6, what + ": embedding[" + i + "]");
+        }
     }
 
     private static void assertFloats(float[] expected, JsonNode actual, String what) {

@@ -12,6 +12,7 @@ import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
 import dev.blt.patching.RecordContext;
 import dev.blt.patching.RecordPatcher;
+import dev.blt.testing.RecordVectors;
 import dev.blt.testing.ModelFolders;
 import dev.blt.testing.SampleText;
 import java.util.ArrayList;
@@ -88,16 +89,16 @@ class RecordEncodersTest {
                     assertArrayEquals(whole.get(r).get(p).nextByteLogprobs(), out.encoded().nextByteLogprobs(), what);
                     summary.add(out.patch().length(), out.encoded());
                 }
-                assertArrayEquals(oldMean(whole.get(r)), summary.meanEmbedding(), "mean of record " + r);
+                assertArrayEquals(RecordVectors.unitMean(whole.get(r)), summary.embedding(), 1e-6f, "embedding of record " + r);
             }
             assertEquals(outs.size(), i);
         }
     }
 
     @Test
-    void summaryIsTheOldMeanUpToItsBoundAndCloseBeyond() {
+    void summaryEmbeddingIsTheUnitMeanHoweverLongTheRecord() {
         java.util.Random random = new java.util.Random(4);
-        for (int n : new int[] {0, 1, 7, RecordSummary.EXACT_PATCHES, RecordSummary.EXACT_PATCHES + 1, 10_000}) {
+        for (int n : new int[] {0, 1, 7, 4096, 10_000}) {
             List<EncodedPatch> patches = new ArrayList<>();
             RecordSummary summary = new RecordSummary();
             long bytes = 0;
@@ -120,26 +121,14 @@ class RecordEncodersTest {
             assertEquals(n, summary.patches());
             assertEquals(bytes, summary.bytes());
             assertEquals(bytes == 0 ? 0 : bits / bytes, summary.bitsPerByte());
-            float[] old = oldMean(patches);
-            if (n <= RecordSummary.EXACT_PATCHES) {
-                assertArrayEquals(old, summary.meanEmbedding(), n + " patches");
-            } else {
-                assertArrayEquals(old, summary.meanEmbedding(), 1e-5f, n + " patches");
+            float[] embedding = summary.embedding();
+            assertArrayEquals(RecordVectors.unitMean(patches), embedding, 1e-5f, n + " patches");
+            double norm = 0;
+            for (float x : embedding) {
+                norm += x * x;
             }
+            assertEquals(n == 0 ? 0 : 1, norm, 1e-5, n + " patches: unit length");
         }
     }
 
-    /** The mean as {@code blt embed --per-record} computed it from a whole record's patches. */
-    static float[] oldMean(List<EncodedPatch> encoded) {
-        float[] mean = null;
-        for (EncodedPatch e : encoded) {
-            if (mean == null) {
-                mean = new float[e.embedding().length];
-            }
-            for (int i = 0; i < mean.length; i++) {
-                mean[i] += e.embedding()[i] / encoded.size();
-            }
-        }
-        return mean == null ? new float[0] : mean;
-    }
 }

@@ -2,18 +2,21 @@ package dev.blt.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blt.avro.Patch;
 import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.Prediction;
 import dev.blt.avro.RecordScore;
+import dev.blt.encoding.RecentRecords;
 import dev.blt.encoding.EncodedPatch;
 import dev.blt.encoding.OfflineEncoder;
 import dev.blt.encoding.Predictions;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
 import dev.blt.patching.RecordContext;
+import dev.blt.testing.RecordVectors;
 import dev.blt.testing.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -69,6 +72,7 @@ class BltJobTest extends KafkaJobTestBase {
             List<List<EncodedPatch>> encoded = context == RecordContext.CARRY
                     ? OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), docs)
                     : OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), docs);
+            RecentRecords recent = new RecentRecords(BltStageOperator.DEFAULT_NOVELTY_WINDOW);
             for (int r = 0; r < offline.size(); r++) {
                 double bits = 0;
                 long bytes = 0;
@@ -100,6 +104,19 @@ class BltJobTest extends KafkaJobTestBase {
                 assertEquals(offline.get(r).size(), score.getPatches());
                 assertEquals(bits / bytes, score.getMeanBitsPerByte(), 1e-4);
                 assertTrue(score.getMaxSurpriseBitsPerByte() >= score.getMeanBitsPerByte() - 1e-4);
+                // the record embedding and its novelty against the stream's earlier records, as offline
+                float[] unit = RecordVectors.unitMean(encoded.get(r));
+                assertEquals(unit.length, score.getEmbedding().size());
+                for (int i = 0; i < unit.length; i++) {
+                    assertEquals(unit[i], score.getEmbedding().get(i), 1e-4, "record embedding of " + e.getKey() + "/" + r);
+                }
+                double novelty = recent.novelty(unit);
+                recent.add(unit);
+                if (r == 0) {
+                    assertNull(score.getNovelty(), "the stream's first record");
+                } else {
+                    assertEquals(novelty, score.getNovelty(), 1e-3, "novelty of " + e.getKey() + "/" + r);
+                }
             }
             assertEquals(offline.stream().mapToInt(List::size).sum(),
                     patches.stream().filter(p -> p.getStreamId().equals(e.getKey())).count());

@@ -15,6 +15,8 @@ import dev.blt.model.ModelSource;
 import dev.blt.patching.ClosedPatch;
 import java.util.Map;
 import dev.blt.avro.RecordScore;
+import dev.blt.encoding.RecentRecords;
+import dev.blt.testing.RecordVectors;
 import dev.blt.patching.RecordContext;
 import dev.blt.patching.OfflinePatcher;
 import dev.blt.testing.FloatAsserts;
@@ -303,10 +305,26 @@ class BltStageOperatorTest {
             List<List<EncodedPatch>> expected = context == RecordContext.CARRY
                     ? OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), bytes)
                     : OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), bytes);
+            RecentRecords recent = new RecentRecords(BltStageOperator.DEFAULT_NOVELTY_WINDOW);
             for (int r = 0; r < entry.getValue().size(); r++) {
                 final long record = r;
+                String what = entry.getKey() + " record " + r;
                 assertEmbeddings(entry.getValue().get(r), expected.get(r), out.of(entry.getKey()).stream()
-                        .filter(e -> e.getRecordIndex() == record).toList(), entry.getKey() + " record " + r);
+                        .filter(e -> e.getRecordIndex() == record).toList(), what);
+                // the record embedding and its novelty, whose state crossed the restore
+                RecordScore score = scores.stream().filter(x -> x.getStreamId().equals(entry.getKey())
+                        && x.getRecordIndex() == record).findFirst().orElseThrow();
+                float[] unit = RecordVectors.unitMean(expected.get(r));
+                for (int i = 0; i < unit.length; i++) {
+                    assertEquals(unit[i], score.getEmbedding().get(i), 1e-4, what + " embedding[" + i + "]");
+                }
+                double novelty = recent.novelty(unit);
+                recent.add(unit);
+                if (r == 0) {
+                    assertEquals(null, score.getNovelty(), what);
+                } else {
+                    assertEquals(novelty, score.getNovelty(), 1e-3, what + " novelty");
+                }
             }
         }
     }
