@@ -1,5 +1,6 @@
 package dev.blt.eval;
 
+import dev.blt.encoding.RecordEmbedding;
 import java.util.List;
 
 /** Leave-one-out nearest neighbour by cosine similarity, scored against ground-truth labels. */
@@ -40,16 +41,11 @@ public final class NearestNeighbour {
     }
 
     static float[] normalise(float[] v) {
-        double norm = 0;
-        for (float x : v) {
-            norm += x * x;
-        }
-        norm = Math.sqrt(norm);
-        float[] out = new float[v.length];
+        double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) {
-            out[i] = norm == 0 ? 0 : (float) (v[i] / norm);
+            d[i] = v[i];
         }
-        return out;
+        return RecordEmbedding.unit(d);
     }
 
     /** Baseline: the normalised histogram of byte values. */
