@@ -23,8 +23,7 @@ from pathlib import Path
 import torch
 
 from blt_models import config as C
-from blt_models.export import (BLT_FILE, ENTROPY_FILE, MANIFEST_FILE, export_blt, export_entropy,
-                               export_entropy_step, make_fixtures, write_manifest)
+from blt_models.export import BLT_FILE, ENTROPY_FILE, MANIFEST_FILE, write_model_folder
 from blt_models.model import ByteLatentTransformer, EntropyModel
 from blt_models.onnx_weights import load_from_onnx
 from blt_models.training import (apply_temperature, fit_temperature, make_source, patch_sources, train_blt,
@@ -106,14 +105,8 @@ def main():
     after = evaluate(entropy_model, blt_model, held_out, cfg, theta)["domains"][GROUP]
     phases.done("after")
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    export_entropy(entropy_model, args.out / ENTROPY_FILE)
-    export_entropy_step(entropy_model, args.out / "entropy_step.onnx")
-    export_blt(blt_model, args.out / BLT_FILE)
-    (args.out / "fixtures.json").write_text(json.dumps(make_fixtures(entropy_model, blt_model, cfg, theta)) + "\n")
-    phases.done("export_and_fixtures")
     training = dict(base_manifest["training"], configs=cfg.to_dict())
-    manifest = write_manifest(args.out, cfg, theta, {
+    manifest = write_model_folder(args.out, entropy_model, blt_model, cfg, theta, {
         "flops_per_byte": base_manifest["flops_per_byte"],
         "metrics": base_manifest["metrics"],
         "training": training,

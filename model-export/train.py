@@ -18,7 +18,7 @@ import torch
 
 from blt_models import config as C
 from blt_models import corpus
-from blt_models.export import export_blt, export_entropy, export_entropy_step, make_fixtures, write_manifest
+from blt_models.export import write_model_folder
 from blt_models.model import ByteLatentTransformer, EntropyModel, flops_per_byte_blt, flops_per_token_entropy
 from blt_models.patcher import calibrate_theta, document_entropies
 from blt_models.training import (apply_temperature, blt_bits_per_byte, entropy_runner, fit_temperature,
@@ -154,11 +154,6 @@ def main():
     metrics = evaluate(entropy_model, blt_model, validation, cfg, theta)
     log(json.dumps(metrics["validation"]))
     phases.done("evaluation")
-    export_entropy(entropy_model, out / "entropy.onnx")
-    export_entropy_step(entropy_model, out / "entropy_step.onnx")
-    export_blt(blt_model, out / "blt.onnx")
-    (out / "fixtures.json").write_text(json.dumps(make_fixtures(entropy_model, blt_model, cfg, theta)) + "\n")
-    phases.done("export_and_fixtures")
 
     avg = metrics["validation"]["avg_patch_size"]
     window = cfg.streaming.entropy_context_bytes + cfg.streaming.entropy_block_bytes
@@ -187,7 +182,7 @@ def main():
             "configs": cfg.to_dict(),
         },
     }
-    manifest = write_manifest(out, cfg, theta, extra)
+    manifest = write_model_folder(out, entropy_model, blt_model, cfg, theta, extra)
     log(f"wrote {out} ({manifest['model_id']}) in {time.time() - started:.0f}s")
 
 

@@ -281,3 +281,15 @@ def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: di
     manifest["model_id"] = model_id(manifest)
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def write_model_folder(out_dir: Path, entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float,
+                       extra: dict) -> dict:
+    """A complete model folder: both graphs, the incremental entropy graph, golden fixtures and the
+    checksummed manifest (extra: its metrics, training record and so on). Returns the manifest."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    export_entropy(entropy_model, out_dir / ENTROPY_FILE)
+    export_entropy_step(entropy_model, out_dir / ENTROPY_STEP_FILE)
+    export_blt(blt_model, out_dir / BLT_FILE)
+    (out_dir / FIXTURES_FILE).write_text(json.dumps(make_fixtures(entropy_model, blt_model, cfg, theta)) + "\n")
+    return write_manifest(out_dir, cfg, theta, extra)

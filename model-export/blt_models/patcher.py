@@ -53,16 +53,21 @@ def document_entropies(run_entropy_model, data: bytes, context: int, block: int)
 
     run_entropy_model(list of token lists) -> list of (entropy array, next_logprob array).
     """
-    windows = block_windows(len(data), context, block)
-    outputs = run_entropy_model([w.tokens(data) for w in windows]) if windows else []
-    entropy = np.zeros(len(data), dtype=np.float32)
-    logprob = np.zeros(len(data), dtype=np.float32)
-    for w, (ent, lp) in zip(windows, outputs):
+    return documents_entropies(run_entropy_model, [data], context, block)[0]
+
+
+def documents_entropies(run_entropy_model, documents: Sequence[bytes], context: int, block: int):
+    """document_entropies of several documents, their windows run as one batch of calls."""
+    windows = [(d, w) for d, data in enumerate(documents) for w in block_windows(len(data), context, block)]
+    outputs = run_entropy_model([w.tokens(documents[d]) for d, w in windows]) if windows else []
+    results = [(np.zeros(len(data), dtype=np.float32), np.zeros(len(data), dtype=np.float32)) for data in documents]
+    for (d, w), (ent, lp) in zip(windows, outputs):
+        entropy, logprob = results[d]
         idx = np.arange(w.block_start, w.end)
         pos = idx - w.ctx_start - 1 + (1 if w.bos else 0)
         entropy[idx] = ent[pos]
         logprob[idx] = lp[pos]
-    return entropy, logprob
+    return results
 
 
 # Close reasons of a patch: why the *next* patch started (or why the patch ended).
