@@ -3,7 +3,7 @@ package dev.blt.cli;
 import dev.blt.flink.BundleSettings;
 import dev.blt.flink.JobOptions;
 import dev.blt.kafka.InputLimits;
-import dev.blt.kafka.ChunkDecoder;
+import dev.blt.flink.ChunkDecoder;
 import dev.blt.kafka.InputFormat;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.RecordContext;

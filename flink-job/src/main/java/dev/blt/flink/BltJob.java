@@ -4,7 +4,7 @@ import dev.blt.avro.DeadLetter;
 import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.Prediction;
 import dev.blt.avro.RecordScore;
-import dev.blt.kafka.AvroRecords;
+import dev.blt.flink.AvroRecords;
 import dev.blt.kafka.KafkaInputRecord;
 import dev.blt.kafka.KafkaSinks;
 import dev.blt.kafka.RawRecordDeserializer;

@@ -14,7 +14,7 @@ import dev.blt.encoding.Predictions;
 import dev.blt.encoding.RecentRecords;
 import dev.blt.encoding.RecordEmbedding;
 import dev.blt.encoding.RecordSurprise;
-import dev.blt.kafka.AvroRecords;
+import dev.blt.flink.AvroRecords;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.RecordContext;
 import java.io.ByteArrayInputStream;

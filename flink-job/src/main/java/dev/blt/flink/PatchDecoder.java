@@ -3,7 +3,7 @@ package dev.blt.flink;
 import dev.blt.avro.DeadLetter;
 import dev.blt.avro.Patch;
 import dev.blt.kafka.AvroLengths;
-import dev.blt.kafka.AvroRecords;
+import dev.blt.flink.AvroRecords;
 import dev.blt.kafka.KafkaInputRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;

@@ -1,7 +1,7 @@
 package dev.blt.flink;
 
 import dev.blt.avro.DeadLetter;
-import dev.blt.kafka.ChunkDecoder;
+import dev.blt.flink.ChunkDecoder;
 import dev.blt.kafka.InputFormat;
 import dev.blt.kafka.InputLimits;
 import dev.blt.kafka.KafkaInputRecord;

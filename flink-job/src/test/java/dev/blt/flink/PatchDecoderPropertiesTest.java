@@ -12,7 +12,7 @@ import dev.blt.avro.DeadLetter;
 import dev.blt.avro.Patch;
 import dev.blt.avro.PatchCloseReason;
 import dev.blt.kafka.AvroBytes;
-import dev.blt.kafka.AvroRecords;
+import dev.blt.flink.AvroRecords;
 import dev.blt.kafka.KafkaInputRecord;
 import dev.blt.testing.HostileBytes;
 import dev.blt.testing.HostileBytes.Outcome;

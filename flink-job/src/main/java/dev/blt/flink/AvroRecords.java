@@ -1,8 +1,7 @@
-package dev.blt.kafka;
+package dev.blt.flink;
 
 import dev.blt.avro.Patch;
 import dev.blt.avro.PatchCloseReason;
-import dev.blt.flink.PatchEvent;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,10 @@
-package dev.blt.kafka;
+package dev.blt.flink;
 
 import dev.blt.avro.ByteChunk;
 import dev.blt.avro.DeadLetter;
-import dev.blt.flink.DeadLetters;
-import dev.blt.flink.StreamChunk;
+import dev.blt.kafka.InputFormat;
+import dev.blt.kafka.InputLimits;
+import dev.blt.kafka.KafkaInputRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.blt.kafka;
+package dev.blt.flink;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blt.avro.ByteChunk;
+import dev.blt.kafka.AvroBytes;
+import dev.blt.kafka.InputFormat;
+import dev.blt.kafka.InputLimits;
+import dev.blt.kafka.KafkaInputRecord;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.blt.kafka;
+package dev.blt.flink;
 
 import static dev.blt.testing.HostileBytes.avroLong;
 import static dev.blt.testing.HostileBytes.concat;
@@ -11,7 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.blt.avro.ByteChunk;
-import dev.blt.flink.StreamChunk;
+import dev.blt.kafka.AvroBytes;
+import dev.blt.kafka.InputFormat;
+import dev.blt.kafka.InputLimits;
+import dev.blt.kafka.KafkaInputRecord;
 import dev.blt.testing.HostileBytes;
 import dev.blt.testing.HostileBytes.Outcome;
 import java.nio.ByteBuffer;
