@@ -1,5 +1,8 @@
 package dev.blt.cli;
 
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
 import dev.blt.encoding.OfflineEncoder;
 import dev.blt.model.EntropyModelRunner;
 import dev.blt.model.InferenceSessions;
@@ -15,6 +18,7 @@ import dev.blt.patching.OfflinePatcher;
 import dev.blt.patching.PatcherSettings;
 import dev.blt.patching.StreamPatcher;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,49 +68,55 @@ public class BenchCommand implements Callable<Integer> {
         LoadedModel loaded = model.source().open();
         List<byte[]> lines = readLines();
         long bytes = lines.stream().mapToLong(l -> l.length).sum();
-        System.out.printf("machine: %s, %d cores, %s %s; java %s; device %s, %d intra-op thread(s)%n",
-                System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("os.version"), System.getProperty("java.version"), model.device,
-                model.source().intraOpThreads());
-        System.out.printf("input: %d lines, %d bytes from %s%n", lines.size(), bytes, files);
-        System.out.printf("%-28s %14s %14s %14s %12s %12s%n", "entropy graph", "record KB/s",
-                "keyed KB/s", "stream KB/s", "stream/keyed", "avg patch");
+        System.out.printf("blt bench, %s: %s, %d cores, %s %s; java %s; device %s, %d intra-op thread(s); model %s%n",
+                java.time.LocalDate.now(java.time.ZoneOffset.UTC), System.getProperty("os.arch"),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.version"),
+                System.getProperty("java.version"), model.device, model.source().intraOpThreads(), loaded.modelId());
+        System.out.printf("input: %d lines, %d bytes (mean line %.0f bytes) from %s; best of %d%n%n", lines.size(), bytes,
+                (double) bytes / Math.max(1, lines.size()), files, repeat);
+        System.out.println("| path | KB/s | patches/s | bytes per patch |");
+        System.out.println("|---|---|---|---|");
 
-        List<String> names = new ArrayList<>(List.of(loaded.manifest().name() + " (manifest)"));
+        List<String> names = new ArrayList<>(List.of(""));
         List<EntropyScorer> scorers = new ArrayList<>(List.of(loaded.entropyScorer()));
         for (Path graph : extraGraphs) {
-            names.add(graph.getParent().getFileName() + "/" + graph.getFileName());
+            names.add(" (" + graph.getParent().getFileName() + "/" + graph.getFileName() + ")");
             scorers.add(scorerFor(graph, loaded));
         }
         ProgressBar progress = new ProgressBar(System.err, "bench", (long) scorers.size() * repeat);
         int step = 0;
         for (int i = 0; i < scorers.size(); i++) {
             OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), scorers.get(i));
-            double bestRecord = 0;
-            double bestKeyed = 0;
-            double bestStream = 0;
-            long patches = 0;
+            double[] best = new double[3]; // records batched, keyed records one at a time, stream chunks
+            long[] patches = new long[3];
             for (int r = 0; r < repeat; r++) {
                 long t0 = System.nanoTime();
-                List<List<ClosedPatch>> recordPatches = patchRecords(patcher, lines);
+                patches[0] = patchRecords(patcher, lines).stream().mapToLong(List::size).sum();
                 long t1 = System.nanoTime();
-                patcher.patchStream(chunks(lines, 65536));
+                patches[2] = patcher.patchStream(chunks(lines, 65536)).size();
                 long t2 = System.nanoTime();
-                keyedRecords(loaded.patcherSettings(), scorers.get(i), lines, keys);
+                patches[1] = keyedRecords(loaded.patcherSettings(), scorers.get(i), lines, keys);
                 long t3 = System.nanoTime();
-                bestRecord = Math.max(bestRecord, bytes / 1e3 / ((t1 - t0) / 1e9));
-                bestStream = Math.max(bestStream, bytes / 1e3 / ((t2 - t1) / 1e9));
-                bestKeyed = Math.max(bestKeyed, bytes / 1e3 / ((t3 - t2) / 1e9));
-                patches = recordPatches.stream().mapToLong(List::size).sum();
-                progress.update(++step, names.get(i));
+                best[0] = Math.max(best[0], bytes / 1e3 / ((t1 - t0) / 1e9));
+                best[2] = Math.max(best[2], (bytes + lines.size()) / 1e3 / ((t2 - t1) / 1e9));
+                best[1] = Math.max(best[1], bytes / 1e3 / ((t3 - t2) / 1e9));
+                progress.update(++step, "patching" + names.get(i));
             }
-            System.out.printf("%-28s %14.1f %14.1f %14.1f %12.2f %12.2f%n", names.get(i), bestRecord, bestKeyed,
-                    bestStream, bestStream / bestKeyed, (double) bytes / patches);
+            String[] paths = {"patching: records, batched as `blt patch` does", "patching: records one at a time over "
+                    + keys + " keys, in context (the job's path for log lines)", "patching: one stream in 64 KiB chunks"};
+            long[] streamBytes = {bytes, bytes, bytes + lines.size()};
+            for (int k = 0; k < 3; k++) {
+                System.out.printf("| %s%s | %.1f | %.0f | %.2f |%n", paths[k], names.get(i), best[k],
+                        best[k] * 1e3 / streamBytes[k] * patches[k], (double) streamBytes[k] / patches[k]);
+            }
+            System.out.printf("| cost of records one at a time against 64 KiB chunks%s | %.2f× | | |%n", names.get(i),
+                    best[2] / best[1]);
         }
         progress.done("");
         if (!noBlt) {
             benchBlt(loaded, lines, bytes);
         }
+        benchBpe(lines, bytes);
         return 0;
     }
 
@@ -126,8 +136,26 @@ public class BenchCommand implements Callable<Integer> {
             }
             best = Math.max(best, (System.nanoTime() - t0) / 1e9 == 0 ? 0 : bytes / 1e3 / ((System.nanoTime() - t0) / 1e9));
         }
-        System.out.printf("BLT stage (record segmentation): %.1f KB/s, %.0f patches/s%n", best,
-                best * 1e3 / bytes * patches);
+        System.out.printf("| BLT stage: embeddings and predictions, records each alone, batched | %.1f | %.0f | %.2f |%n",
+                best, best * 1e3 / bytes * patches, (double) bytes / patches);
+    }
+
+    /** cl100k BPE (jtokkit) on the same lines, one at a time, in the same JVM: the tokenizer to beat. */
+    private void benchBpe(List<byte[]> lines, long bytes) {
+        Encoding cl100k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+        List<String> text = lines.stream().map(l -> new String(l, StandardCharsets.UTF_8)).toList();
+        double best = 0;
+        long tokens = 0;
+        for (int r = 0; r < repeat; r++) {
+            long t0 = System.nanoTime();
+            tokens = 0;
+            for (String line : text) {
+                tokens += cl100k.countTokensOrdinary(line);
+            }
+            best = Math.max(best, bytes / 1e3 / ((System.nanoTime() - t0) / 1e9));
+        }
+        System.out.printf("| cl100k BPE (jtokkit), line by line, for comparison | %.1f | %.0f tokens/s | %.2f bytes per token |%n",
+                best, best * 1e3 / bytes * tokens, (double) bytes / tokens);
     }
 
     /**
@@ -135,9 +163,10 @@ public class BenchCommand implements Callable<Integer> {
      * at a time, each key's records in context (one patcher per key, as the operator keeps), and
      * bundles of 64 KiB scored in one batched call, as the operator's default bundle does.
      */
-    private static void keyedRecords(PatcherSettings settings, EntropyScorer scorer, List<byte[]> lines, int keys) {
+    private static long keyedRecords(PatcherSettings settings, EntropyScorer scorer, List<byte[]> lines, int keys) {
         StreamPatcher[] patchers = new StreamPatcher[keys];
         int next = 0;
+        long patches = 0;
         while (next < lines.size()) {
             java.util.Set<StreamPatcher> bundle = new java.util.LinkedHashSet<>();
             int bundleBytes = 0;
@@ -153,8 +182,11 @@ public class BenchCommand implements Callable<Integer> {
                 next++;
             }
             BatchScoring.scoreAll(new ArrayList<>(bundle), scorer);
-            bundle.forEach(StreamPatcher::drain);
+            for (StreamPatcher p : bundle) {
+                patches += p.drain().size();
+            }
         }
+        return patches;
     }
 
     private static List<List<ClosedPatch>> patchRecords(OfflinePatcher patcher, List<byte[]> lines) {
