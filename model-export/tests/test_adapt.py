@@ -17,7 +17,7 @@ ADAPTED = HERE / "build/test-models/blt-tiny-adapted"
 def adapted_folder() -> Path:
     if not (ADAPTED / "manifest.json").exists():
         subprocess.run([sys.executable, str(HERE / "adapt.py"), "--model", str(HERE / "artifacts/blt-tiny"),
-                        "--logs", str(SAMPLE_LOG), "--minutes", "0.2", "--out", str(ADAPTED)],
+                        "--logs", str(SAMPLE_LOG), "--minutes", "0.1", "--out", str(ADAPTED)],
                        check=True, cwd=HERE, capture_output=True)
     return ADAPTED
 
