@@ -18,6 +18,9 @@ REAL_LOGS_DIR = Path(__file__).resolve().parent.parent / "corpus_real"
 # calibration on formats it has never seen can be measured (issue 10, "honest entropy").
 HELD_OUT_SOURCES = ("mosquitto", "squid", "dnsmasq")
 DOMAINS = ("text", "logs", "code", "multilingual")
+# Source code is stored with this suffix added (cJSON.c.txt): it is training data, and tools that
+# count languages, lint or index code should not take it for the project's own.
+CODE_SUFFIX = ".txt"
 SPLIT_CHUNK_BYTES = 4096
 VALIDATION_EVERY = 10  # chunk i is validation iff i % VALIDATION_EVERY == VALIDATION_EVERY - 1
 
@@ -53,7 +56,7 @@ def copy_from_shared(shared_train: Path, dest: Path = CORPUS_DIR) -> None:
         data = (shared_train / rel).read_bytes()
         if len(data) > limit:
             data = data[:data.rindex(b"\n", 0, limit) + 1]
-        out = dest / domain / Path(rel).name
+        out = dest / domain / (Path(rel).name + (CODE_SUFFIX if domain == "code" else ""))
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     for rel in LICENSES:
@@ -86,7 +89,8 @@ def load(corpus_dir: Path = CORPUS_DIR) -> List[CorpusFile]:
     for domain in DOMAINS:
         for path in sorted((corpus_dir / domain).glob("*")):
             train, validation = split(path.read_bytes())
-            files.append(CorpusFile(domain, path.name, train, validation))
+            name = path.name[:-len(CODE_SUFFIX)] if domain == "code" else path.name
+            files.append(CorpusFile(domain, name, train, validation))
     if not files:
         raise FileNotFoundError(f"no corpus under {corpus_dir}; run prepare_corpus.py first")
     return files
