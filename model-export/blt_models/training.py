@@ -49,6 +49,22 @@ def training_sources(files: List[corpus.CorpusFile]) -> List[Source]:
     return sources
 
 
+def spread_sample(data: bytes, limit: int, piece: int = 4096) -> bytes:
+    """About limit bytes of data in pieces of whole lines spaced evenly over it, not its head: a
+    file that runs through its languages or formats in order (the multilingual one does) is then
+    sampled across all of them."""
+    if len(data) <= limit:
+        return data
+    pieces = max(1, limit // piece)
+    out = []
+    for k in range(pieces):
+        start = (len(data) - piece) * k // max(1, pieces - 1) if pieces > 1 else 0
+        start = 0 if start == 0 else data.find(b"\n", start) + 1
+        end = data.find(b"\n", start + piece)
+        out.append(data[start:len(data) if end < 0 else end + 1])
+    return b"".join(out)
+
+
 def _head_lines(data: bytes, limit: int) -> bytes:
     data = data[:limit]
     return data[:data.rindex(b"\n") + 1] if b"\n" in data else data
