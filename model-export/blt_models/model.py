@@ -120,7 +120,10 @@ class SelfAttention(nn.Module):
         query_pos = torch.arange(x.shape[1]) + start
         key_pos = torch.arange(keys.shape[2])
         allowed = (key_pos[None, :] <= query_pos[:, None])[None, None]
-        y = attend(apply_rotary(q, cos, sin), keys, values, allowed)
+        # The same operations, in the same order, as attend_causal in the exported full graph, so
+        # that ONNX Runtime gives the cached steps the full pass's bits (StepScoringTest).
+        q = apply_rotary(q, cos, sin) * (1.0 / math.sqrt(q.shape[-1]))
+        y = _attend_biased(q, keys, values, allowed)
         return self.out(y.transpose(1, 2).reshape(b, t, d)), keys, values
 
 
