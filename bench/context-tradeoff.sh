@@ -22,11 +22,22 @@ echo "date: $(date -u +%Y-%m-%d) machine: $(nproc) cores, $(grep -m1 'model name
 # shellcheck disable=SC2086  # contexts is a list of numbers
 (cd "$here/model-export" && /usr/bin/python3 context_variants.py "$model" "$variants" $contexts)
 
-for context in $contexts; do
-  folder="$(find "$variants" -maxdepth 1 -type d -name "*-c$context" | head -1)"
-  echo
-  echo "== context $context bytes: $folder"
-  java -jar "$jar" bench --model "$folder" --threads 1 --no-blt --keys 1000 --max-bytes 131072 "${files[@]}" 2>/dev/null
-  java -jar "$jar" eval-loghub --model "$folder" --tables compression --max-lines "$max_lines" "$loghub" 2>/dev/null \
-    | grep -E '^\| (system|\*\*all)'
-done
+# Throughput first, all variants, so that it can be measured alone; then bits per byte, which
+# SKIP_BENCH=1 lets run beside other work (SKIP_EVAL=1 does the converse).
+if [ -z "${SKIP_BENCH:-}" ]; then
+  for context in $contexts; do
+    folder="$(find "$variants" -maxdepth 1 -type d -name "*-c$context" | head -1)"
+    echo
+    echo "== context $context bytes, throughput: $folder"
+    java -jar "$jar" bench --model "$folder" --threads 1 --no-blt --keys 1000 --max-bytes 131072 "${files[@]}" 2>/dev/null
+  done
+fi
+if [ -z "${SKIP_EVAL:-}" ]; then
+  for context in $contexts; do
+    folder="$(find "$variants" -maxdepth 1 -type d -name "*-c$context" | head -1)"
+    echo
+    echo "== context $context bytes, Loghub ($max_lines lines per system): $folder"
+    java -jar "$jar" eval-loghub --model "$folder" --tables compression --max-lines "$max_lines" "$loghub" 2>/dev/null \
+      | grep -E '^\| (system|\*\*all)'
+  done
+fi
