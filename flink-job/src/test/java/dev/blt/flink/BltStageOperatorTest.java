@@ -409,7 +409,11 @@ class BltStageOperatorTest {
         long ttl = 1000;
         List<ClosedPatch> first = streamA.subList(0, 20);
         List<ClosedPatch> later = streamA.subList(20, 40);
-        try (KeyedHarness<PatchEvent, PatchEmbedding> h = opened(ttl)) {
+        // A byte bound no 20 patches reach, whatever their sizes under the model: the bundle runs at
+        // the delay, which is when the key was last active, so the TTL counts from there.
+        BltStageOperator operator = new BltStageOperator(source, new BundleSettings(1 << 20, DELAY, 0), 3, 0, ttl);
+        try (KeyedHarness<PatchEvent, PatchEmbedding> h = KeyedHarness.of(operator, e -> e.streamId)) {
+            h.open();
             first.forEach(p -> process(h, event("a", p)));
             h.advance(DELAY);
             assertEquals(1, h.numProcessingTimeTimers());
