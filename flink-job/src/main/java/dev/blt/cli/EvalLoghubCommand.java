@@ -1,7 +1,6 @@
 package dev.blt.cli;
 
 import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
 import dev.blt.eval.LoghubSystem;
 import dev.blt.eval.MaskedLines;
 import dev.blt.eval.RocAuc;
@@ -9,7 +8,9 @@ import dev.blt.eval.NearestNeighbour;
 import dev.blt.eval.StreamCompression;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
-import dev.blt.patching.OfflinePatcher;
+import dev.blt.patching.CloseReason;
+import dev.blt.patching.RecordContext;
+import dev.blt.patching.RecordPatcher;
 import dev.blt.patching.StreamPatcher;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,9 +28,11 @@ import picocli.CommandLine.Parameters;
  * {@code blt eval-loghub}: how well do the models predict real logs they were never trained on, and
  * how useful are patch embeddings and the surprise signal? The compression table gives bits per
  * byte of both models next to xz, zstd and gzip, calibration, and bytes per patch next to cl100k
- * bytes per token (see {@link StreamCompression}). For every Loghub system, each line is embedded as the mean of its patch embeddings; its nearest
- * other line (cosine) should share its ground-truth template (EventId). Baselines: the byte
- * histogram and the mean of the entropy model's hidden states. Prints Markdown tables.
+ * bytes per token (see {@link StreamCompression}). For every Loghub system, each line gets the
+ * record embedding the job publishes (lines as records of one key, in the chosen record context);
+ * its nearest other line (cosine) should share its ground-truth template (EventId). Baselines: the
+ * mean of the entropy model's hidden states, the byte histogram and TF-IDF on masked lines. Prints
+ * Markdown tables.
  */
 @Command(name = "eval-loghub", mixinStandardHelpOptions = true,
         description = "Nearest-neighbour template accuracy and surprise of BLT on Loghub (prints Markdown).")
@@ -54,6 +57,20 @@ public class EvalLoghubCommand implements Callable<Integer> {
             description = "Lines per system, from the start (default: ${DEFAULT-VALUE}, all of Loghub's 2k samples).")
     int maxLines;
 
+    @Option(names = "--from-line", defaultValue = "0", paramLabel = "N",
+            description = "Skip each system's first N lines (default: ${DEFAULT-VALUE}); with --max-lines, scores a held-out "
+                    + "part, e.g. the second half after adapting on the first.")
+    int fromLine;
+
+    @Option(names = "--systems", split = ",", paramLabel = "NAME,...",
+            description = "Only these systems (default: every sub-folder).")
+    List<String> onlySystems;
+
+    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
+            converter = Converters.RecordContextConverter.class,
+            description = "Embeddings table: each line after the lines before it (carry, the job's default) or alone.")
+    RecordContext recordContext;
+
     @Parameters(index = "0", paramLabel = "LOGHUB_DIR", description = "Folder with one sub-folder per system.")
     Path root;
 
@@ -67,7 +84,19 @@ public class EvalLoghubCommand implements Callable<Integer> {
         if (maxLines < 1) {
             throw new IllegalArgumentException("--max-lines must be >= 1, got " + maxLines);
         }
-        List<LoghubSystem> systems = LoghubSystem.loadAll(root).stream().map(s -> s.head(maxLines)).toList();
+        if (fromLine < 0) {
+            throw new IllegalArgumentException("--from-line must be >= 0, got " + fromLine);
+        }
+        List<LoghubSystem> systems = LoghubSystem.loadAll(root).stream()
+                .filter(s -> onlySystems == null || onlySystems.contains(s.name()))
+                .map(s -> s.slice(fromLine, maxLines)).toList();
+        if (onlySystems != null && systems.size() != onlySystems.size()) {
+            throw new IllegalArgumentException("--systems " + onlySystems + ": found only "
+                    + systems.stream().map(LoghubSystem::name).toList() + " under " + root);
+        }
+        if (systems.stream().anyMatch(s -> s.lines().size() < 2)) {
+            throw new IllegalArgumentException("--from-line " + fromLine + " leaves fewer than 2 lines in some system");
+        }
         for (String table : tables) {
             if (!table.equals("compression") && !table.equals("embeddings")) {
                 throw new IllegalArgumentException("--tables takes compression and embeddings, got '" + table + "'");
@@ -191,31 +220,48 @@ public class EvalLoghubCommand implements Callable<Integer> {
                 results.stream().mapToLong(StreamCompression.Result::cl100kTokens).sum(), compressors);
     }
 
+    /**
+     * The record embedding and bits per byte of each line exactly as the job's {@code RecordScore}
+     * gives them (and {@code blt embed --per-record}): the lines as records of one key, in the given
+     * record context, through the same patcher and BLT stage.
+     */
     private LineResults embed(LoadedModel loaded, List<byte[]> lines, long done, ProgressBar progress) throws Exception {
-        OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
         List<float[]> blt = new ArrayList<>();
+        double[] bits = new double[lines.size()];
+        RecordEncoders.Output output = new RecordEncoders.Output() {
+            RecordSummary summary = new RecordSummary();
+
+            @Override
+            public void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation) {
+                summary.add(patch.length(), encoded);
+            }
+
+            @Override
+            public void endRecord(long record) {
+                float[] e = summary.embedding();
+                blt.add(e.length == 0 ? new float[1] : e);
+                bits[(int) record] = summary.bitsPerByte();
+                summary = new RecordSummary();
+            }
+
+            @Override
+            public void endRun() {
+                progress.update(done + blt.size(), "");
+            }
+        };
+        RecordEncoders encoders = new RecordEncoders(loaded.encoderSettings(), loaded.bltScorer(), recordContext, 0,
+                loaded.manifest().tokens().byteOffset(), output);
+        RecordPatcher patcher = new RecordPatcher(loaded.patcherSettings(), loaded.entropyScorer(), recordContext,
+                CloseReason.END_OF_RECORD, RecordPatcher.DEFAULT_MAX_RECORDS, RecordPatcher.DEFAULT_MAX_BYTES, encoders);
+        for (int i = 0; i < lines.size(); i++) {
+            patcher.add(i, lines.get(i), true);
+        }
+        patcher.finish();
         List<float[]> hidden = new ArrayList<>();
         List<float[]> histogram = new ArrayList<>();
-        double[] bits = new double[lines.size()];
-        for (int from = 0; from < lines.size(); from += PatchCommand.RECORD_BATCH) {
-            List<byte[]> batch = lines.subList(from, Math.min(lines.size(), from + PatchCommand.RECORD_BATCH));
-            List<List<ClosedPatch>> patched = patcher.patchRecords(batch);
-            List<List<byte[]>> docs = new ArrayList<>();
-            patched.forEach(d -> docs.add(d.stream().map(ClosedPatch::bytes).toList()));
-            List<List<EncodedPatch>> encoded = OfflineEncoder.encodeDocuments(loaded.encoderSettings(), loaded.bltScorer(), docs);
-            for (int i = 0; i < batch.size(); i++) {
-                blt.add(mean(encoded.get(i).stream().map(EncodedPatch::embedding).toList(), 1));
-                double sum = 0;
-                long n = 0;
-                for (EncodedPatch e : encoded.get(i)) {
-                    sum += e.bitsPerByte() * e.byteLogprobs().length;
-                    n += e.byteLogprobs().length;
-                }
-                bits[from + i] = n == 0 ? 0 : sum / n;
-                histogram.add(NearestNeighbour.byteHistogram(batch.get(i)));
-                hidden.add(hiddenMean(loaded, batch.get(i)));
-            }
-            progress.update(done + from + batch.size(), "");
+        for (byte[] line : lines) {
+            histogram.add(NearestNeighbour.byteHistogram(line));
+            hidden.add(hiddenMean(loaded, line));
         }
         return new LineResults(blt, hidden, histogram, bits);
     }

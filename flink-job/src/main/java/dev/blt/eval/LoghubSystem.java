@@ -64,9 +64,15 @@ public record LoghubSystem(String name, List<byte[]> lines, List<String> eventId
 
     /** The first {@code n} lines (all when there are fewer). */
     public LoghubSystem head(int n) {
-        int k = Math.min(n, lines.size());
-        return new LoghubSystem(name, lines.subList(0, k), eventIds.subList(0, k),
-                labelled() ? alerts.subList(0, k) : alerts);
+        return slice(0, n);
+    }
+
+    /** At most {@code n} lines from line {@code from} (0-based); empty past the end. */
+    public LoghubSystem slice(int from, int n) {
+        int a = Math.min(from, lines.size());
+        int b = (int) Math.min((long) a + n, lines.size());
+        return new LoghubSystem(name, lines.subList(a, b), eventIds.subList(a, b),
+                labelled() ? alerts.subList(a, b) : alerts);
     }
 
     /** Lines without LF or CRLF (most Loghub files are CRLF). */
