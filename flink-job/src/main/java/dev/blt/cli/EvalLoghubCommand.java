@@ -110,7 +110,7 @@ public class EvalLoghubCommand implements Callable<Integer> {
         }
         long totalLines = systems.stream().mapToLong(s -> s.lines().size()).sum();
         ProgressBar progress = new ProgressBar(System.err, "eval-loghub", totalLines);
-        StringBuilder accuracy = new StringBuilder("| system | lines | templates | BLT patch embeddings | entropy-model hidden states "
+        StringBuilder accuracy = new StringBuilder("| system | lines | templates | BLT record embedding | entropy-model hidden states "
                 + "| byte histogram | TF-IDF, masked lines |\n|---|---|---|---|---|---|---|\n");
         StringBuilder alerts = new StringBuilder("| system | lines | alerts | BLT surprise | masked-form rarity |\n|---|---|---|---|---|\n");
         StringBuilder surprise = new StringBuilder("| system | mean | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|\n");
