@@ -42,6 +42,9 @@ class BltConfig:
     # Hashed n-gram embeddings (see hashing.py for the exact function).
     ngram_sizes: Tuple[int, ...] = (3, 4, 5, 6)
     ngram_table_size: int = 4096
+    # Hidden width of the embedding head (model.EmbeddingHead); 0: no head, a patch's embedding is
+    # its latent state. The head only shapes the embeddings; next-byte prediction never uses it.
+    embedding_head: int = 0
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Template-aware record embeddings (issue 11): lines of one template should land close together.
 
 A record's embedding is what the job publishes in RecordScore: the mean of its patch embeddings
-(the latent transformer's states), L2-normalised. To make lines of one template close without
+(the embedding head's outputs, model.EmbeddingHead), L2-normalised. To make lines of one template close without
 labels, a line and a copy of it whose variable fields (numbers, hexadecimal ids, and so IPs, ports,
 timestamps and pids) were drawn again form a positive pair; the other lines of the batch are the
 negatives (InfoNCE), except lines whose masked form equals the anchor's, which probably share its
@@ -91,10 +91,10 @@ def _window(records, stream, entropy, cfg, theta) -> RecordWindow:
     return RecordWindow(tokens, patch_start, range(own.start + shift, own.stop + shift))
 
 
-def record_embeddings(latent: torch.Tensor, windows: Sequence[RecordWindow]) -> torch.Tensor:
-    """[N, D]: each window's record embedding (mean of its patches' latent states, unit length)."""
-    rows = [latent[i, w.record_patches.start:w.record_patches.stop].mean(0) for i, w in enumerate(windows)]
-    return F.normalize(torch.stack(rows), dim=-1)
+def record_embeddings(per_patch: Sequence[torch.Tensor]) -> torch.Tensor:
+    """[N, D]: each record's embedding from its own patches' embeddings ([patches, D] each): their
+    mean, unit length, as the job's RecordScore has it."""
+    return F.normalize(torch.stack([e.mean(0) for e in per_patch]), dim=-1)
 
 
 def info_nce(anchors: torch.Tensor, positives: torch.Tensor, same_form: torch.Tensor, temperature: float):

@@ -43,7 +43,8 @@ BLT_IO = {
     ],
     "outputs": [
         {"name": "patch_embedding", "dtype": "float32", "shape": ["batch", "patches", "d_latent"],
-         "doc": "latent transformer state of each patch"},
+         "doc": "embedding of each patch: the embedding head over its pooled bytes and latent state, or the "
+                "latent state when the folder has no head (blt.embedding_head = 0)"},
         {"name": "next_logprob", "dtype": "float32", "shape": ["batch", "seq"],
          "doc": "log p(tokens[t+1]) in nats; 0 at the last position"},
         {"name": "patch_end_logprobs", "dtype": "float32", "shape": ["batch", "patches", 260],

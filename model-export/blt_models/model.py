@@ -373,6 +373,21 @@ class LocalDecoder(nn.Module):
         return self.head(self.norm(x))
 
 
+class EmbeddingHead(nn.Module):
+    """A patch's published embedding: an MLP over its pooled bytes and its latent state, trained so
+    that a record's mean embedding groups lines of one template (train_embedding.py). Its output has
+    the latent's width, so everything downstream keeps its shapes."""
+
+    def __init__(self, cfg: BltConfig):
+        super().__init__()
+        self.norm = RMSNorm(2 * cfg.d_latent, cfg.norm_eps)
+        self.hidden = nn.Linear(2 * cfg.d_latent, cfg.embedding_head)
+        self.out = nn.Linear(cfg.embedding_head, cfg.d_latent)
+
+    def forward(self, pooled, latent):
+        return self.out(F.gelu(self.hidden(self.norm(torch.cat([pooled, latent], dim=-1)))))
+
+
 class ByteLatentTransformer(nn.Module):
     """forward(tokens [B,T], patch_start [B,P]) -> (logits [B,T,260], patch latents [B,P,D]).
 
@@ -388,16 +403,27 @@ class ByteLatentTransformer(nn.Module):
         self.patch_pooling = PatchPooling(cfg)
         self.latent_transformer = LatentTransformer(cfg)
         self.local_decoder = LocalDecoder(cfg)
+        self.embedding_head = EmbeddingHead(cfg) if cfg.embedding_head else None
         init_weights(self)
 
     def forward(self, tokens, patch_start):
+        logits, latent, _ = self.forward_with_pooled(tokens, patch_start)
+        return logits, latent
+
+    def forward_with_pooled(self, tokens, patch_start):
+        """(logits, latent, pooled): pooled [B,P,D] is the latent transformer's input."""
         patch_id = patch_ids_from_starts(patch_start, tokens)
         patch_index = torch.arange(patch_start.shape[1], device=tokens.device)
         membership = patch_id[:, None, :] == patch_index[None, :, None]  # [B,P,T]
         byte_states = self.local_encoder(tokens)
-        latent = self.latent_transformer(self.patch_pooling(byte_states, membership))
+        pooled = self.patch_pooling(byte_states, membership)
+        latent = self.latent_transformer(pooled)
         logits = self.local_decoder(byte_states, latent, membership)
-        return logits, latent
+        return logits, latent, pooled
+
+    def patch_embeddings(self, pooled, latent):
+        """[B,P,D]: what the graph publishes per patch (the head's output, or the latent state)."""
+        return latent if self.embedding_head is None else self.embedding_head(pooled, latent)
 
 
 class BltExport(nn.Module):
@@ -405,7 +431,8 @@ class BltExport(nn.Module):
 
     inputs:  tokens       int64 [batch, seq]
              patch_start  int64 [batch, patches]
-    outputs: patch_embedding     float32 [batch, patches, d_latent]  latent state of each patch
+    outputs: patch_embedding     float32 [batch, patches, d_latent]  each patch's embedding: the
+                                 embedding head's output, or the latent state without a head
              next_logprob        float32 [batch, seq]  log p(tokens[t+1]); 0 at the last position
              patch_end_logprobs  float32 [batch, patches, 260]  log-distribution of the byte after
                                  each patch (read at the patch's last position)
@@ -416,13 +443,13 @@ class BltExport(nn.Module):
         self.model = model
 
     def forward(self, tokens, patch_start):
-        logits, latent = self.model(tokens, patch_start)
+        logits, latent, pooled = self.model.forward_with_pooled(tokens, patch_start)
         logp = torch.log_softmax(logits, dim=-1)
         seq_len = torch.full_like(patch_start[:, :1], tokens.shape[1])
         patch_end = torch.cat([patch_start[:, 1:], seq_len], dim=1) - 1
         patch_end = patch_end.clamp(min=0, max=tokens.shape[1] - 1)
         end_logp = logp.gather(1, patch_end.unsqueeze(-1).expand(-1, -1, logp.shape[-1]))
-        return latent, next_token_logprob(logp, tokens), end_logp
+        return self.model.patch_embeddings(pooled, latent), next_token_logprob(logp, tokens), end_logp
 
 
 def flops_per_token_entropy(cfg: EntropyModelConfig, context: int) -> float:

@@ -4,7 +4,9 @@ all that fine-tuning needs (adapt.py): no second copy of the weights is shipped.
 torch.onnx.export keeps a parameter's name when the graph uses it as it is (embeddings, norms) and
 stores a Linear weight transposed under a generated name (constant folding turns x @ W.T into
 MatMul(x, W_T)). The MatMul node that uses it is named after the module, for example
-/model/blocks.0/attn/qkv/MatMul, which names the parameter: blocks.0.attn.qkv.weight.
+/model/blocks.0/attn/qkv/MatMul, which names the parameter: blocks.0.attn.qkv.weight. (When the
+wrapper calls a method of the model other than forward, the tracer leaves out the /model scope:
+/blocks.0/attn/qkv/MatMul.)
 """
 from pathlib import Path
 from typing import Dict
@@ -30,8 +32,9 @@ def state_dict_from_onnx(path: Path, expected: Dict[str, torch.Size]) -> Dict[st
             # Export merges parameters of equal value (for example norms still at 1) into one
             # initializer; the others become Identity nodes whose output keeps their name.
             state[node.output[0][len(WRAPPER_PREFIX):]] = torch.from_numpy(np.array(arrays[node.input[0]]))
-        elif node.op_type == "MatMul" and node.name.startswith("/model/"):
-            key = node.name[len("/model/"):].rsplit("/", 1)[0].replace("/", ".") + ".weight"
+        elif node.op_type == "MatMul" and node.name.startswith("/"):
+            scope = node.name[len("/model/"):] if node.name.startswith("/model/") else node.name[1:]
+            key = scope.rsplit("/", 1)[0].replace("/", ".") + ".weight"
             for name in node.input:
                 if name in arrays and not name.startswith(WRAPPER_PREFIX) and key in expected:
                     state[key] = torch.from_numpy(np.array(arrays[name]).T.copy())

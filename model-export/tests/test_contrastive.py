@@ -42,13 +42,9 @@ def test_record_windows_cut_the_last_record_as_records_in_context_does(entropy_m
     assert alone.tokens[0] == C.BOS_ID and alone.patch_start[:2] == [0, 1] and list(alone.record_patches)[0] == 1
 
 
-def test_record_embeddings_are_unit_means_of_the_records_own_patches():
-    latent = torch.tensor([[[9.0, 9.0], [3.0, 0.0], [1.0, 4.0], [0.0, 0.0]]])
-
-    class W:
-        record_patches = range(1, 3)
-    emb = record_embeddings(latent, [W()])
-    assert torch.allclose(emb, torch.tensor([[0.7071068, 0.7071068]]))
+def test_record_embeddings_are_unit_means_of_each_records_patches():
+    emb = record_embeddings([torch.tensor([[3.0, 0.0], [1.0, 4.0]]), torch.tensor([[0.0, -2.0]])])
+    assert torch.allclose(emb, torch.tensor([[0.7071068, 0.7071068], [0.0, -1.0]]))
 
 
 def test_info_nce_prefers_matched_pairs_and_ignores_same_form_negatives():

@@ -112,16 +112,22 @@ def test_a_repeated_key_has_no_model_id():
         model_id_of_text('{"name": "m", "patching": {"theta": 1, "theta": 2}}')
 
 
-def test_weights_read_back_from_onnx(tmp_path, entropy_model, blt_model, tiny_cfg):
-    """adapt.py fine-tunes a shipped folder from its graphs alone: every parameter must come back."""
+@pytest.mark.parametrize("embedding_head", [0, 24])
+def test_weights_read_back_from_onnx(tmp_path, entropy_model, tiny_cfg, embedding_head):
+    """adapt.py fine-tunes a shipped folder from its graphs alone: every parameter must come back,
+    the embedding head's too."""
+    import dataclasses
     import torch
     from blt_models.export import export_blt, export_entropy
     from blt_models.model import ByteLatentTransformer, EntropyModel
     from blt_models.onnx_weights import load_from_onnx
+    blt_cfg = dataclasses.replace(tiny_cfg.blt, embedding_head=embedding_head)
+    torch.manual_seed(1)
+    blt_model = ByteLatentTransformer(blt_cfg).eval()
     export_entropy(entropy_model, tmp_path / "entropy.onnx")
     export_blt(blt_model, tmp_path / "blt.onnx")
     for original, fresh, graph in [(entropy_model, EntropyModel(tiny_cfg.entropy), "entropy.onnx"),
-                                   (blt_model, ByteLatentTransformer(tiny_cfg.blt), "blt.onnx")]:
+                                   (blt_model, ByteLatentTransformer(blt_cfg), "blt.onnx")]:
         load_from_onnx(fresh, tmp_path / graph)
         for name, value in original.state_dict().items():
             assert torch.equal(fresh.state_dict()[name], value), name

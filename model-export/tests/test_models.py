@@ -2,7 +2,7 @@
 import torch
 
 from blt_models import config as C
-from blt_models.model import BltExport, EntropyModelExport, patch_ids_from_starts
+from blt_models.model import BltExport, ByteLatentTransformer, EntropyModelExport, patch_ids_from_starts
 from blt_models.runtime import pad_blt_batch, run_blt, run_entropy
 
 
@@ -94,3 +94,22 @@ def test_query_blocks_give_one_pass_attention(entropy_model, blt_model, monkeypa
     whole = EntropyModelExport(entropy_model)(tokens), BltExport(blt_model)(tokens, starts)
     for got, want in zip([t for outs in blocked for t in outs], [t for outs in whole for t in outs]):
         assert torch.allclose(got, want, atol=1e-5, rtol=1e-5)
+
+
+def test_embedding_head_shapes_only_the_published_embeddings(blt_model, tiny_cfg):
+    """A folder with an embedding head predicts every byte exactly as the same BLT without it; only
+    patch_embedding changes, to the head's output over each patch's pooled bytes and latent state."""
+    import dataclasses
+    with_head = ByteLatentTransformer(dataclasses.replace(tiny_cfg.blt, embedding_head=24)).eval()
+    missing, _ = with_head.load_state_dict(blt_model.state_dict(), strict=False)
+    assert missing and all(k.startswith("embedding_head.") for k in missing)
+    tokens = torch.randint(4, 260, (2, 20))
+    starts = torch.tensor([[0, 5, 9, 14], [0, 3, 11, 20]])
+    with torch.no_grad():
+        plain = BltExport(blt_model)(tokens, starts)
+        headed = BltExport(with_head)(tokens, starts)
+        _, latent, pooled = with_head.forward_with_pooled(tokens, starts)
+    assert torch.equal(plain[1], headed[1]) and torch.equal(plain[2], headed[2])
+    assert torch.equal(plain[0], latent)
+    assert torch.allclose(headed[0], with_head.embedding_head(pooled, latent))
+    assert headed[0].shape == plain[0].shape and not torch.allclose(headed[0], plain[0])

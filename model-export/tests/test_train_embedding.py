@@ -1,0 +1,49 @@
+"""train_embedding.py: a short run on the tiny model writes a complete folder with an embedding head
+that changes the published patch embeddings and nothing else. run-tests.sh writes the folder to
+build/test-models/ first, where the Java golden-fixture and manifest tests check it too; this test
+reuses it when it is there and makes it otherwise."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from blt_models.export import model_id, sha256
+
+HERE = Path(__file__).resolve().parent.parent
+BASE = HERE / "artifacts/blt-tiny"
+TRAINED = HERE / "build/test-models/blt-tiny-embedding"
+
+
+def trained_folder() -> Path:
+    if not (TRAINED / "manifest.json").exists():
+        subprocess.run([sys.executable, str(HERE / "train_embedding.py"), "--model", str(BASE), "--minutes", "0.05",
+                        "--pairs-per-source", "6", "--probe-lines", "20", "--hidden", "16", "--out", str(TRAINED)],
+                       check=True, cwd=HERE, capture_output=True)
+    return TRAINED
+
+
+def test_folder_is_complete_with_a_trained_head():
+    folder = trained_folder()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["model_id"] == model_id(manifest)
+    for name, entry in manifest["files"].items():
+        assert sha256(folder / name) == entry["sha256"], name
+    assert manifest["models"]["blt"]["config"]["embedding_head"] == 16
+    objective = manifest["embedding_objective"]
+    assert objective["base_model_id"].startswith("blt-tiny@")
+    assert objective["pairs"] > 0 and objective["steps"] > 0
+    assert 0 <= objective["template_accuracy_unseen"]["after"] <= 1
+
+
+def test_head_changes_embeddings_and_nothing_else():
+    base = json.loads((BASE / "fixtures.json").read_text())
+    trained = json.loads((trained_folder() / "fixtures.json").read_text())
+    assert base.keys() == trained.keys()
+    changed = False
+    for b, t in zip(base["documents"], trained["documents"], strict=True):
+        name = b["name"]
+        assert t["blt_logprobs"] == b["blt_logprobs"], name  # next-byte outputs unchanged
+        assert t["patch_end_logprobs"] == b["patch_end_logprobs"], name
+        assert t["patch_starts"] == b["patch_starts"], name
+        changed |= t["patch_embeddings"] != b["patch_embeddings"]
+    assert changed
