@@ -116,6 +116,25 @@ def probe_accuracy(head, probe, d) -> float:
     return hits / max(total, 1)
 
 
+def features(run_entropy, blt_model, cfg, theta, args, rng):
+    """(pools, probe): per training file, its pairs' anchor and positive features and anchor lines;
+    per held-out file, its lines' features and masked forms."""
+    files = corpus.load_real()
+    pools = []
+    for lines in log_lines(files, "real_logs", "train"):
+        pairs = sample_pairs(lines, args.pairs_per_source, rng)
+        anchors = record_features(run_entropy, blt_model, [a for a, _ in pairs], cfg, theta)
+        positives = record_features(run_entropy, blt_model, [p for _, p in pairs], cfg, theta)
+        keep = [k for k in range(len(pairs)) if len(anchors[k]) and len(positives[k])]
+        pools.append(([anchors[k] for k in keep], [positives[k] for k in keep], [pairs[k][0][-1] for k in keep]))
+    probe = []
+    for lines in log_lines(files, "real_logs_unseen", "validation"):
+        lines = lines[:args.probe_lines]
+        contexts = [lines[max(0, i - MAX_CONTEXT_LINES):i + 1] for i in range(len(lines))]
+        probe.append((record_features(run_entropy, blt_model, contexts, cfg, theta), [mask(line) for line in lines]))
+    return pools, probe
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=HERE / "artifacts" / "blt-default")
@@ -128,6 +147,9 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--probe-lines", type=int, default=300, help="per held-out file")
+    parser.add_argument("--features", type=Path, default=HERE / "build" / "embedding-features.pt",
+                        help="cache of the frozen models' features (computing them is most of the run); reused when "
+                             "it was made from the same folder, pairs, probe lines and seed")
     args = parser.parse_args()
 
     torch.set_num_threads(int(os.environ.get("BLT_TORCH_THREADS", os.cpu_count())))
@@ -153,21 +175,22 @@ def main():
     for p in head.parameters():
         p.requires_grad_(True)
 
-    files = corpus.load_real()
-    train_sources = log_lines(files, "real_logs", "train")
-    probe_sources = log_lines(files, "real_logs_unseen", "validation")
-    pools = []
-    for lines in train_sources:
-        pairs = sample_pairs(lines, args.pairs_per_source, rng)
-        anchors = record_features(run_entropy, blt_model, [a for a, _ in pairs], cfg, theta)
-        positives = record_features(run_entropy, blt_model, [p for _, p in pairs], cfg, theta)
-        keep = [k for k in range(len(pairs)) if len(anchors[k]) and len(positives[k])]
-        pools.append(([anchors[k] for k in keep], [positives[k] for k in keep], [pairs[k][0][-1] for k in keep]))
-    probe = []
-    for lines in probe_sources:
-        lines = lines[:args.probe_lines]
-        contexts = [lines[max(0, i - MAX_CONTEXT_LINES):i + 1] for i in range(len(lines))]
-        probe.append((record_features(run_entropy, blt_model, contexts, cfg, theta), [mask(line) for line in lines]))
+    key = {"model_id": base["model_id"], "pairs_per_source": args.pairs_per_source, "probe_lines": args.probe_lines,
+           "seed": args.seed}
+    if args.features and args.features.exists() and torch.load(args.features)["key"] == key:
+        cached = torch.load(args.features)
+        pools = [([a.float() for a in anchors], [p.float() for p in positives], records)
+                 for anchors, positives, records in cached["pools"]]
+        probe = [([f.float() for f in features], forms) for features, forms in cached["probe"]]
+        log(f"features from {args.features}")
+    else:
+        pools, probe = features(run_entropy, blt_model, cfg, theta, args, rng)
+        if args.features:
+            args.features.parent.mkdir(parents=True, exist_ok=True)
+            torch.save({"key": key,
+                        "pools": [([a.half() for a in anchors], [p.half() for p in positives], records)
+                                  for anchors, positives, records in pools],
+                        "probe": [([f.half() for f in fs], forms) for fs, forms in probe]}, args.features)
     feature_seconds = time.time() - started
     before = probe_accuracy(None, probe, d)
     log(f"features of {sum(len(a) for a, _, _ in pools)} pairs from {len(pools)} files in {feature_seconds:.0f} s; "

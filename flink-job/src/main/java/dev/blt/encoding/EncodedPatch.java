@@ -3,7 +3,7 @@ package dev.blt.encoding;
 /**
  * BLT's outputs for one patch.
  *
- * @param embedding        the latent transformer's state of the patch
+ * @param embedding        the patch's embedding: the embedding head over its pooled bytes and latent state
  * @param byteLogprobs     log p(byte) of each of the patch's bytes under BLT, in nats
  * @param nextByteLogprobs log-distribution (260 tokens) of what follows the patch
  * @param context          the window that produced it, cut to end with this patch: the prompt of a
