@@ -17,7 +17,7 @@ TRAINED = HERE / "build/test-models/blt-tiny-embedding"
 def trained_folder() -> Path:
     if not (TRAINED / "manifest.json").exists():
         subprocess.run([sys.executable, str(HERE / "train_embedding.py"), "--model", str(BASE), "--minutes", "0.05",
-                        "--pairs-per-source", "6", "--probe-lines", "20", "--hidden", "16",
+                        "--pairs-per-source", "3", "--probe-lines", "12", "--hidden", "16",
                         "--features", str(TRAINED.parent / "tiny-embedding-features.pt"), "--out", str(TRAINED)],
                        check=True, cwd=HERE, capture_output=True)
     return TRAINED
