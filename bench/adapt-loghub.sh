@@ -12,10 +12,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 loghub="${LOGHUB:-$here/../shared/data/eval/loghub}"
-model="${MODEL:-$here/model-export/artifacts/blt-default}"
+model="$(realpath "${MODEL:-$here/model-export/artifacts/blt-default}")" # adapt.py runs in model-export/
 minutes="${MINUTES:-10}"
 jobs="${JOBS:-2}"
-out="${OUT:-$here/model-export/build/adapt-loghub}"
+out="$(realpath -m "${OUT:-$here/model-export/build/adapt-loghub}")"
 jar="$here/flink-job/target/blt.jar"
 
 [ -d "$loghub" ] || { echo "no Loghub data at $loghub (set LOGHUB)" >&2; exit 2; }
@@ -33,6 +33,7 @@ eval_half() { # model folder, system, output file: the second half (lines 1001..
 }
 
 adapt_one() { # system
+  set -euo pipefail # xargs' child bash does not inherit it: a failed step must fail the run
   local system="$1" dir="$out/$1"
   mkdir -p "$dir"
   head -n 1000 "$loghub/$system/${system}_2k.log" > "$dir/first-half.log"
