@@ -26,7 +26,7 @@ class PatchCommandTest {
     /** Loghub files: the head of each is enough to cross many entropy blocks. */
     static final Path LOGHUB = Path.of(System.getProperty("basedir", "")).toAbsolutePath()
             .resolve("../../shared/data/eval/loghub").normalize();
-    static final int HEAD_BYTES = 1500; // more than C + B of blt-default: crosses blocks, with context
+    static final int HEAD_BYTES = 1500; // many blocks of the test model (C = B = 16), and its context
 
     @Test
     void streamOutputIsIdenticalForOneByteAndLargeChunks(@TempDir Path tmp) throws Exception {
@@ -40,9 +40,9 @@ class PatchCommandTest {
             Path head = tmp.resolve(log.getFileName());
             byte[] data = Files.readAllBytes(log);
             Files.write(head, java.util.Arrays.copyOf(data, Math.min(HEAD_BYTES, data.length)));
-            String oneByte = run("patch", "--model", ModelFolders.shipped().toString(), "--segmentation", "stream",
+            String oneByte = run("patch", "--model", ModelFolders.tiny().toString(), "--segmentation", "stream",
                     "--format", "jsonl", "--chunk-size", "1", head.toString());
-            String large = run("patch", "--model", ModelFolders.shipped().toString(), "--segmentation", "stream",
+            String large = run("patch", "--model", ModelFolders.tiny().toString(), "--segmentation", "stream",
                     "--format", "jsonl", "--chunk-size", "65536", head.toString());
             assertEquals(large, oneByte, log + ": output depends on the chunk size");
             assertTrue(large.lines().count() > 10, log + ": too few patches");
@@ -79,7 +79,7 @@ class PatchCommandTest {
         Path file = tmp.resolve("in.log");
         Files.writeString(file, text);
 
-        LoadedModel loaded = ModelFolders.load(ModelFolders.shipped());
+        LoadedModel loaded = ModelFolders.load(ModelFolders.tiny());
         List<byte[]> lines = InputFiles.lines(Files.readAllBytes(file));
         List<List<ClosedPatch>> patched = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer())
                 .patchRecordsInContext(lines); // the default record context
@@ -91,7 +91,7 @@ class PatchCommandTest {
                 printer.print(r, p);
             }
         }
-        String out = run("patch", "--model", ModelFolders.shipped().toString(), "--segmentation", "record",
+        String out = run("patch", "--model", ModelFolders.tiny().toString(), "--segmentation", "record",
                 "--format", "jsonl", file.toString());
         assertEquals(expected.toString(StandardCharsets.UTF_8), out);
         assertEquals(5, lines.size());

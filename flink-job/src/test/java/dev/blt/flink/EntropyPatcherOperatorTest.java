@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The keyed entropy patcher alone, on Flink's operator test harness with the shipped model: bundles,
+ * The keyed entropy patcher alone, on Flink's operator test harness with the small test model: bundles,
  * timers (one per key, idle flush, state TTL), 64 KiB rounds, snapshots, Avro sequences and dead
  * letters. Processing time only moves when a test sets it, so every timer fires exactly when asked.
  */
@@ -57,7 +57,7 @@ class EntropyPatcherOperatorTest {
 
     @BeforeAll
     static void load() {
-        source = new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null);
+        source = new ModelSource(ModelFolders.tiny().toString(), "cpu", 1, null);
         model = source.open(); // held for the whole class: the operators share it instead of reloading
         offline = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
     }

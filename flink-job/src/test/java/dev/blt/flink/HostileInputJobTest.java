@@ -47,7 +47,7 @@ class HostileInputJobTest extends KafkaJobTestBase {
         createTopics(prefix, 8 * MB);
         Random random = new Random(17);
         byte[] good = SampleText.streams().get(0);
-        byte[] large = repeat(SampleText.streams().get(1), 100 * 1024); // over one 64 KiB slice, under the limit
+        byte[] large = repeat(SampleText.streams().get(1), 70 * 1024); // over one 64 KiB slice, under the limit
         byte[] fiveMb = new byte[5 * MB];
         random.nextBytes(fiveMb);
         byte[] notUtf8Key = {(byte) 0xC3, (byte) 0x28};

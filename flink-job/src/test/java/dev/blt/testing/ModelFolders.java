@@ -57,9 +57,23 @@ public final class ModelFolders {
 
     /** The shipped default model, the one the jar bundles. */
     public static Path shipped() {
-        Path dir = artifactsDir().resolve("blt-default");
+        return artifact("blt-default", "run model-export/train.py --config default");
+    }
+
+    /**
+     * The small trained model (blt-tiny: 16-byte entropy context and blocks, a 4-patch BLT window), for
+     * tests of the code rather than of the weights: chunking, batching, restore and dead letters cross
+     * many blocks in a few hundred bytes and run in a fraction of the shipped model's time. The
+     * shipped model's own behaviour is covered by the golden-fixture, model-folder and default-job tests.
+     */
+    public static Path tiny() {
+        return artifact("blt-tiny", "run model-export/train.py --config tiny");
+    }
+
+    private static Path artifact(String name, String howToMakeIt) {
+        Path dir = artifactsDir().resolve(name);
         if (!Files.isRegularFile(dir.resolve(ModelBundle.MANIFEST_FILE))) {
-            throw new IllegalStateException("the shipped model " + dir + " is missing: run model-export/train.py");
+            throw new IllegalStateException("the model " + dir + " is missing: " + howToMakeIt);
         }
         return dir;
     }
