@@ -6,7 +6,10 @@ import com.knuddels.jtokkit.api.EncodingType;
 import dev.blt.encoding.OfflineEncoder;
 import dev.blt.model.EntropyModelRunner;
 import dev.blt.model.InferenceSessions;
+import dev.blt.flink.EntropyPatcherOperator;
 import dev.blt.model.LoadedModel;
+import dev.blt.model.MatMulRate;
+import dev.blt.model.ModelManifest;
 import dev.blt.model.ModelBundle;
 import dev.blt.model.SessionSettings;
 import dev.blt.model.SharedSession;
@@ -57,6 +60,16 @@ public class BenchCommand implements Callable<Integer> {
                     + "per key at a time, each key's records in context, as the job runs them (default: ${DEFAULT-VALUE}).")
     int keys;
 
+    @Option(names = "--key-counts", split = ",", defaultValue = "1,100,10000", paramLabel = "N,N,...",
+            description = "Key scaling: the keyed-records path again with each of these key counts, over the same bytes; "
+                    + "each row gives the patcher state per key and the heap after the run. Empty: skip "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<Integer> keyCounts = new ArrayList<>();
+
+    @Option(names = "--peak-seconds", defaultValue = "2",
+            description = "Seconds of timed runs for each matrix-multiply peak (default: ${DEFAULT-VALUE}).")
+    double peakSeconds;
+
     @Option(names = "--no-blt", description = "Skip the BLT-stage measurement.")
     boolean noBlt;
 
@@ -74,8 +87,15 @@ public class BenchCommand implements Callable<Integer> {
                 System.getProperty("java.version"), model.device, model.source().intraOpThreads(), loaded.modelId());
         System.out.printf("input: %d lines, %d bytes (mean line %.0f bytes) from %s; best of %d%n%n", lines.size(), bytes,
                 (double) bytes / Math.max(1, lines.size()), files, repeat);
-        System.out.println("| path | KB/s | patches/s | bytes per patch |");
-        System.out.println("|---|---|---|---|");
+        ModelManifest.FlopsPerByte flops = loaded.manifest().flopsPerByte();
+        int dModel = ((Number) loaded.manifest().models().entropy().config().get("d_model")).intValue();
+        int rows = (int) EntropyModelRunner.DEFAULT_TOKEN_BUDGET;
+        SessionSettings settings = new SessionSettings(Device.parse(model.device), model.source().intraOpThreads());
+        // The peak first, so that every row can give its share of it.
+        double peak = MatMulRate.gflops(settings, rows, dModel, 3 * dModel, peakSeconds);
+        double squarePeak = MatMulRate.gflops(settings, SQUARE, SQUARE, SQUARE, peakSeconds);
+        System.out.println("| path | KB/s | patches/s | bytes per patch | useful GFLOP/s (share of matmul peak) | notes |");
+        System.out.println("|---|---|---|---|---|---|");
 
         List<String> names = new ArrayList<>(List.of(""));
         List<EntropyScorer> scorers = new ArrayList<>(List.of(loaded.entropyScorer()));
@@ -95,7 +115,7 @@ public class BenchCommand implements Callable<Integer> {
                 long t1 = System.nanoTime();
                 patches[2] = patcher.patchStream(chunks(lines, 65536)).size();
                 long t2 = System.nanoTime();
-                patches[1] = keyedRecords(loaded.patcherSettings(), scorers.get(i), lines, keys);
+                patches[1] = keyedRun(loaded.patcherSettings(), scorers.get(i), lines, keys, maxLive(loaded)).patches();
                 long t3 = System.nanoTime();
                 best[0] = Math.max(best[0], bytes / 1e3 / ((t1 - t0) / 1e9));
                 best[2] = Math.max(best[2], (bytes + lines.size()) / 1e3 / ((t2 - t1) / 1e9));
@@ -106,21 +126,88 @@ public class BenchCommand implements Callable<Integer> {
                     + keys + " keys, in context (the job's path for log lines)", "patching: one stream in 64 KiB chunks"};
             long[] streamBytes = {bytes, bytes, bytes + lines.size()};
             for (int k = 0; k < 3; k++) {
-                System.out.printf("| %s%s | %.1f | %.0f | %.2f |%n", paths[k], names.get(i), best[k],
-                        best[k] * 1e3 / streamBytes[k] * patches[k], (double) streamBytes[k] / patches[k]);
+                System.out.printf("| %s%s | %.1f | %.0f | %.2f | %s | |%n", paths[k], names.get(i), best[k],
+                        best[k] * 1e3 / streamBytes[k] * patches[k], (double) streamBytes[k] / patches[k],
+                        useful(flops == null ? 0 : flops.entropyModel(), best[k], peak));
             }
-            System.out.printf("| cost of records one at a time against 64 KiB chunks%s | %.2f× | | |%n", names.get(i),
+            System.out.printf("| cost of records one at a time against 64 KiB chunks%s | %.2f× | | | | |%n", names.get(i),
                     best[2] / best[1]);
         }
         progress.done("");
+        if (!keyCounts.isEmpty()) {
+            benchKeyScaling(loaded, lines, bytes, flops == null ? 0 : flops.entropyModel(), peak);
+        }
         if (!noBlt) {
-            benchBlt(loaded, lines, bytes);
+            benchBlt(loaded, lines, bytes, flops == null ? 0 : flops.blt(), peak);
         }
         benchBpe(lines, bytes);
+        System.out.printf("| fp32 matrix multiply, ONNX Runtime: [%d×%d]·[%d×%d], the entropy model's QKV projection over "
+                + "one call's token budget | | | | %.1f (the peak) | |%n", rows, dModel, dModel, 3 * dModel, peak);
+        System.out.printf("| fp32 matrix multiply, ONNX Runtime: [%d×%d]·[%d×%d] | | | | %.1f | |%n",
+                SQUARE, SQUARE, SQUARE, SQUARE, squarePeak);
+        if (flops == null) {
+            System.out.println("\n(this manifest has no flops_per_byte: useful FLOP/s not shown)");
+        }
         return 0;
     }
 
-    private void benchBlt(LoadedModel loaded, List<byte[]> lines, long bytes) {
+    /** How many keys the operator keeps live under its default window-cache budget. */
+    private static int maxLive(LoadedModel loaded) {
+        return (int) Math.min(Integer.MAX_VALUE,
+                EntropyPatcherOperator.DEFAULT_WINDOW_CACHE_BYTES / Math.max(1, loaded.windowCacheBytes()));
+    }
+
+    /** The large square shape of the second peak: what the machine does with ample work per call. */
+    private static final int SQUARE = 1024;
+
+    /** "useful GFLOP/s (share of peak)" for a path running at kbPerSecond, or empty without FLOPs per byte. */
+    private static String useful(long flopsPerByte, double kbPerSecond, double peakGflops) {
+        if (flopsPerByte <= 0) {
+            return "";
+        }
+        double gflops = flopsPerByte * kbPerSecond * 1e3 / 1e9;
+        return String.format("%.2f (%.0f%%)", gflops, 100 * gflops / peakGflops);
+    }
+
+    /**
+     * The keyed-records path with each of --key-counts keys over the same lines: throughput against the
+     * first count's, the patcher state per key (the bytes a checkpoint writes for it) and the heap after.
+     */
+    /** What a keyed run leaves: its patch count, every key's state (null for a key without a record), live patchers. */
+    private record KeyedRun(long patches, byte[][] state, java.util.Map<Integer, StreamPatcher> live) {}
+
+    private void benchKeyScaling(LoadedModel loaded, List<byte[]> lines, long bytes, long flopsPerByte, double peak) {
+        double first = 0;
+        for (int keyCount : keyCounts) {
+            double best = 0;
+            KeyedRun run = null;
+            for (int r = 0; r < repeat; r++) {
+                run = null; // let the previous run's patchers go before this one's heap is measured
+                long t0 = System.nanoTime();
+                run = keyedRun(loaded.patcherSettings(), loaded.entropyScorer(), lines, keyCount, maxLive(loaded));
+                best = Math.max(best, bytes / 1e3 / ((System.nanoTime() - t0) / 1e9));
+            }
+            first = first == 0 ? best : first;
+            long stateBytes = 0;
+            int withState = 0;
+            for (byte[] keyState : run.state()) {
+                if (keyState != null) {
+                    stateBytes += keyState.length;
+                    withState++;
+                }
+            }
+            System.gc();
+            long heap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+            System.out.printf("| key scaling: records one at a time over %d keys (%d hold state) | %.1f | %.0f | %.2f | %s "
+                            + "| %.0f%% of %d key(s); %.0f bytes of patcher state per key; %d keys live (window "
+                            + "caches); heap %.0f MiB after |%n",
+                    keyCount, withState, best, best * 1e3 / bytes * run.patches(), (double) bytes / run.patches(),
+                    useful(flopsPerByte, best, peak), 100 * best / first, keyCounts.get(0),
+                    withState == 0 ? 0.0 : (double) stateBytes / withState, run.live().size(), heap / 1048576.0);
+        }
+    }
+
+    private void benchBlt(LoadedModel loaded, List<byte[]> lines, long bytes, long flopsPerByte, double peak) {
         OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
         List<List<byte[]>> docs = new ArrayList<>();
         for (List<ClosedPatch> r : patchRecords(patcher, lines)) {
@@ -136,8 +223,8 @@ public class BenchCommand implements Callable<Integer> {
             }
             best = Math.max(best, (System.nanoTime() - t0) / 1e9 == 0 ? 0 : bytes / 1e3 / ((System.nanoTime() - t0) / 1e9));
         }
-        System.out.printf("| BLT stage: embeddings and predictions, records each alone, batched | %.1f | %.0f | %.2f |%n",
-                best, best * 1e3 / bytes * patches, (double) bytes / patches);
+        System.out.printf("| BLT stage: embeddings and predictions, records each alone, batched | %.1f | %.0f | %.2f | %s | |%n",
+                best, best * 1e3 / bytes * patches, (double) bytes / patches, useful(flopsPerByte, best, peak));
     }
 
     /** cl100k BPE (jtokkit) on the same lines, one at a time, in the same JVM: the tokenizer to beat. */
@@ -154,17 +241,21 @@ public class BenchCommand implements Callable<Integer> {
             }
             best = Math.max(best, bytes / 1e3 / ((System.nanoTime() - t0) / 1e9));
         }
-        System.out.printf("| cl100k BPE (jtokkit), line by line, for comparison | %.1f | %.0f tokens/s | %.2f bytes per token |%n",
+        System.out.printf("| cl100k BPE (jtokkit), line by line, for comparison | %.1f | %.0f tokens/s | %.2f bytes per token | | |%n",
                 best, best * 1e3 / bytes * tokens, (double) bytes / tokens);
     }
 
     /**
      * The job's path for log lines: lines dealt round-robin over {@code keys} keys, one record per key
-     * at a time, each key's records in context (one patcher per key, as the operator keeps), and
-     * bundles of 64 KiB scored in one batched call, as the operator's default bundle does.
+     * at a time, each key's records in context, and bundles of 64 KiB scored in one batched call, as
+     * the operator's default bundle does. Like the operator, it keeps the patchers (with their window
+     * caches) of at most {@code maxLive} recently used keys; the others are kept as their snapshot
+     * bytes, the keyed state, and restored when their key comes back, rebuilding the cache.
      */
-    private static long keyedRecords(PatcherSettings settings, EntropyScorer scorer, List<byte[]> lines, int keys) {
-        StreamPatcher[] patchers = new StreamPatcher[keys];
+    private static KeyedRun keyedRun(PatcherSettings settings, EntropyScorer scorer, List<byte[]> lines, int keys,
+                                     int maxLive) {
+        byte[][] state = new byte[keys][];
+        java.util.LinkedHashMap<Integer, StreamPatcher> live = new java.util.LinkedHashMap<>(16, 0.75f, true);
         int next = 0;
         long patches = 0;
         while (next < lines.size()) {
@@ -172,12 +263,11 @@ public class BenchCommand implements Callable<Integer> {
             int bundleBytes = 0;
             while (next < lines.size() && bundleBytes < 65536) {
                 int key = next % keys;
-                if (patchers[key] == null) {
-                    patchers[key] = new StreamPatcher(settings);
-                }
-                patchers[key].append(lines.get(next));
-                patchers[key].endRecord();
-                bundle.add(patchers[key]);
+                StreamPatcher patcher = live.computeIfAbsent(key, k -> state[k] == null
+                        ? new StreamPatcher(settings) : StreamPatcher.restore(settings, state[k]));
+                patcher.append(lines.get(next));
+                patcher.endRecord();
+                bundle.add(patcher);
                 bundleBytes += lines.get(next).length;
                 next++;
             }
@@ -185,8 +275,15 @@ public class BenchCommand implements Callable<Integer> {
             for (StreamPatcher p : bundle) {
                 patches += p.drain().size();
             }
+            // Evict after the bundle, when every patcher is drained: its snapshot is then its whole state.
+            for (var it = live.entrySet().iterator(); live.size() > maxLive && it.hasNext(); ) {
+                var eldest = it.next();
+                state[eldest.getKey()] = eldest.getValue().snapshot();
+                it.remove();
+            }
         }
-        return patches;
+        live.forEach((key, patcher) -> state[key] = patcher.snapshot());
+        return new KeyedRun(patches, state, live);
     }
 
     private static List<List<ClosedPatch>> patchRecords(OfflinePatcher patcher, List<byte[]> lines) {

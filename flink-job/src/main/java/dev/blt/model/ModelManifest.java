@@ -37,7 +37,10 @@ public record ModelManifest(
         @JsonProperty(value = "streaming", required = true) Streaming streaming,
         @JsonProperty(value = "hash_ngrams", required = true) HashNgrams hashNgrams,
         @JsonProperty(value = "models", required = true) Models models,
-        @JsonProperty(value = "files", required = true) Map<String, FileEntry> files) {
+        @JsonProperty(value = "files", required = true) Map<String, FileEntry> files,
+        /* forward FLOPs per byte of each model, for `blt bench`'s useful FLOP/s; absent in
+           manifests written before it existed */
+        @JsonProperty("flops_per_byte") FlopsPerByte flopsPerByte) {
 
     /** The manifest layout this reader understands; a new layout must fail loudly, not half-load. */
     public static final int FORMAT_VERSION = 1;
@@ -136,6 +139,15 @@ public record ModelManifest(
             /* the incremental entropy graph (scores a window's new bytes from cached keys and
                values); absent in models exported before it: every window is then run whole */
             @JsonProperty("entropy_step") ModelSpec entropyStep) {}
+
+    /**
+     * Forward FLOPs per byte (2 per multiply-add) at the mean attention context of the aligned-block
+     * windows, not counting the windows' recomputed context: the work a byte needs, whatever the
+     * runtime spends on top.
+     */
+    public record FlopsPerByte(
+            @JsonProperty(value = "entropy_model", required = true) long entropyModel,
+            @JsonProperty(value = "blt", required = true) long blt) {}
 
     /** One exported graph: its file in the folder, its training config, and its signature. */
     public record ModelSpec(
