@@ -62,9 +62,11 @@ public class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--key-counts", split = ",", defaultValue = "1,100,10000", paramLabel = "N,N,...",
             description = "Key scaling: the keyed-records path again with each of these key counts, over the same bytes; "
-                    + "each row gives the patcher state per key and the heap after the run. Empty: skip "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "each row gives the patcher state per key and the heap after the run (default: ${DEFAULT-VALUE}).")
     List<Integer> keyCounts = new ArrayList<>();
+
+    @Option(names = "--no-key-scaling", description = "Skip the key-scaling rows.")
+    boolean noKeyScaling;
 
     @Option(names = "--peak-seconds", defaultValue = "2",
             description = "Seconds of timed runs for each matrix-multiply peak (default: ${DEFAULT-VALUE}).")
@@ -134,7 +136,7 @@ public class BenchCommand implements Callable<Integer> {
                     best[2] / best[1]);
         }
         progress.done("");
-        if (!keyCounts.isEmpty()) {
+        if (!noKeyScaling) {
             benchKeyScaling(loaded, lines, bytes, flops == null ? 0 : flops.entropyModel(), peak);
         }
         if (!noBlt) {
