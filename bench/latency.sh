@@ -6,8 +6,4 @@
 # flink-job/target/latency-bench.md. Needs ../shared/data/eval/loghub. About 6 minutes on 2 cores;
 # run it on a quiet machine. Asserts nothing.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-mvn -B -ntp -pl flink-job -am verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dit.test=LatencyBench -Dfailsafe.failIfNoSpecifiedTests=false
-echo "table: flink-job/target/latency-bench.md"
-cat flink-job/target/latency-bench.md
+exec "$(dirname "$0")/jvm-bench.sh" LatencyBench latency-bench.md

@@ -3,8 +3,4 @@
 # rounds) and 100,000 keys (then expired by --state-ttl). Prints a Markdown table, also written to
 # flink-job/target/memory-bench.md. Takes about 10 minutes on 2 cores; run it on a quiet machine.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-mvn -B -ntp -pl flink-job -am verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dit.test=MemoryBench -Dfailsafe.failIfNoSpecifiedTests=false
-echo "table: flink-job/target/memory-bench.md"
-cat flink-job/target/memory-bench.md
+exec "$(dirname "$0")/jvm-bench.sh" MemoryBench memory-bench.md
