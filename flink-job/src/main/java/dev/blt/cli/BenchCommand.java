@@ -72,6 +72,11 @@ public class BenchCommand implements Callable<Integer> {
             description = "Seconds of timed runs for each matrix-multiply peak (default: ${DEFAULT-VALUE}).")
     double peakSeconds;
 
+    @Option(names = "--call-tokens", split = ",", paramLabel = "N,N,...",
+            description = "Batch size: one row per budget of tokens per entropy-model call (the full-window graph "
+                    + "over the input as one stream in one piece), for finding the size a device needs (default: none).")
+    List<Long> callTokens = new ArrayList<>();
+
     @Option(names = "--no-blt", description = "Skip the BLT-stage measurement.")
     boolean noBlt;
 
@@ -136,6 +141,9 @@ public class BenchCommand implements Callable<Integer> {
                     best[2] / best[1]);
         }
         progress.done("");
+        if (!callTokens.isEmpty()) {
+            benchCallSizes(loaded, lines, bytes, flops == null ? 0 : flops.entropyModel(), peak);
+        }
         if (!noKeyScaling) {
             benchKeyScaling(loaded, lines, bytes, flops == null ? 0 : flops.entropyModel(), peak);
         }
@@ -151,6 +159,34 @@ public class BenchCommand implements Callable<Integer> {
             System.out.println("\n(this manifest has no flops_per_byte: useful FLOP/s not shown)");
         }
         return 0;
+    }
+
+    /**
+     * The input as one stream in one piece through the full-window entropy graph, once per --call-tokens
+     * budget, so that the budget alone sets the size of each call: how large a call the device needs
+     * (a GPU wants far larger calls than a CPU core).
+     */
+    private void benchCallSizes(LoadedModel loaded, List<byte[]> lines, long bytes, long flopsPerByte, double peak)
+            throws Exception {
+        ModelBundle.ModelFile graph = model.source().bundle().entropyModel();
+        try (SharedSession session = InferenceSessions.acquire(graph,
+                new SessionSettings(Device.parse(model.device), model.source().intraOpThreads()))) {
+            for (long budget : callTokens) {
+                EntropyScorer scorer = LoadedModel.scorerOf(new EntropyModelRunner(session, loaded.manifest(), budget),
+                        graph.name());
+                OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), scorer);
+                double best = 0;
+                long patches = 0;
+                for (int r = 0; r < repeat; r++) {
+                    long t0 = System.nanoTime();
+                    patches = patcher.patchStream(chunks(lines, Integer.MAX_VALUE)).size();
+                    best = Math.max(best, (bytes + lines.size()) / 1e3 / ((System.nanoTime() - t0) / 1e9));
+                }
+                System.out.printf("| patching: one stream in one piece, full-window graph, at most %d tokens per call "
+                                + "| %.1f | %.0f | %.2f | %s | |%n", budget, best, best * 1e3 / (bytes + lines.size()) * patches,
+                        (double) (bytes + lines.size()) / patches, useful(flopsPerByte, best, peak));
+            }
+        }
     }
 
     /** How many keys the operator keeps live under its default window-cache budget. */
