@@ -2,7 +2,7 @@
 # The CUDA path on a GPU machine, in one run of at most 8 minutes: names the device, builds the job
 # with -Pgpu (onnxruntime_gpu: Maven must reach Central or have it in ~/.m2), runs the golden-fixture,
 # chunking-invariance and step-scoring tests with every session on cuda:0, then `blt bench` on the
-# GPU with calls from 1 Ki to 1 Mi tokens (the input bytes in a call are about a third of its tokens:
+# GPU with calls from 1 Ki to 1 Mi tokens, and the int8 folder against fp32 (the input bytes in a call are about a third of its tokens:
 # each 256-byte block is scored in a 768-token window, so 1 Mi tokens carry about 350 KB). Larger
 # calls are left out: the graph's attention scores alone take rows × heads × 768² floats, 13 GB at
 # 1 Mi tokens, 150 GB for the 4 MB of input the issue asked for. Writes everything to ${OUT:-build/gpu-check}.
@@ -29,6 +29,7 @@ timeout "$(left)" mvn -B -ntp -Pgpu -pl flink-job surefire:test -Dblt.test.devic
   -Dtest='GoldenFixtureTest,ChunkingInvarianceTest,StepScoringTest,EncoderInvarianceTest' 2>&1 | tee "$out/tests.log"
 files=("$loghub/HDFS/HDFS_2k.log" "$loghub/OpenSSH/OpenSSH_2k.log" "$loghub/Spark/Spark_2k.log" "$loghub/Linux/Linux_2k.log")
 timeout "$(left)" java -jar flink-job/target/blt.jar bench --device "$device" --max-bytes 1048576 --repeat 2 \
-  --keys 1000 --no-key-scaling --call-tokens 1024,16384,262144,1048576 "${files[@]}" 2>"$out/bench.err" \
+  --keys 1000 --no-key-scaling --call-tokens 1024,16384,262144,1048576 \
+  --compare-model model-export/artifacts/blt-default-int8 "${files[@]}" 2>"$out/bench.err" \
   | tee "$out/bench.md"
 echo "gpu-check: done in ${SECONDS}s; results in $out"

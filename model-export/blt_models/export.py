@@ -153,7 +153,8 @@ def _floats(a) -> List[float]:
     return [float(f"{x:.7g}") for x in np.asarray(a, dtype=np.float64).ravel()]
 
 
-def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float) -> dict:
+def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float, tolerance: float = 1e-4) -> dict:
+    """Inputs and PyTorch's outputs for the Java checks, which must agree within tolerance."""
     ent = EntropyModelExport(entropy_model).eval()
     blt = BltExport(blt_model).eval()
     s = cfg.streaming
@@ -205,9 +206,9 @@ def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float)
     return {"theta": theta, "streaming": vars(cfg.streaming), "documents": documents,
             "records_in_context": records_fixture,
             "model_calls": {"entropy": entropy_call, "blt": blt_call},
-            "tolerance": {"relative": 1e-4, "absolute": 1e-4,
-                          "note": "floats within 1e-4 relative (or absolute near 0); boundaries identical, "
-                                  "except where an entropy lies within 1e-4 of theta"}}
+            "tolerance": {"relative": tolerance, "absolute": tolerance,
+                          "note": f"floats within {tolerance:g} relative (or absolute near 0); boundaries "
+                                  f"identical, except where an entropy lies within {tolerance:g} of theta"}}
 
 
 class _JsonNumber(str):

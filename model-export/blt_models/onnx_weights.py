@@ -19,6 +19,12 @@ from onnx import numpy_helper
 WRAPPER_PREFIX = "model."  # the export wrappers hold the model as .model
 
 
+def module_of_matmul(node_name: str) -> str:
+    """The model's module name for an exported MatMul node: /model/blocks.0/attn/qkv/MatMul -> blocks.0.attn.qkv."""
+    scope = node_name[len("/model/"):] if node_name.startswith("/model/") else node_name[1:]
+    return scope.rsplit("/", 1)[0].replace("/", ".")
+
+
 def state_dict_from_onnx(path: Path, expected: Dict[str, torch.Size]) -> Dict[str, torch.Tensor]:
     """Parameters named in expected (name -> shape), from the graph at path."""
     graph = onnx.load(str(path)).graph
@@ -33,8 +39,7 @@ def state_dict_from_onnx(path: Path, expected: Dict[str, torch.Size]) -> Dict[st
             # initializer; the others become Identity nodes whose output keeps their name.
             state[node.output[0][len(WRAPPER_PREFIX):]] = torch.from_numpy(np.array(arrays[node.input[0]]))
         elif node.op_type == "MatMul" and node.name.startswith("/"):
-            scope = node.name[len("/model/"):] if node.name.startswith("/model/") else node.name[1:]
-            key = scope.rsplit("/", 1)[0].replace("/", ".") + ".weight"
+            key = module_of_matmul(node.name) + ".weight"
             for name in node.input:
                 if name in arrays and not name.startswith(WRAPPER_PREFIX) and key in expected:
                     state[key] = torch.from_numpy(np.array(arrays[name]).T.copy())

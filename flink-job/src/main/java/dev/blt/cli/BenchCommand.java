@@ -11,6 +11,8 @@ import dev.blt.model.LoadedModel;
 import dev.blt.model.MatMulRate;
 import dev.blt.model.ModelManifest;
 import dev.blt.model.ModelBundle;
+import dev.blt.model.ModelSource;
+import dev.blt.eval.ModelComparison;
 import dev.blt.model.SessionSettings;
 import dev.blt.model.SharedSession;
 import dev.blt.model.Device;
@@ -80,6 +82,12 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-blt", description = "Skip the BLT-stage measurement.")
     boolean noBlt;
 
+    @Option(names = "--compare-model", paramLabel = "DIR",
+            description = "A variant of the model, such as its int8 folder (model-export/quantize.py): its patching and "
+                    + "BLT rows join the table, and a second table compares the two on the same bytes: bits/byte, bytes "
+                    + "per patch, identical patch boundaries, speed-up.")
+    Path compareModel;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Input files (log lines).")
     List<String> files;
 
@@ -104,16 +112,26 @@ public class BenchCommand implements Callable<Integer> {
         System.out.println("| path | KB/s | patches/s | bytes per patch | useful GFLOP/s (share of matmul peak) | notes |");
         System.out.println("|---|---|---|---|---|---|");
 
+        LoadedModel variant = compareModel == null ? null
+                : new ModelSource(compareModel.toString(), model.device, model.source().intraOpThreads(), null).open();
         List<String> names = new ArrayList<>(List.of(""));
         List<EntropyScorer> scorers = new ArrayList<>(List.of(loaded.entropyScorer()));
+        List<PatcherSettings> settingsOf = new ArrayList<>(List.of(loaded.patcherSettings()));
         for (Path graph : extraGraphs) {
             names.add(" (" + graph.getParent().getFileName() + "/" + graph.getFileName() + ")");
             scorers.add(scorerFor(graph, loaded));
+            settingsOf.add(loaded.patcherSettings());
         }
+        if (variant != null) {
+            names.add(" (" + variant.modelId() + ")");
+            scorers.add(variant.entropyScorer());
+            settingsOf.add(variant.patcherSettings());
+        }
+        double[] recordsBatched = new double[scorers.size()];
         ProgressBar progress = new ProgressBar(System.err, "bench", (long) scorers.size() * repeat);
         int step = 0;
         for (int i = 0; i < scorers.size(); i++) {
-            OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), scorers.get(i));
+            OfflinePatcher patcher = new OfflinePatcher(settingsOf.get(i), scorers.get(i));
             double[] best = new double[3]; // records batched, keyed records one at a time, stream chunks
             long[] patches = new long[3];
             for (int r = 0; r < repeat; r++) {
@@ -122,7 +140,7 @@ public class BenchCommand implements Callable<Integer> {
                 long t1 = System.nanoTime();
                 patches[2] = patcher.patchStream(chunks(lines, 65536)).size();
                 long t2 = System.nanoTime();
-                patches[1] = keyedRun(loaded.patcherSettings(), scorers.get(i), lines, keys, maxLive(loaded)).patches();
+                patches[1] = keyedRun(settingsOf.get(i), scorers.get(i), lines, keys, maxLive(loaded)).patches();
                 long t3 = System.nanoTime();
                 best[0] = Math.max(best[0], bytes / 1e3 / ((t1 - t0) / 1e9));
                 best[2] = Math.max(best[2], (bytes + lines.size()) / 1e3 / ((t2 - t1) / 1e9));
@@ -139,6 +157,7 @@ public class BenchCommand implements Callable<Integer> {
             }
             System.out.printf("| cost of records one at a time against 64 KiB chunks%s | %.2f× | | | | |%n", names.get(i),
                     best[2] / best[1]);
+            recordsBatched[i] = best[0];
         }
         progress.done("");
         if (!callTokens.isEmpty()) {
@@ -147,8 +166,12 @@ public class BenchCommand implements Callable<Integer> {
         if (!noKeyScaling) {
             benchKeyScaling(loaded, lines, bytes, flops == null ? 0 : flops.entropyModel(), peak);
         }
+        double[] blt = new double[2];
         if (!noBlt) {
-            benchBlt(loaded, lines, bytes, flops == null ? 0 : flops.blt(), peak);
+            blt[0] = benchBlt(loaded, "", lines, bytes, flops == null ? 0 : flops.blt(), peak);
+            if (variant != null) {
+                blt[1] = benchBlt(variant, " (" + variant.modelId() + ")", lines, bytes, flops == null ? 0 : flops.blt(), peak);
+            }
         }
         benchBpe(lines, bytes);
         System.out.printf("| fp32 matrix multiply, ONNX Runtime: [%d×%d]·[%d×%d], the entropy model's QKV projection over "
@@ -157,6 +180,10 @@ public class BenchCommand implements Callable<Integer> {
                 SQUARE, SQUARE, SQUARE, SQUARE, squarePeak);
         if (flops == null) {
             System.out.println("\n(this manifest has no flops_per_byte: useful FLOP/s not shown)");
+        }
+        if (variant != null) {
+            printComparison(loaded, variant, lines, recordsBatched[0], recordsBatched[scorers.size() - 1], blt);
+            variant.release();
         }
         return 0;
     }
@@ -245,7 +272,33 @@ public class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private void benchBlt(LoadedModel loaded, List<byte[]> lines, long bytes, long flopsPerByte, double peak) {
+    /** The variant against the base on the same bytes, one stream in 64 KiB chunks, then the speed-ups measured above. */
+    private static void printComparison(LoadedModel base, LoadedModel variant, List<byte[]> lines, double basePatching,
+                                        double variantPatching, double[] blt) {
+        ModelComparison.Result r = ModelComparison.compare(pipeline(base), pipeline(variant), chunks(lines, 65536));
+        System.out.printf("%n| %s against %s, one stream of the same bytes in 64 KiB chunks | %s | %s | change |%n",
+                variant.modelId(), base.modelId(), base.modelId(), variant.modelId());
+        System.out.println("|---|---|---|---|");
+        System.out.printf("| entropy model bits/byte | %.4f | %.4f | %+.4f |%n", r.base().entropyModelBitsPerByte(),
+                r.variant().entropyModelBitsPerByte(), r.variant().entropyModelBitsPerByte() - r.base().entropyModelBitsPerByte());
+        System.out.printf("| BLT bits/byte (each on its own patches) | %.4f | %.4f | %+.4f |%n", r.base().bltBitsPerByte(),
+                r.variant().bltBitsPerByte(), r.variant().bltBitsPerByte() - r.base().bltBitsPerByte());
+        System.out.printf("| bytes per patch | %.3f | %.3f | %+.3f |%n", r.base().bytesPerPatch(), r.variant().bytesPerPatch(),
+                r.variant().bytesPerPatch() - r.base().bytesPerPatch());
+        System.out.printf("| patch boundaries identical (starts both chose / starts either chose) | | | %.2f%% |%n",
+                100 * r.identicalBoundaries());
+        System.out.printf("| patching KB/s, records batched | %.1f | %.1f | %.2f× |%n", basePatching, variantPatching,
+                variantPatching / basePatching);
+        if (blt[0] > 0) {
+            System.out.printf("| BLT stage KB/s | %.1f | %.1f | %.2f× |%n", blt[0], blt[1], blt[1] / blt[0]);
+        }
+    }
+
+    private static ModelComparison.Pipeline pipeline(LoadedModel m) {
+        return new ModelComparison.Pipeline(m.patcherSettings(), m.entropyScorer(), m.encoderSettings(), m.bltScorer());
+    }
+
+    private double benchBlt(LoadedModel loaded, String name, List<byte[]> lines, long bytes, long flopsPerByte, double peak) {
         OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), loaded.entropyScorer());
         List<List<byte[]>> docs = new ArrayList<>();
         for (List<ClosedPatch> r : patchRecords(patcher, lines)) {
@@ -261,8 +314,9 @@ public class BenchCommand implements Callable<Integer> {
             }
             best = Math.max(best, (System.nanoTime() - t0) / 1e9 == 0 ? 0 : bytes / 1e3 / ((System.nanoTime() - t0) / 1e9));
         }
-        System.out.printf("| BLT stage: embeddings and predictions, records each alone, batched | %.1f | %.0f | %.2f | %s | |%n",
-                best, best * 1e3 / bytes * patches, (double) bytes / patches, useful(flopsPerByte, best, peak));
+        System.out.printf("| BLT stage: embeddings and predictions, records each alone, batched%s | %.1f | %.0f | %.2f | %s | |%n",
+                name, best, best * 1e3 / bytes * patches, (double) bytes / patches, useful(flopsPerByte, best, peak));
+        return best;
     }
 
     /** cl100k BPE (jtokkit) on the same lines, one at a time, in the same JVM: the tokenizer to beat. */

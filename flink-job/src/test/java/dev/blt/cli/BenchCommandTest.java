@@ -51,6 +51,27 @@ class BenchCommandTest {
         assertTrue(cell(rows.get(7), 6).contains("bytes of patcher state per key"), rows.get(7));
     }
 
+    @Test
+    void comparesTheModelWithAVariantOnTheSameBytes() {
+        Path sample = Path.of(System.getProperty("basedir", "")).toAbsolutePath()
+                .resolve("src/main/resources/samples/app-services.log");
+        String tiny = ModelFolders.tiny().toString();
+        // The model against itself: the comparison must find nothing changed.
+        String out = PatchCommandTest.run("bench", "--model", tiny, "--compare-model", tiny, "--max-bytes", "2000",
+                "--repeat", "1", "--keys", "3", "--no-key-scaling", "--peak-seconds", "0.1", sample.toString());
+        List<String> rows = out.lines().filter(l -> l.startsWith("| ")).toList();
+        String comparison = rows.stream().filter(r -> r.contains(" against blt-tiny@")).findFirst().orElseThrow();
+        List<String> after = rows.subList(rows.indexOf(comparison) + 1, rows.size());
+        assertEquals(6, after.size(), out);
+        assertEquals("+0.0000", cell(after.get(0), 4), after.get(0));
+        assertEquals("+0.0000", cell(after.get(1), 4), after.get(1));
+        assertEquals("+0.000", cell(after.get(2), 4), after.get(2));
+        assertEquals("100.00%", cell(after.get(3), 4), after.get(3));
+        assertTrue(Double.parseDouble(cell(after.get(0), 2)) > 0, after.get(0));
+        assertTrue(cell(after.get(4), 4).endsWith("×") && cell(after.get(5), 4).endsWith("×"), after.toString());
+        assertTrue(rows.stream().anyMatch(r -> r.startsWith("| BLT stage") && r.contains("(blt-tiny@")), out);
+    }
+
     private static String cell(String row, int column) {
         return row.split("\\|")[column].trim();
     }

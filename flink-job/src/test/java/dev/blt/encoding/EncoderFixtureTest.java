@@ -38,16 +38,23 @@ class EncoderFixtureTest {
             JsonNode embeddings = doc.get("patch_embeddings");
             JsonNode ends = doc.get("patch_end_logprobs");
             float[] logprobs = new float[data.length];
+            float[][] expectedEmbeddings = new float[encoded.size()][];
+            float[][] actualEmbeddings = new float[encoded.size()][];
+            float[][] expectedEnds = new float[Math.min(ends.size(), encoded.size())][];
+            float[][] actualEnds = new float[expectedEnds.length][];
             for (int p = 0; p < encoded.size(); p++) {
                 EncodedPatch e = encoded.get(p);
-                FloatAsserts.assertClose(name + " embedding of patch " + p, Fixtures.floats(embeddings.get(p)),
-                        e.embedding(), tol);
-                if (p < ends.size()) {
-                    FloatAsserts.assertClose(name + " next-byte distribution after patch " + p,
-                            Fixtures.floats(ends.get(p)), e.nextByteLogprobs(), tol);
+                expectedEmbeddings[p] = Fixtures.floats(embeddings.get(p));
+                actualEmbeddings[p] = e.embedding();
+                if (p < expectedEnds.length) {
+                    expectedEnds[p] = Fixtures.floats(ends.get(p));
+                    actualEnds[p] = e.nextByteLogprobs();
                 }
                 System.arraycopy(e.byteLogprobs(), 0, logprobs, (int) starts[p], e.byteLogprobs().length);
             }
+            // [patch][value] in the failure message names the patch.
+            FloatAsserts.assertClose(name + " patch embeddings", expectedEmbeddings, actualEmbeddings, tol);
+            FloatAsserts.assertClose(name + " next-byte distributions after the first patches", expectedEnds, actualEnds, tol);
             FloatAsserts.assertClose(name + " BLT byte log-probabilities", Fixtures.floats(doc.get("blt_logprobs")),
                     logprobs, tol);
         }

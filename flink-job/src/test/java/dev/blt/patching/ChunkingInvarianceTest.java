@@ -30,12 +30,30 @@ class ChunkingInvarianceTest {
 
     @Test
     void randomChunkingsEqualTheOnePieceRun() {
+        assertChunkingInvariant(offline);
+    }
+
+    /**
+     * The int8 folder quantizes activations with fixed scales, so a row's integers do not depend on its
+     * batch; this holds it to the same exactness as fp32, through ONNX Runtime's integer kernels.
+     */
+    @Test
+    void int8ModelIsChunkingInvariantToo() {
+        LoadedModel int8 = ModelFolders.load(ModelFolders.shippedInt8());
+        try {
+            assertChunkingInvariant(new OfflinePatcher(int8.patcherSettings(), int8.entropyScorer()));
+        } finally {
+            int8.release();
+        }
+    }
+
+    private static void assertChunkingInvariant(OfflinePatcher patcher) {
         Random random = new Random(42);
         for (byte[] stream : SampleText.streams()) {
-            List<ClosedPatch> whole = offline.patchStream(List.of(stream));
+            List<ClosedPatch> whole = patcher.patchStream(List.of(stream));
             for (int trial = 0; trial < 3; trial++) {
                 int maxChunk = trial == 0 ? 1 : 1 + random.nextInt(trial == 1 ? 8 : 200);
-                List<ClosedPatch> chunked = offline.patchStream(SampleText.chunk(stream, maxChunk, random));
+                List<ClosedPatch> chunked = patcher.patchStream(SampleText.chunk(stream, maxChunk, random));
                 assertSamePatches(whole, chunked, "max chunk " + maxChunk);
             }
         }

@@ -52,7 +52,8 @@ class RecordContextFixtureTest {
             FloatAsserts.assertClose(name + " entropy-model logprobs", Fixtures.floats(e.get("entropy_model_logprobs")),
                     PatcherFixtureTest.concat(patched.get(r), false), tol);
             PatcherFixtureTest.assertBoundaries(name, Fixtures.longs(e.get("patch_starts")),
-                    PatcherFixtureTest.starts(patched.get(r)), entropies, model.patcherSettings().rule().theta());
+                    PatcherFixtureTest.starts(patched.get(r)), entropies, model.patcherSettings().rule().theta(),
+                    tol.boundaryMargin());
             assertEquals(e.get("patch_embeddings").size(), encoded.get(r).size(), name + ": one output per patch");
             float[] logprobs = new float[records.get(r).length];
             int at = 0;

@@ -26,7 +26,8 @@ public final class Fixtures {
     /** Tolerance the exporter wrote next to the expectations. */
     public static FloatAsserts.Tolerance tolerance(JsonNode fixtures) {
         JsonNode tol = fixtures.required("tolerance");
-        return new FloatAsserts.Tolerance(tol.required("relative").asDouble(), tol.required("absolute").asDouble());
+        return new FloatAsserts.Tolerance(tol.required("relative").asDouble(), tol.required("absolute").asDouble(),
+                tol.path("outlier_share").asDouble(0), tol.path("outlier_absolute").asDouble(0));
     }
 
     /** Shape of a rectangular nested array. */

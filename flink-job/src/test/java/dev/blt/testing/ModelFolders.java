@@ -60,6 +60,11 @@ public final class ModelFolders {
         return artifact("blt-default", "run model-export/train.py --config default");
     }
 
+    /** The shipped model's int8 variant (model-export/quantize.py). */
+    public static Path shippedInt8() {
+        return artifact("blt-default-int8", "run model-export/quantize.py");
+    }
+
     /**
      * The small trained model (blt-tiny: 16-byte entropy context and blocks, a 4-patch BLT window), for
      * tests of the code rather than of the weights: chunking, batching, restore and dead letters cross
