@@ -1,4 +1,4 @@
-"""int8 variants of the exported graphs, and the same arithmetic in PyTorch for their fixtures.
+"""int8 and fp16 variants of the exported graphs, and the same arithmetic in PyTorch for their fixtures.
 
 Every matrix product with a trained weight (each nn.Linear: attention projections, feed-forward,
 heads) becomes an integer product; attention scores, norms and softmax stay fp32. The graph says it
@@ -26,7 +26,7 @@ around it differ by rounding, as fp32 graphs do from PyTorch.
 """
 import copy
 import hashlib
-from typing import Dict, Iterable, Set, Tuple
+from typing import Callable, Dict, Iterable, Set, Tuple
 
 import numpy as np
 import onnx
@@ -121,54 +121,52 @@ def kept_weights(model: nn.Module, keep_fp32: Iterable[str]) -> Set[str]:
             if isinstance(m, nn.Linear) and name.rsplit(".", 1)[-1] in keep}
 
 
-def quantize_linears(model: nn.Module, ranges: Dict[str, Tuple[float, float]], keep: Set[str] = frozenset()) -> nn.Module:
-    """A copy of model with every nn.Linear replaced by its Int8Linear (ranges: ActivationRanges.ranges),
-    except those whose weight_key is in keep."""
+def _replace_linears(model: nn.Module, make: Callable) -> nn.Module:
+    """A copy of model with each nn.Linear replaced by make(linear), where that is not None."""
     model = copy.deepcopy(model)
     for module in list(model.modules()):
         for child_name, child in list(module.named_children()):
-            if isinstance(child, nn.Linear) and weight_key(child.weight.detach().numpy().T) not in keep:
-                key = weight_key(child.weight.detach().numpy().T)
-                if key not in ranges:
-                    raise ValueError(f"no calibrated input range for {child_name}: it never ran during calibration")
-                setattr(module, child_name, Int8Linear(child, ranges[key]))
+            replacement = make(child) if isinstance(child, nn.Linear) else None
+            if replacement is not None:
+                setattr(module, child_name, replacement)
     return model.eval()
 
 
-def quantize_graph(model: onnx.ModelProto, ranges: Dict[str, Tuple[float, float]],
-                   keep: Set[str] = frozenset()) -> Tuple[onnx.ModelProto, int]:
-    """The graph with each MatMul by a 2-D weight initializer in QDQ form, except weights whose
-    weight_key is in keep; returns (graph, count of products made integer)."""
+def quantize_linears(model: nn.Module, ranges: Dict[str, Tuple[float, float]], keep: Set[str] = frozenset()) -> nn.Module:
+    """A copy of model with every nn.Linear replaced by its Int8Linear (ranges: ActivationRanges.ranges),
+    except those whose weight_key is in keep."""
+
+    def make(linear):
+        key = weight_key(linear.weight.detach().numpy().T)
+        if key in keep:
+            return None
+        if key not in ranges:
+            raise ValueError("no calibrated input range for a Linear that never ran during calibration")
+        return Int8Linear(linear, ranges[key])
+
+    return _replace_linears(model, make)
+
+
+def _rewrite_weight_products(model: onnx.ModelProto, rewrite: Callable) -> Tuple[onnx.ModelProto, int]:
+    """Calls rewrite(node, weight [K, N], name prefix) for each MatMul by a 2-D fp32 weight initializer;
+    it returns (new initializers, new nodes) or None to leave the node as it is. Weights no node uses
+    any more are dropped. Returns (checked graph, count rewritten)."""
     model = copy.deepcopy(model)
     graph = model.graph
     inits = {i.name: i for i in graph.initializer}
     nodes, added, replaced_weights, count = [], [], set(), 0
     for node in graph.node:
         weight = inits.get(node.input[1]) if node.op_type == "MatMul" else None
-        if weight is None or len(weight.dims) != 2 or weight.data_type != TensorProto.FLOAT:
+        done = None
+        if weight is not None and len(weight.dims) == 2 and weight.data_type == TensorProto.FLOAT:
+            done = rewrite(node, numpy_helper.to_array(weight), str(count))
+        if done is None:
             nodes.append(node)
             continue
-        w = numpy_helper.to_array(weight)
-        key = weight_key(w)
-        if key in keep:
-            nodes.append(node)
-            continue
-        if key not in ranges:
-            raise ValueError(f"no calibrated input range for the weight of {node.name}")
-        p, count = f"q8/{count}", count + 1
-        q, w_scale = quantize_weight(w)
-        a_scale, a_zero = activation_params(*ranges[key])
-        added += [numpy_helper.from_array(q, p + "/w"), numpy_helper.from_array(w_scale, p + "/w_scale"),
-                  numpy_helper.from_array(np.zeros(q.shape[1], np.int8), p + "/w_zero"),
-                  numpy_helper.from_array(np.array(a_scale), p + "/a_scale"),
-                  numpy_helper.from_array(np.array(a_zero), p + "/a_zero")]
-        nodes += [
-            helper.make_node("QuantizeLinear", [node.input[0], p + "/a_scale", p + "/a_zero"], [p + "/a_q"]),
-            helper.make_node("DequantizeLinear", [p + "/a_q", p + "/a_scale", p + "/a_zero"], [p + "/a"]),
-            helper.make_node("DequantizeLinear", [p + "/w", p + "/w_scale", p + "/w_zero"], [p + "/w_dq"], axis=1),
-            helper.make_node("MatMul", [p + "/a", p + "/w_dq"], list(node.output), name=node.name),
-        ]
+        added += done[0]
+        nodes += done[1]
         replaced_weights.add(weight.name)
+        count += 1
     still_used = {i for n in nodes for i in n.input}
     kept = [i for i in graph.initializer if i.name not in replaced_weights or i.name in still_used]
     del graph.initializer[:]
@@ -177,3 +175,73 @@ def quantize_graph(model: onnx.ModelProto, ranges: Dict[str, Tuple[float, float]
     graph.node.extend(nodes)
     onnx.checker.check_model(model, full_check=True)
     return model, count
+
+
+def quantize_graph(model: onnx.ModelProto, ranges: Dict[str, Tuple[float, float]],
+                   keep: Set[str] = frozenset()) -> Tuple[onnx.ModelProto, int]:
+    """The graph with each MatMul by a 2-D weight initializer in QDQ form, except weights whose
+    weight_key is in keep; returns (graph, count of products made integer)."""
+
+    def rewrite(node, w, prefix):
+        key = weight_key(w)
+        if key in keep:
+            return None
+        if key not in ranges:
+            raise ValueError(f"no calibrated input range for the weight of {node.name}")
+        p = "q8/" + prefix
+        q, w_scale = quantize_weight(w)
+        a_scale, a_zero = activation_params(*ranges[key])
+        initializers = [numpy_helper.from_array(q, p + "/w"), numpy_helper.from_array(w_scale, p + "/w_scale"),
+                        numpy_helper.from_array(np.zeros(q.shape[1], np.int8), p + "/w_zero"),
+                        numpy_helper.from_array(np.array(a_scale), p + "/a_scale"),
+                        numpy_helper.from_array(np.array(a_zero), p + "/a_zero")]
+        return initializers, [
+            helper.make_node("QuantizeLinear", [node.input[0], p + "/a_scale", p + "/a_zero"], [p + "/a_q"]),
+            helper.make_node("DequantizeLinear", [p + "/a_q", p + "/a_scale", p + "/a_zero"], [p + "/a"]),
+            helper.make_node("DequantizeLinear", [p + "/w", p + "/w_scale", p + "/w_zero"], [p + "/w_dq"], axis=1),
+            helper.make_node("MatMul", [p + "/a", p + "/w_dq"], list(node.output), name=node.name),
+        ]
+
+    return _rewrite_weight_products(model, rewrite)
+
+# ---------------------------------------------------------------------------------------------------
+# fp16: the same products in half precision, for GPUs (tensor cores); nothing to calibrate
+# ---------------------------------------------------------------------------------------------------
+
+FP16_SCHEME = {
+    "weights": "fp16",
+    "activations": "cast to fp16 before each product with a weight, the product cast back to fp32",
+    "kept_fp32": "embeddings, norms, attention scores and softmax, rotary positions; everything between products",
+}
+
+
+class Fp16Linear(nn.Module):
+    """nn.Linear computed as the fp16 graph computes it: fp16 inputs and weights, an fp16 result."""
+
+    def __init__(self, linear: nn.Linear):
+        super().__init__()
+        self.register_buffer("weight_h", linear.weight.detach().T.half().float().contiguous())  # [K, N], fp16 values
+        self.bias = None if linear.bias is None else nn.Parameter(linear.bias.detach().clone(), requires_grad=False)
+
+    def forward(self, x):
+        y = torch.matmul(x.half().float(), self.weight_h).half().float()
+        return y if self.bias is None else y + self.bias
+
+
+def half_linears(model: nn.Module) -> nn.Module:
+    """A copy of model with every nn.Linear replaced by its Fp16Linear."""
+    return _replace_linears(model, Fp16Linear)
+
+
+def half_graph(model: onnx.ModelProto) -> Tuple[onnx.ModelProto, int]:
+    """The graph with each MatMul by a 2-D weight initializer run in fp16; returns (graph, count)."""
+
+    def rewrite(node, w, prefix):
+        p = "f16/" + prefix
+        return [numpy_helper.from_array(w.astype(np.float16), p + "/w")], [
+            helper.make_node("Cast", [node.input[0]], [p + "/a"], to=TensorProto.FLOAT16),
+            helper.make_node("MatMul", [p + "/a", p + "/w"], [p + "/y"], name=node.name),
+            helper.make_node("Cast", [p + "/y"], list(node.output), to=TensorProto.FLOAT),
+        ]
+
+    return _rewrite_weight_products(model, rewrite)

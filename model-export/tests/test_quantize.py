@@ -17,19 +17,20 @@ from blt_models import config as C
 from blt_models.export import ENTROPY_FILE, model_id, sha256
 from blt_models.model import EntropyModel
 from blt_models.onnx_weights import load_from_onnx
-from blt_models.quantize import (WEIGHT_LEVELS, ActivationRanges, Int8Linear, activation_params, kept_weights,
-                                 quantize_graph, quantize_linears, quantize_weight, weight_key)
+from blt_models.quantize import (WEIGHT_LEVELS, ActivationRanges, Fp16Linear, Int8Linear, activation_params, half_graph,
+                                 kept_weights, quantize_graph, quantize_linears, quantize_weight, weight_key)
 
 HERE = Path(__file__).resolve().parent.parent
 TINY = HERE / "artifacts/blt-tiny"
-QUANTIZED = HERE / "build/test-models/blt-tiny-int8"
+GENERATED = HERE / "build/test-models"
 
 
-def quantized_folder() -> Path:
-    if not (QUANTIZED / "manifest.json").exists():
-        subprocess.run([sys.executable, str(HERE / "quantize.py"), "--model", str(TINY), "--out", str(QUANTIZED)],
-                       check=True, cwd=HERE, capture_output=True)
-    return QUANTIZED
+def quantized_folder(precision: str = "int8") -> Path:
+    out = GENERATED / f"blt-tiny-{precision}"
+    if not (out / "manifest.json").exists():
+        subprocess.run([sys.executable, str(HERE / "quantize.py"), "--model", str(TINY), "--to", precision,
+                        "--out", str(out)], check=True, cwd=HERE, capture_output=True)
+    return out
 
 
 def tiny_entropy_model():
@@ -120,3 +121,32 @@ def test_quantized_folder_is_complete_checksummed_and_keeps_theta():
     # The validation figures stay close to the fp32 model's: quantization must not change what it predicts.
     assert abs(manifest["metrics"]["validation"]["entropy_model_bits_per_byte"]
                - q["base_validation"]["entropy_model_bits_per_byte"]) < 0.05
+
+
+def test_fp16_linear_rounds_inputs_weights_and_result_to_half():
+    torch.manual_seed(1)
+    linear = nn.Linear(16, 8, bias=False)
+    x = torch.randn(3, 16)
+    with torch.no_grad():
+        y = Fp16Linear(linear)(x)
+        exact = linear(x)
+    assert torch.equal(y, y.half().float())  # every value is a half
+    assert (y - exact).abs().max() < 1e-2 * exact.abs().max()
+
+
+def test_fp16_graph_runs_every_weight_product_in_half_and_keeps_the_rest():
+    graph, count = half_graph(onnx.load(str(TINY / ENTROPY_FILE)))
+    inits = {i.name: i for i in graph.graph.initializer}
+    products = [n for n in graph.graph.node if n.op_type == "MatMul" and n.input[1] in inits]
+    assert count == len(products) == sum(isinstance(m, nn.Linear) for m in tiny_entropy_model().modules())
+    assert all(inits[n.input[1]].data_type == onnx.TensorProto.FLOAT16 for n in products)
+
+
+def test_fp16_folder_is_complete_and_close_to_fp32():
+    folder = quantized_folder("fp16")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["model_id"] == model_id(manifest) and manifest["name"] == "blt-tiny-fp16"
+    q = manifest["quantization"]
+    assert q["fp16_matmuls"]["entropy.onnx"] > 0 and "--to fp16" in q["command"]
+    assert abs(manifest["metrics"]["validation"]["entropy_model_bits_per_byte"]
+               - q["base_validation"]["entropy_model_bits_per_byte"]) < 0.01

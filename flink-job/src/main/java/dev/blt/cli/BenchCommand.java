@@ -83,10 +83,10 @@ public class BenchCommand implements Callable<Integer> {
     boolean noBlt;
 
     @Option(names = "--compare-model", paramLabel = "DIR",
-            description = "A variant of the model, such as its int8 folder (model-export/quantize.py): its patching and "
-                    + "BLT rows join the table, and a second table compares the two on the same bytes: bits/byte, bytes "
-                    + "per patch, identical patch boundaries, speed-up.")
-    Path compareModel;
+            description = "A variant of the model, such as its int8 or fp16 folder (model-export/quantize.py; repeatable): "
+                    + "its patching and BLT rows join the table, and a table for each compares it with the model on the "
+                    + "same bytes: bits/byte, bytes per patch, identical patch boundaries, speed-up.")
+    List<Path> compareModels = new ArrayList<>();
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Input files (log lines).")
     List<String> files;
@@ -112,8 +112,10 @@ public class BenchCommand implements Callable<Integer> {
         System.out.println("| path | KB/s | patches/s | bytes per patch | useful GFLOP/s (share of matmul peak) | notes |");
         System.out.println("|---|---|---|---|---|---|");
 
-        LoadedModel variant = compareModel == null ? null
-                : new ModelSource(compareModel.toString(), model.device, model.source().intraOpThreads(), null).open();
+        List<LoadedModel> variants = new ArrayList<>();
+        for (Path dir : compareModels) {
+            variants.add(new ModelSource(dir.toString(), model.device, model.source().intraOpThreads(), null).open());
+        }
         List<String> names = new ArrayList<>(List.of(""));
         List<EntropyScorer> scorers = new ArrayList<>(List.of(loaded.entropyScorer()));
         List<PatcherSettings> settingsOf = new ArrayList<>(List.of(loaded.patcherSettings()));
@@ -122,7 +124,7 @@ public class BenchCommand implements Callable<Integer> {
             scorers.add(scorerFor(graph, loaded));
             settingsOf.add(loaded.patcherSettings());
         }
-        if (variant != null) {
+        for (LoadedModel variant : variants) {
             names.add(" (" + variant.modelId() + ")");
             scorers.add(variant.entropyScorer());
             settingsOf.add(variant.patcherSettings());
@@ -166,11 +168,13 @@ public class BenchCommand implements Callable<Integer> {
         if (!noKeyScaling) {
             benchKeyScaling(loaded, lines, bytes, flops == null ? 0 : flops.entropyModel(), peak);
         }
-        double[] blt = new double[2];
+        double[] blt = new double[1 + variants.size()]; // the model's, then each variant's
         if (!noBlt) {
             blt[0] = benchBlt(loaded, "", lines, bytes, flops == null ? 0 : flops.blt(), peak);
-            if (variant != null) {
-                blt[1] = benchBlt(variant, " (" + variant.modelId() + ")", lines, bytes, flops == null ? 0 : flops.blt(), peak);
+            for (int v = 0; v < variants.size(); v++) {
+                LoadedModel variant = variants.get(v);
+                blt[1 + v] = benchBlt(variant, " (" + variant.modelId() + ")", lines, bytes,
+                        flops == null ? 0 : flops.blt(), peak);
             }
         }
         benchBpe(lines, bytes);
@@ -181,9 +185,10 @@ public class BenchCommand implements Callable<Integer> {
         if (flops == null) {
             System.out.println("\n(this manifest has no flops_per_byte: useful FLOP/s not shown)");
         }
-        if (variant != null) {
-            printComparison(loaded, variant, lines, recordsBatched[0], recordsBatched[scorers.size() - 1], blt);
-            variant.release();
+        for (int v = 0; v < variants.size(); v++) {
+            int row = scorers.size() - variants.size() + v;
+            printComparison(loaded, variants.get(v), lines, recordsBatched[0], recordsBatched[row], blt[0], blt[1 + v]);
+            variants.get(v).release();
         }
         return 0;
     }
@@ -274,7 +279,7 @@ public class BenchCommand implements Callable<Integer> {
 
     /** The variant against the base on the same bytes, one stream in 64 KiB chunks, then the speed-ups measured above. */
     private static void printComparison(LoadedModel base, LoadedModel variant, List<byte[]> lines, double basePatching,
-                                        double variantPatching, double[] blt) {
+                                        double variantPatching, double baseBlt, double variantBlt) {
         ModelComparison.Result r = ModelComparison.compare(pipeline(base), pipeline(variant), chunks(lines, 65536));
         System.out.printf("%n| %s against %s, one stream of the same bytes in 64 KiB chunks | %s | %s | change |%n",
                 variant.modelId(), base.modelId(), base.modelId(), variant.modelId());
@@ -289,8 +294,8 @@ public class BenchCommand implements Callable<Integer> {
                 100 * r.identicalBoundaries());
         System.out.printf("| patching KB/s, records batched | %.1f | %.1f | %.2f× |%n", basePatching, variantPatching,
                 variantPatching / basePatching);
-        if (blt[0] > 0) {
-            System.out.printf("| BLT stage KB/s | %.1f | %.1f | %.2f× |%n", blt[0], blt[1], blt[1] / blt[0]);
+        if (baseBlt > 0) {
+            System.out.printf("| BLT stage KB/s | %.1f | %.1f | %.2f× |%n", baseBlt, variantBlt, variantBlt / baseBlt);
         }
     }
 

@@ -8,8 +8,6 @@ import dev.blt.testing.Fixtures;
 import dev.blt.testing.FloatAsserts;
 import dev.blt.testing.ModelFolders;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +31,7 @@ class EncoderFixtureTest {
             byte[] data = Base64.getDecoder().decode(doc.get("bytes_base64").asText());
             long[] starts = Fixtures.longs(doc.get("patch_starts"));
             List<EncodedPatch> encoded = OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(),
-                    split(data, starts));
+                    Fixtures.patches(data, starts));
             assertEquals(starts.length, encoded.size(), name + ": one output per patch");
             JsonNode embeddings = doc.get("patch_embeddings");
             JsonNode ends = doc.get("patch_end_logprobs");
@@ -58,14 +56,5 @@ class EncoderFixtureTest {
             FloatAsserts.assertClose(name + " BLT byte log-probabilities", Fixtures.floats(doc.get("blt_logprobs")),
                     logprobs, tol);
         }
-    }
-
-    static List<byte[]> split(byte[] data, long[] starts) {
-        List<byte[]> patches = new ArrayList<>();
-        for (int i = 0; i < starts.length; i++) {
-            int end = i + 1 < starts.length ? (int) starts[i + 1] : data.length;
-            patches.add(Arrays.copyOfRange(data, (int) starts[i], end));
-        }
-        return patches;
     }
 }

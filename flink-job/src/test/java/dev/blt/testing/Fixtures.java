@@ -76,4 +76,14 @@ public final class Fixtures {
             out.add(node);
         }
     }
+
+    /** data cut into patches at starts (ascending, the first 0). */
+    public static List<byte[]> patches(byte[] data, long[] starts) {
+        List<byte[]> patches = new ArrayList<>();
+        for (int i = 0; i < starts.length; i++) {
+            int end = i + 1 < starts.length ? (int) starts[i + 1] : data.length;
+            patches.add(java.util.Arrays.copyOfRange(data, (int) starts[i], end));
+        }
+        return patches;
+    }
 }
