@@ -14,7 +14,6 @@ import dev.blt.patching.RecordPatcher;
 import dev.blt.patching.Segmentation;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,7 +92,7 @@ public class EmbedCommand implements Callable<Integer> {
                     }
                     ObjectNode json = patchJson(stream ? -1 : record, patch, encoded, byteOffset);
                     if (continuation != null) {
-                        json.put("continuation", new String(continuation, StandardCharsets.UTF_8));
+                        JsonBytes.put(json, "continuation", "continuation_base64", continuation);
                     }
                     out.println(json);
                 }
@@ -137,7 +136,7 @@ public class EmbedCommand implements Callable<Integer> {
         o.put("index", patch.patchIndex());
         o.put("start", patch.startOffset());
         o.put("length", patch.length());
-        o.put("text", new String(patch.bytes(), StandardCharsets.UTF_8));
+        JsonBytes.put(o, "text", "bytes_base64", patch.bytes());
         o.put("blt_bits_per_byte", round(encoded.bitsPerByte()));
         o.put("entropy_model_bits_per_byte", round(Predictions.bitsPerByte(patch.logprobs())));
         ArrayNode top = o.putArray("next_byte_top_k");

@@ -21,6 +21,11 @@ final class InputFiles {
         if ("-".equals(file)) {
             return System.in;
         }
+        if (Files.isDirectory(Path.of(file))) {
+            // Reading a directory fails with "Is a directory" and no path: say which argument it was.
+            throw new IllegalArgumentException(file + " is a directory; give the files in it, for example "
+                    + Path.of(file, "*.log"));
+        }
         try {
             return Files.newInputStream(Path.of(file));
         } catch (NoSuchFileException e) {

@@ -39,7 +39,7 @@ final class PatchPrinter {
             o.put("index", patch.patchIndex());
             o.put("start", patch.startOffset());
             o.put("length", patch.length());
-            o.put("text", new String(patch.bytes(), StandardCharsets.UTF_8));
+            JsonBytes.put(o, "text", "bytes_base64", patch.bytes());
             o.put("reason", patch.reason().name());
             ArrayNode entropies = o.putArray("entropies");
             for (float h : patch.entropies()) {

@@ -24,8 +24,9 @@ public record ModelSource(String directory, String device, int intraOpThreads, D
         if (!FLINK_GPU.equals(device)) {
             Device.parse(device); // fail at job construction, not on the task managers
         }
-        if (thetaOverride != null && !Double.isFinite(thetaOverride)) {
-            throw new IllegalArgumentException("--theta must be finite, got " + thetaOverride);
+        if (thetaOverride != null && !(Double.isFinite(thetaOverride) && thetaOverride > 0)) {
+            // As the manifest's theta: entropies are >= 0 nats, so theta <= 0 would cut a patch at every byte.
+            throw new IllegalArgumentException("--theta must be a positive number of nats, got " + thetaOverride);
         }
     }
 

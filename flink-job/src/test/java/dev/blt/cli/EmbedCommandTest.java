@@ -1,5 +1,6 @@
 package dev.blt.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,13 +118,12 @@ class EmbedCommandTest {
                 assertEquals(r, o.get("record").asLong(), what);
                 assertEquals(p, o.get("index").asLong(), what);
                 assertEquals(patch.startOffset(), o.get("start").asLong(), what);
-                assertEquals(new String(patch.bytes(), StandardCharsets.UTF_8), o.get("text").asText(), what);
+                assertLosslessBytes(patch.bytes(), o, "text", "bytes_base64", what);
                 assertEquals(round(e.bitsPerByte()), o.get("blt_bits_per_byte").asDouble(), what);
                 assertEquals(round(Predictions.bitsPerByte(patch.logprobs())),
                         o.get("entropy_model_bits_per_byte").asDouble(), what);
                 assertFloats(e.embedding(), o.get("embedding"), what);
-                assertEquals(new String(continuations.get(e), StandardCharsets.UTF_8), o.get("continuation").asText(),
-                        what);
+                assertLosslessBytes(continuations.get(e), o, "continuation", "continuation_base64", what);
                 assertEquals(5, o.get("next_byte_top_k").size(), what);
             }
         }
@@ -169,5 +169,15 @@ class EmbedCommandTest {
 
     private static double round(double v) {
         return Math.round(v * 1e6) / 1e6;
+    }
+
+    /** The bytes as base64, and as text exactly when they are valid UTF-8 (JsonBytes). */
+    private static void assertLosslessBytes(byte[] bytes, JsonNode o, String textField, String base64Field, String what) {
+        assertArrayEquals(bytes, java.util.Base64.getDecoder().decode(o.get(base64Field).asText()), what);
+        String text = JsonBytes.utf8OrNull(bytes);
+        assertEquals(text != null, o.has(textField), what + ": " + textField + " only for valid UTF-8");
+        if (text != null) {
+            assertEquals(text, o.get(textField).asText(), what);
+        }
     }
 }

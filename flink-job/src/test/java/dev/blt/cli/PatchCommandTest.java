@@ -1,5 +1,6 @@
 package dev.blt.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -68,6 +69,32 @@ class PatchCommandTest {
     }
 
     @Test
+    void jsonlKeepsBytesThatAreNotUtf8(@TempDir Path tmp) throws Exception {
+        // Latin-1 bytes, a lone continuation byte, a truncated 3-byte character, then valid UTF-8.
+        byte[] input = java.util.HexFormat.of().parseHex(
+                "63616665e920" + "80" + "20e282" + "0a" + "70617373e96520c3a9" + "0a");
+        Path file = tmp.resolve("in.bin");
+        Files.write(file, input);
+        String out = run("patch", "--model", ModelFolders.tiny().toString(), "--format", "jsonl", file.toString());
+        ObjectMapper json = new ObjectMapper();
+        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+        int withoutText = 0;
+        for (String line : out.lines().toList()) {
+            JsonNode patch = json.readTree(line);
+            byte[] bytes = java.util.Base64.getDecoder().decode(patch.get("bytes_base64").asText());
+            assertEquals(patch.get("length").asInt(), bytes.length, line);
+            joined.writeBytes(bytes);
+            if (patch.has("text")) {
+                assertArrayEquals(bytes, patch.get("text").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8), line);
+            } else {
+                withoutText++;
+            }
+        }
+        assertArrayEquals(input, joined.toByteArray());
+        assertTrue(withoutText >= 1, "a patch holding invalid UTF-8 has no text field: " + out);
+    }
+
+    @Test
     void recordOutputIsThatOfPatchingEveryLineWhole(@TempDir Path tmp) throws Exception {
         // CRLF and LF ends, an empty line, no final newline; one line longer than a 64 KiB slice.
         StringBuilder text = new StringBuilder("first line\r\n\nMar 01 12:00:08 web-01 sshd[4242]: Failed password\n");
@@ -105,6 +132,28 @@ class PatchCommandTest {
         int code = cl.execute("patch", "--segmentation", "sideways", "x");
         assertEquals(2, code);
         assertTrue(err.toString().contains("segmentation must be 'stream' or 'record'"), err.toString());
+    }
+
+    @Test
+    void aDirectoryGivenAsInputIsNamed(@TempDir Path tmp) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        var cl = BltMain.commandLine();
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(2, cl.execute("patch", "--model", ModelFolders.tiny().toString(), tmp.toString()));
+        assertTrue(err.toString().contains(tmp + " is a directory"), err.toString());
+    }
+
+    @Test
+    void aThetaThatCutsEveryByteIsRefused(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("in.log");
+        Files.writeString(file, "a line\n");
+        for (String theta : new String[] {"-1", "0", "NaN"}) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            var cl = BltMain.commandLine();
+            cl.setErr(new java.io.PrintWriter(err, true));
+            assertEquals(2, cl.execute("patch", "--model", ModelFolders.tiny().toString(), "--theta", theta, file.toString()));
+            assertTrue(err.toString().contains("--theta must be a positive number of nats"), err.toString());
+        }
     }
 
     static String run(String... args) {
