@@ -69,7 +69,8 @@ public class DemoCommand implements Callable<Integer> {
             }
             broker.createTopic(job.deadLetterTopic(), 1);
             progress.update(1, "producing the bundled sample logs");
-            long bytes = produceSamples(broker.bootstrapServers(), job.inputTopic());
+            Produced produced = produceSamples(broker.bootstrapServers(), job.inputTopic());
+            long bytes = produced.bytes();
 
             progress.update(2, "running the Flink job on a local MiniCluster");
             long started = System.nanoTime();
@@ -96,9 +97,15 @@ public class DemoCommand implements Callable<Integer> {
             lines.stream().sorted(java.util.Comparator.comparingDouble(ReportLine::bitsPerByte).reversed()).limit(5)
                     .forEach(l -> out.printf("  %5.2f  %-13s %s%n", l.bitsPerByte(), l.streamId(),
                             abbreviate(new String(l.bytes(), StandardCharsets.UTF_8))));
-            String html = HtmlReport.render("blt demo", results.modelId(), theta, lines, 12, 15,
-                    String.format("%d lines, %d patches, average patch %.2f bytes", lines.size(),
-                            results.patches().size(), (double) bytes / Math.max(1, results.patches().size())));
+            java.util.Map<String, Long> perTopic = new java.util.LinkedHashMap<>();
+            perTopic.put(job.inputTopic() + " (input, produced)", produced.records());
+            perTopic.put(job.patchesTopic(), (long) results.patches().size());
+            perTopic.put(job.embeddingsTopic(), results.embeddings());
+            perTopic.put(job.predictionsTopic(), results.predictions());
+            perTopic.put(job.recordScoresTopic(), (long) results.scores().size());
+            perTopic.put(job.deadLetterTopic() + " (dead letters)", results.deadLetters());
+            String html = HtmlReport.render("blt demo", results.modelId(), theta, lines, 6, 15,
+                    new HtmlReport.RunSummary(perTopic, bytes, seconds));
             Files.writeString(report, html);
             out.println("report: " + report.toAbsolutePath());
         } finally {
@@ -111,11 +118,15 @@ public class DemoCommand implements Callable<Integer> {
         return s.length() <= 110 ? s : s.substring(0, 107) + "...";
     }
 
-    private static long produceSamples(String bootstrapServers, String topic) throws IOException {
+    private record Produced(long records, long bytes) {
+    }
+
+    private static Produced produceSamples(String bootstrapServers, String topic) throws IOException {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         long bytes = 0;
+        long records = 0;
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (String[] sample : SAMPLES) {
@@ -123,11 +134,12 @@ public class DemoCommand implements Callable<Integer> {
                 for (byte[] line : InputFiles.lines(resource(sample[0]))) {
                     producer.send(new ProducerRecord<>(topic, key, line));
                     bytes += line.length;
+                    records++;
                 }
             }
             producer.flush();
         }
-        return bytes;
+        return new Produced(records, bytes);
     }
 
     static byte[] resource(String name) throws IOException {

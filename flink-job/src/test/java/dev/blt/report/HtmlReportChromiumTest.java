@@ -33,10 +33,16 @@ class HtmlReportChromiumTest {
         assumeTrue(Files.isExecutable(CHROMIUM), "skipped: no " + CHROMIUM + " (apt-get install chromium; .ci/run does)");
         LoadedModel model = ModelFolders.load(ModelFolders.shipped());
         List<ReportLine> lines = reportLines(model);
+        java.util.Map<String, Long> topics = new java.util.LinkedHashMap<>();
+        topics.put("blt.bytes (input, produced)", (long) lines.size());
+        topics.put("blt.patches", 1234L);
+        topics.put("blt.dlq (dead letters)", 3L);
+        int perStream = 4;
         String html = HtmlReport.render("report test", model.modelId(), model.patcherSettings().rule().theta(), lines,
-                12, 10, "test");
+                perStream, 10, new HtmlReport.RunSummary(topics, 5000, 2.0));
         assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"),
                 "the report must be self-contained: no fetches, no scripts");
+        assertStoryIsComplete(html, lines, topics, perStream);
         Path page = tmp.resolve("report.html");
         Files.writeString(page, html);
         Path png = tmp.resolve("shot.png");
@@ -75,6 +81,45 @@ class HtmlReportChromiumTest {
         }
     }
 
+    /** Every stream plotted, rows wrapped, an axis, a legend, every topic's count, the throughput, the words. */
+    private static void assertStoryIsComplete(String html, List<ReportLine> lines, java.util.Map<String, Long> topics,
+                                              int perStream) {
+        List<String> streams = lines.stream().map(ReportLine::streamId).distinct().toList();
+        assertTrue(streams.size() >= 2, "the test needs two streams");
+        for (String stream : streams) {
+            assertTrue(html.contains("<h3>stream " + stream + " "), "stream " + stream + " has no plots");
+        }
+        int rows = 0;
+        boolean wraps = false;
+        for (String stream : streams) {
+            for (ReportLine l : lines.stream().filter(l -> l.streamId().equals(stream)).limit(perStream).toList()) {
+                rows += Math.max(1, (l.bytes().length + HtmlReport.BYTES_PER_ROW - 1) / HtmlReport.BYTES_PER_ROW);
+                wraps |= l.bytes().length > HtmlReport.BYTES_PER_ROW;
+            }
+        }
+        assertTrue(wraps, "the test needs a line longer than a row");
+        java.util.regex.Matcher svg = java.util.regex.Pattern.compile("<svg width=\"(\\d+)\" height=\"(\\d+)\" role=\"img\">")
+                .matcher(html);
+        int plotted = 0;
+        int widest = 0;
+        while (svg.find()) {
+            widest = Math.max(widest, Integer.parseInt(svg.group(1)));
+            plotted++;
+        }
+        assertEquals(rows + 1, plotted, "one plot per row of at most " + HtmlReport.BYTES_PER_ROW + " bytes, and the histogram");
+        assertTrue(widest <= 1000, "a plot " + widest + " px wide would be cut off");
+        assertTrue(html.contains(">nats</text>") && html.contains("text-anchor=\"end\">5</text>"), "no entropy axis");
+        for (String key : List.of("H above theta", "H at or below theta", "a patch starts", ">theta</text>")) {
+            assertTrue(html.contains(key), "legend lacks " + key);
+        }
+        for (var topic : topics.entrySet()) {
+            assertTrue(html.contains("<tr><td>" + topic.getKey() + "</td><td class=\"num\">" + topic.getValue() + "</td></tr>"),
+                    "no count for " + topic.getKey());
+        }
+        assertTrue(html.contains("2.5 KB/s"), "no throughput");
+        assertTrue(html.contains("<b>theta</b>") && html.contains("<b>Bits per byte</b>"), "theta and bits per byte unexplained");
+    }
+
     private static boolean near(int rgb, int target) {
         int dr = Math.abs(((rgb >> 16) & 0xFF) - ((target >> 16) & 0xFF));
         int dg = Math.abs(((rgb >> 8) & 0xFF) - ((target >> 8) & 0xFF));
@@ -100,7 +145,8 @@ class HtmlReportChromiumTest {
                 System.arraycopy(cp.entropies(), 0, h, starts[p], cp.length());
                 bits += encoded.get(r).get(p).bitsPerByte() * cp.length();
             }
-            lines.add(new ReportLine("test", r, records.get(r), h, starts, bits / records.get(r).length));
+            lines.add(new ReportLine(r % 2 == 0 ? "app-a" : "app-b", r / 2, records.get(r), h, starts,
+                    bits / records.get(r).length));
         }
         return lines;
     }
