@@ -41,7 +41,7 @@ public final class HtmlReport {
                 .append("</title>\n<style>\n")
                 .append("body{font-family:system-ui,sans-serif;margin:24px;color:#222;background:#fff;max-width:1100px}\n")
                 .append("h1{font-size:20px}h2{font-size:16px;margin-top:28px}h3{font-size:14px;margin:18px 0 4px}\n")
-                .append(".line{margin:10px 0}.meta{font-size:12px;color:#555}\n")
+                .append(".line{margin:10px 0}.line svg{display:block}.meta{font-size:12px;color:#555}\n")
                 .append("svg text{font-family:ui-monospace,monospace}\n")
                 .append("table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}\n")
                 .append("td.num{text-align:right}code{white-space:pre-wrap;word-break:break-all}\n</style></head><body>\n");
