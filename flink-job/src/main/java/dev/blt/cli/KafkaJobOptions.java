@@ -148,6 +148,17 @@ public class KafkaJobOptions {
     @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
+    @Option(names = "--schema-registry-url", paramLabel = "URL",
+            description = "Write every output topic in the Schema Registry wire format (0x00, schema id, Avro binary), "
+                    + "registering each topic's value schema under <topic>-value at this Confluent-compatible registry "
+                    + "(e.g. http://registry:8081, or Apicurio's http://host:8080/apis/ccompat/v7). Default: Avro "
+                    + "single-object encoding, no registry.")
+    String schemaRegistryUrl;
+
+    @Option(names = "--schema-registry-user-info", paramLabel = "USER:PASSWORD",
+            description = "HTTP basic authentication for --schema-registry-url.")
+    String schemaRegistryUserInfo;
+
     @Option(names = {"-K", "--kafka-property"}, paramLabel = "KEY=VALUE",
             description = "Kafka client property for the source and sinks (repeatable), e.g. -K security.protocol=SSL.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
@@ -173,13 +184,24 @@ public class KafkaJobOptions {
         }
         return new JobOptions(bootstrapServers, inputTopic, InputFormat.parse(inputFormat), defaultStreamId, groupId,
                 patchesTopic, topic(embeddingsTopic), topic(predictionsTopic), topic(recordScoresTopic),
-                deadLetterTopic, parsedStage, topK, continuationBytes, transactionalIdPrefix, props, model, segmentation,
+                deadLetterTopic, parsedStage, topK, continuationBytes, transactionalIdPrefix, props, schemaRegistry(),
+                model, segmentation,
                 recordContext, windowCacheMb << 20, noveltyWindow,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), stateTtlMs,
                 new InputLimits(maxKeyBytes, maxRecordBytes), checkpointIntervalMs,
                 checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory,
                 stateBackend.trim().toLowerCase(java.util.Locale.ROOT), resume.trim(),
                 maxRestarts, flinkConfiguration, parallelism, bounded);
+    }
+
+    private dev.blt.kafka.SchemaRegistry schemaRegistry() {
+        if (schemaRegistryUrl == null) {
+            if (schemaRegistryUserInfo != null) {
+                throw new IllegalArgumentException("--schema-registry-user-info needs --schema-registry-url");
+            }
+            return null;
+        }
+        return new dev.blt.kafka.SchemaRegistry(schemaRegistryUrl, schemaRegistryUserInfo);
     }
 
     /** ./blt-checkpoints/GROUP: per consumer group, so that "--resume latest" never picks another job's state. */

@@ -48,6 +48,9 @@ public class RunCommand implements Callable<Integer> {
         options.model().bundle(); // verify the model here, before any task starts
         KafkaPreflight.check(options.bootstrapServers(), options.kafkaProperties(), options.topics(),
                 options.transactionTimeoutMs(), PREFLIGHT_TIMEOUT);
+        if (options.schemaRegistry() != null) {
+            options.schemaRegistry().checkReachable(); // fail here, with the URL, not later in a task
+        }
         logResumePoint(options);
 
         Configuration flinkConf = Configuration.fromMap(options.flinkConfiguration());

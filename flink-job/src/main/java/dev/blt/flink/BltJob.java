@@ -148,7 +148,7 @@ public final class BltJob {
                                          KafkaSinks.SerializableFunction<T, ? extends SpecificRecord> toAvro,
                                          KafkaSinks.SerializableFunction<T, byte[]> keyOf) {
         return KafkaSinks.exactlyOnce(o.bootstrapServers(), topic, o.transactionalIdPrefix() + "-" + name,
-                o.kafkaProperties(), toAvro, keyOf);
+                o.kafkaProperties(), toAvro, keyOf, o.schemaRegistry());
     }
 
     private static byte[] bytes(java.nio.ByteBuffer b) {

@@ -55,6 +55,7 @@ public record JobOptions(
         int continuationBytes,
         String transactionalIdPrefix,
         Properties kafkaProperties,
+        dev.blt.kafka.SchemaRegistry schemaRegistry,
         ModelSource model,
         Segmentation segmentation,
         RecordContext recordContext,
