@@ -115,7 +115,8 @@ public final class BltJob {
             deadLetters = decoded.getSideOutput(PatchDecoder.DEAD_LETTERS);
         } else {
             PatchingPipeline.Outputs out = PatchingPipeline.build(input, o.inputFormat(), o.defaultStreamId(), o.model(),
-                    o.segmentation(), o.recordContext(), o.windowCacheBytes(), o.bundle(), o.stateTtlMs(), o.limits());
+                    o.segmentation(), o.recordContext(), o.windowCacheBytes(), o.bundle(), o.stateTtlMs(), o.limits(),
+                    o.schemaRegistry());
             patches = out.patches();
             deadLetters = out.deadLetters();
             patches.sinkTo(sink(o, o.patchesTopic(), "patches", AvroRecords::patch, e -> KafkaSinks.utf8(e.streamId)))

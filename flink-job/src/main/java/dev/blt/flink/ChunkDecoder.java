@@ -2,9 +2,11 @@ package dev.blt.flink;
 
 import dev.blt.avro.ByteChunk;
 import dev.blt.avro.DeadLetter;
+import dev.blt.kafka.AvroBytes;
 import dev.blt.kafka.InputFormat;
 import dev.blt.kafka.InputLimits;
 import dev.blt.kafka.KafkaInputRecord;
+import dev.blt.kafka.SchemaRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,9 +14,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -41,16 +46,27 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
     private final InputFormat format;
     private final String defaultStreamId;
     private final InputLimits limits;
+    private final SchemaRegistry registry;
     private transient Counter deadLetters;
+    private transient Map<Integer, SpecificDatumReader<ByteChunk>> readersById;
 
     public ChunkDecoder(InputFormat format, String defaultStreamId) {
         this(format, defaultStreamId, InputLimits.DEFAULT);
     }
 
     public ChunkDecoder(InputFormat format, String defaultStreamId, InputLimits limits) {
+        this(format, defaultStreamId, limits, null);
+    }
+
+    /**
+     * @param registry where Avro input in the Schema Registry wire format finds its writer schemas, or null;
+     *                 with one, both that format and single-object encoding are read (told apart by the first byte)
+     */
+    public ChunkDecoder(InputFormat format, String defaultStreamId, InputLimits limits, SchemaRegistry registry) {
         this.format = format;
         this.defaultStreamId = defaultStreamId;
         this.limits = limits;
+        this.registry = registry;
     }
 
     @Override
@@ -91,12 +107,16 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
             throw new BadRecordException("null value (tombstone): expected an Avro ByteChunk");
         }
         requireRecordSize(r.value.length);
-        requireLengthsWithin(r.value, limits.maxKeyBytes());
         ByteChunk chunk;
-        try {
-            chunk = DECODER.decode(r.value);
-        } catch (Exception e) {
-            throw new BadRecordException("not an Avro ByteChunk in single-object encoding: " + e);
+        if (registry != null && r.value.length >= REGISTRY_HEADER && r.value[0] == AvroBytes.REGISTRY_MAGIC) {
+            chunk = decodeRegistryFramed(r.value);
+        } else {
+            requireLengthsWithin(r.value, limits.maxKeyBytes());
+            try {
+                chunk = DECODER.decode(r.value);
+            } catch (Exception e) {
+                throw new BadRecordException("not an Avro ByteChunk in single-object encoding: " + e);
+            }
         }
         if (chunk.getStreamId() == null || chunk.getStreamId().isEmpty()) {
             throw new BadRecordException("ByteChunk has an empty stream_id");
@@ -113,6 +133,40 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         long time = chunk.getEventTimeMs() == null ? r.timestampMs : chunk.getEventTimeMs();
         return new StreamChunk(chunk.getStreamId(), chunk.getSequence(), chunk.getProducerSession(), bytes, r.topic,
                 r.partition, r.offset, time);
+    }
+
+    /** Schema Registry wire format header: 0x00 and a 4-byte big-endian schema id. */
+    private static final int REGISTRY_HEADER = 5;
+
+    /**
+     * A ByteChunk in the Schema Registry wire format, read with the writer schema its id names. An id
+     * the registry does not know is the record's fault (a dead letter); a registry that does not
+     * answer is not, so that error fails the task and the record is read again after the restart.
+     */
+    private ByteChunk decodeRegistryFramed(byte[] value) throws BadRecordException {
+        int id = ByteBuffer.wrap(value, 1, 4).getInt();
+        if (readersById == null) {
+            readersById = new java.util.HashMap<>();
+        }
+        SpecificDatumReader<ByteChunk> reader = readersById.get(id);
+        if (reader == null) {
+            Schema writer;
+            try {
+                writer = registry.schemaById(id);
+            } catch (IllegalStateException refused) {
+                throw new BadRecordException("schema id " + id + " could not be read from the registry: " + refused.getMessage());
+            }
+            reader = new SpecificDatumReader<>(writer, ByteChunk.getClassSchema());
+            readersById.put(id, reader);
+        }
+        long fingerprint = SchemaNormalization.parsingFingerprint64(reader.getSchema());
+        requireLengthsWithin(value, REGISTRY_HEADER, fingerprint, limits.maxKeyBytes());
+        try {
+            return reader.read(null, DecoderFactory.get().binaryDecoder(value, REGISTRY_HEADER,
+                    value.length - REGISTRY_HEADER, null));
+        } catch (Exception e) {
+            throw new BadRecordException("not an Avro ByteChunk under registry schema id " + id + ": " + e);
+        }
     }
 
     /** Why an empty record is a dead letter: it would produce nothing at all, silently. */
@@ -135,11 +189,16 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
      * of the schema; any other fingerprint is left to Avro's decoder, which rejects it.
      */
     static void requireLengthsWithin(byte[] value, int maxKeyBytes) throws BadRecordException {
-        int[] pos = {SINGLE_OBJECT_HEADER};
         if (value.length < SINGLE_OBJECT_HEADER) {
             return; // too short for any ByteChunk: Avro's decoder reports it
         }
         long fingerprint = ByteBuffer.wrap(value, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        requireLengthsWithin(value, SINGLE_OBJECT_HEADER, fingerprint, maxKeyBytes);
+    }
+
+    /** The same check for a body that starts at offset, written with the schema of this fingerprint. */
+    static void requireLengthsWithin(byte[] value, int offset, long fingerprint, int maxKeyBytes) throws BadRecordException {
+        int[] pos = {offset};
         if (fingerprint != FINGERPRINT_CURRENT && fingerprint != FINGERPRINT_V1) {
             return;
         }

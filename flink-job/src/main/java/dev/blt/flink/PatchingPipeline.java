@@ -29,9 +29,9 @@ public final class PatchingPipeline {
     public static Outputs build(DataStream<KafkaInputRecord> input, InputFormat format, String defaultStreamId,
                                 ModelSource model, Segmentation segmentation, RecordContext recordContext,
                                 long windowCacheBytes, BundleSettings bundle, long stateTtlMs,
-                                InputLimits limits) {
+                                InputLimits limits, dev.blt.kafka.SchemaRegistry registry) {
         SingleOutputStreamOperator<StreamChunk> chunks = input
-                .process(new ChunkDecoder(format, defaultStreamId, limits))
+                .process(new ChunkDecoder(format, defaultStreamId, limits, registry))
                 .name("decode-" + format.name().toLowerCase())
                 .uid("decode");
         SingleOutputStreamOperator<PatchEvent> patches = chunks

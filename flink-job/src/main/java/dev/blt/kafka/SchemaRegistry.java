@@ -45,16 +45,37 @@ public record SchemaRegistry(String url, String userInfo) implements Serializabl
         return topic + "-value";
     }
 
-    /** Registers schema under subject (or finds it registered) and returns its id. */
+    /**
+     * Registers schema under subject (or finds it registered) and returns its id. Every parallel sink
+     * registers the same schema at start-up; a registry may answer all but the first with a conflict
+     * (Apicurio does: HTTP 409, "already exists"), so a conflict is followed by looking the schema up.
+     */
     public int register(String subject, Schema schema) {
         String body = JSON.createObjectNode().put("schema", schema.toString()).toString();
-        JsonNode reply = call(HttpRequest.newBuilder(uri("/subjects/" + subject + "/versions"))
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)), "register " + subject);
-        if (!reply.has("id")) {
-            throw new IllegalStateException("schema registry " + url + " answered registering " + subject + " without an id: " + reply);
+        for (int attempt = 1; ; attempt++) {
+            HttpResponse<String> registered = send(HttpRequest.newBuilder(uri("/subjects/" + subject + "/versions"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)), "register " + subject);
+            HttpResponse<String> reply = registered.statusCode() != CONFLICT ? registered
+                    : send(HttpRequest.newBuilder(uri("/subjects/" + subject))
+                            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)), "look up " + subject);
+            if (reply.statusCode() / 100 == 2) {
+                JsonNode json = parse(reply, "register " + subject);
+                if (!json.has("id")) {
+                    throw new IllegalStateException("schema registry " + url + " answered registering " + subject
+                            + " without an id: " + json);
+                }
+                return json.get("id").asInt();
+            }
+            if (registered.statusCode() != CONFLICT || attempt == CONFLICT_ATTEMPTS) {
+                throw refused("register " + subject, reply);
+            }
+            pause(CONFLICT_BACKOFF); // the concurrent registration is not visible to a lookup yet
         }
-        return reply.get("id").asInt();
     }
+
+    private static final int CONFLICT = 409;
+    private static final int CONFLICT_ATTEMPTS = 10;
+    private static final Duration CONFLICT_BACKOFF = Duration.ofMillis(200);
 
     /** The schema registered under id. */
     public Schema schemaById(int id) {
@@ -71,25 +92,53 @@ public record SchemaRegistry(String url, String userInfo) implements Serializabl
         return URI.create(url + path);
     }
 
+    /** The answer's JSON; an answer other than 2xx is an IllegalStateException naming the registry. */
     private JsonNode call(HttpRequest.Builder request, String what) {
+        HttpResponse<String> response = send(request, what);
+        if (response.statusCode() / 100 != 2) {
+            throw refused(what, response);
+        }
+        return parse(response, what);
+    }
+
+    /** Any answer; no answer at all is an UncheckedIOException naming the registry. */
+    private HttpResponse<String> send(HttpRequest.Builder request, String what) {
         request.timeout(TIMEOUT).header("Accept", CONTENT_TYPE).header("Content-Type", CONTENT_TYPE);
         if (userInfo != null) {
             request.header("Authorization", "Basic "
                     + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8)));
         }
         try {
-            HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(TIMEOUT).build()
+            return HttpClient.newBuilder().connectTimeout(TIMEOUT).build()
                     .send(request.build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() / 100 != 2) {
-                throw new IllegalStateException("schema registry " + url + " refused to " + what + ": HTTP "
-                        + response.statusCode() + " " + response.body());
-            }
-            return JSON.readTree(response.body());
         } catch (IOException e) {
             throw new UncheckedIOException("schema registry " + url + " did not answer (" + what + "): " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while calling schema registry " + url, e);
+        }
+    }
+
+    private IllegalStateException refused(String what, HttpResponse<String> response) {
+        return new IllegalStateException("schema registry " + url + " refused to " + what + ": HTTP "
+                + response.statusCode() + " " + response.body());
+    }
+
+    private JsonNode parse(HttpResponse<String> response, String what) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("schema registry " + url + " answered " + what + " with no JSON: "
+                    + response.body(), e);
+        }
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a schema registry", e);
         }
     }
 }

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.blt.avro.ByteChunk;
+import dev.blt.kafka.AvroBytes;
+import dev.blt.kafka.SchemaRegistry;
 import dev.blt.kafka.TopicReader;
 import dev.blt.kafka.testing.ApicurioRegistry;
 import java.io.ByteArrayOutputStream;
@@ -88,6 +91,42 @@ class SchemaRegistryJobTest extends KafkaJobTestBase {
         GenericRecord dead = read.get(".dlq").get(0);
         assertTrue(dead.get("reason").toString().contains("bytes"), dead.toString());
         assertArrayEquals("web-01".getBytes(StandardCharsets.UTF_8), bytes(dead.get("original_key")));
+    }
+
+    @Test
+    void avroInputInTheWireFormatIsReadWithItsRegisteredSchema() throws Exception {
+        String prefix = "sr-in";
+        createTopics(prefix);
+        int id = new SchemaRegistry(registry.url(), null).register(SchemaRegistry.valueSubject(prefix + ".in"),
+                ByteChunk.getClassSchema());
+        List<String> lines = List.of("first line of s1\n", "second line of s1\n", "a line of s2 in single-object\n");
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        records.add(input(prefix, AvroBytes.encodeForRegistry(id, chunk("s1", 0, lines.get(0)))));
+        records.add(input(prefix, AvroBytes.encodeForRegistry(id, chunk("s1", 1, lines.get(1)))));
+        records.add(input(prefix, AvroBytes.encode(chunk("s2", 0, lines.get(2))))); // the other framing still reads
+        records.add(input(prefix, AvroBytes.encodeForRegistry(987654, chunk("s3", 0, "unknown schema id\n"))));
+        produce(records);
+        runJob(prefix, "--input-format", "avro", "--segmentation", "record", "--schema-registry-url", registry.url());
+
+        Map<String, ByteArrayOutputStream> byStream = new HashMap<>();
+        for (GenericRecord patch : readThroughRegistry(prefix + ".patches")) {
+            byStream.computeIfAbsent(patch.get("stream_id").toString(), k -> new ByteArrayOutputStream())
+                    .writeBytes(bytes(patch.get("bytes")));
+        }
+        assertEquals(lines.get(0) + lines.get(1), byStream.get("s1").toString(StandardCharsets.UTF_8));
+        assertEquals(lines.get(2), byStream.get("s2").toString(StandardCharsets.UTF_8));
+        List<GenericRecord> dead = readThroughRegistry(prefix + ".dlq");
+        assertEquals(1, dead.size(), dead.toString());
+        assertTrue(dead.get(0).get("reason").toString().contains("schema id 987654"), dead.toString());
+    }
+
+    private static ByteChunk chunk(String streamId, long sequence, String payload) {
+        return ByteChunk.newBuilder().setStreamId(streamId).setSequence(sequence)
+                .setPayload(ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8))).setEventTimeMs(null).build();
+    }
+
+    private static ProducerRecord<byte[], byte[]> input(String prefix, byte[] value) {
+        return new ProducerRecord<>(prefix + ".in", null, value);
     }
 
     /** Every committed value of topic: 0x00, a 4-byte schema id, Avro binary under that schema. */
