@@ -1,11 +1,15 @@
-"""Avro single-object encoding as the job writes it (C3 01, the schema's 8-byte CRC-64-AVRO
-fingerprint, little-endian, then the Avro binary body), with Debian's python3-avro only.
+"""Avro as the job writes it, with Debian's python3-avro only: single-object encoding (C3 01, the
+schema's 8-byte CRC-64-AVRO fingerprint, little-endian, then the Avro binary body), and with
+--schema-registry-url the Schema Registry wire format (0x00, the 4-byte big-endian schema id, the
+body), whose schemas come from the registry.
 
 The schemas are read from schemas/src/main/avro/ of this repository; point BLT_SCHEMAS elsewhere
 if you copied them.
 """
 import io
+import json
 import os
+import urllib.request
 from pathlib import Path
 
 import avro.io
@@ -59,3 +63,28 @@ class SingleObjectCodec:
         out = io.BytesIO()
         avro.io.DatumWriter(schema).write(record, avro.io.BinaryEncoder(out))
         return MAGIC + fingerprint(schema) + out.getvalue()
+
+
+class RegistryCodec:
+    """Values in the Schema Registry wire format, read with the schema the registry has under their id
+    (any Confluent-compatible registry, e.g. Apicurio's .../apis/ccompat/v7); single-object values too."""
+
+    def __init__(self, url: str, single_object: SingleObjectCodec = None):
+        self.url = url.rstrip("/")
+        self.single_object = single_object or SingleObjectCodec()
+        self.by_id = {}
+
+    def schema(self, schema_id: int):
+        if schema_id not in self.by_id:
+            with urllib.request.urlopen(f"{self.url}/schemas/ids/{schema_id}", timeout=30) as reply:
+                self.by_id[schema_id] = avro.schema.parse(json.load(reply)["schema"])
+        return self.by_id[schema_id]
+
+    def decode(self, value: bytes):
+        """(schema name, record as a dict)."""
+        if not value or value[0] != 0:
+            return self.single_object.decode(value)
+        if len(value) < 5:
+            raise ValueError("Schema Registry wire format needs 5 header bytes")
+        schema = self.schema(int.from_bytes(value[1:5], "big"))
+        return schema.name, avro.io.DatumReader(schema).read(avro.io.BinaryDecoder(io.BytesIO(value[5:])))

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Read the job's output topics as a consumer that is not the job's code: read_committed, every
-value decoded from Avro single-object encoding, one JSON object per line on stdout.
+value decoded from Avro (single-object encoding, or with --schema-registry-url the Schema Registry
+wire format), one JSON object per line on stdout.
 
     /usr/bin/python3 examples/consume.py --bootstrap-servers localhost:9092 [--topics blt.patches ...]
+    /usr/bin/python3 examples/consume.py --schema-registry-url http://registry:8081   # job run with it
 
 Needs Debian's python3-confluent-kafka and python3-avro. Stops after --idle-seconds without a new
 record (default 10), or never with --follow.
@@ -15,7 +17,7 @@ import time
 
 from confluent_kafka import Consumer
 
-from blt_avro import SingleObjectCodec
+from blt_avro import RegistryCodec, SingleObjectCodec
 
 DEFAULT_TOPICS = ["blt.patches", "blt.embeddings", "blt.predictions", "blt.record-scores", "blt.dlq"]
 
@@ -43,9 +45,10 @@ def main():
     parser.add_argument("--group-id", default=f"blt-example-{int(time.time())}")
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     parser.add_argument("--follow", action="store_true", help="keep reading")
+    parser.add_argument("--schema-registry-url", help="the registry the job was run with (--schema-registry-url)")
     args = parser.parse_args()
 
-    codec = SingleObjectCodec()
+    codec = RegistryCodec(args.schema_registry_url) if args.schema_registry_url else SingleObjectCodec()
     consumer = Consumer({"bootstrap.servers": args.bootstrap_servers, "group.id": args.group_id,
                          "isolation.level": "read_committed", "auto.offset.reset": "earliest",
                          "enable.auto.commit": False})
