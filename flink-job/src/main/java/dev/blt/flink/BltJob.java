@@ -109,7 +109,7 @@ public final class BltJob {
         DataStream<PatchEvent> patches;
         DataStream<DeadLetter> deadLetters;
         if (o.stage() == JobOptions.Stage.BLT) {
-            SingleOutputStreamOperator<PatchEvent> decoded = input.process(new PatchDecoder()).name("decode-patches")
+            SingleOutputStreamOperator<PatchEvent> decoded = input.process(new PatchDecoder(o.schemaRegistry())).name("decode-patches")
                     .uid("decode-patches");
             patches = decoded;
             deadLetters = decoded.getSideOutput(PatchDecoder.DEAD_LETTERS);

@@ -2,10 +2,10 @@ package dev.blt.flink;
 
 import dev.blt.avro.ByteChunk;
 import dev.blt.avro.DeadLetter;
-import dev.blt.kafka.AvroBytes;
 import dev.blt.kafka.InputFormat;
 import dev.blt.kafka.InputLimits;
 import dev.blt.kafka.KafkaInputRecord;
+import dev.blt.kafka.RegistryFramedReader;
 import dev.blt.kafka.SchemaRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,12 +14,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -46,9 +43,8 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
     private final InputFormat format;
     private final String defaultStreamId;
     private final InputLimits limits;
-    private final SchemaRegistry registry;
+    private final RegistryFramedReader<ByteChunk> registryReader;
     private transient Counter deadLetters;
-    private transient Map<Integer, SpecificDatumReader<ByteChunk>> readersById;
 
     public ChunkDecoder(InputFormat format, String defaultStreamId) {
         this(format, defaultStreamId, InputLimits.DEFAULT);
@@ -66,7 +62,7 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         this.format = format;
         this.defaultStreamId = defaultStreamId;
         this.limits = limits;
-        this.registry = registry;
+        this.registryReader = registry == null ? null : new RegistryFramedReader<>(registry, ByteChunk.getClassSchema());
     }
 
     @Override
@@ -108,7 +104,7 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         }
         requireRecordSize(r.value.length);
         ByteChunk chunk;
-        if (registry != null && r.value.length >= REGISTRY_HEADER && r.value[0] == AvroBytes.REGISTRY_MAGIC) {
+        if (registryReader != null && RegistryFramedReader.isFramed(r.value)) {
             chunk = decodeRegistryFramed(r.value);
         } else {
             requireLengthsWithin(r.value, limits.maxKeyBytes());
@@ -135,38 +131,25 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
                 r.partition, r.offset, time);
     }
 
-    /** Schema Registry wire format header: 0x00 and a 4-byte big-endian schema id. */
-    private static final int REGISTRY_HEADER = 5;
-
     /**
      * A ByteChunk in the Schema Registry wire format, read with the writer schema its id names. An id
      * the registry does not know is the record's fault (a dead letter); a registry that does not
      * answer is not, so that error fails the task and the record is read again after the restart.
      */
     private ByteChunk decodeRegistryFramed(byte[] value) throws BadRecordException {
-        int id = ByteBuffer.wrap(value, 1, 4).getInt();
-        if (readersById == null) {
-            readersById = new java.util.HashMap<>();
-        }
-        SpecificDatumReader<ByteChunk> reader = readersById.get(id);
-        if (reader == null) {
-            Schema writer;
-            try {
-                writer = registry.schemaById(id);
-            } catch (IllegalStateException refused) {
-                throw new BadRecordException("schema id " + id + " could not be read from the registry: " + refused.getMessage());
-            }
-            reader = new SpecificDatumReader<>(writer, ByteChunk.getClassSchema());
-            readersById.put(id, reader);
-        }
-        long fingerprint = SchemaNormalization.parsingFingerprint64(reader.getSchema());
-        requireLengthsWithin(value, REGISTRY_HEADER, fingerprint, limits.maxKeyBytes());
+        ByteChunk chunk;
         try {
-            return reader.read(null, DecoderFactory.get().binaryDecoder(value, REGISTRY_HEADER,
-                    value.length - REGISTRY_HEADER, null));
-        } catch (Exception e) {
-            throw new BadRecordException("not an Avro ByteChunk under registry schema id " + id + ": " + e);
+            chunk = registryReader.read(value);
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException(e.getMessage());
         }
+        for (CharSequence field : new CharSequence[] {chunk.getStreamId(), chunk.getProducerSession()}) {
+            int length = field == null ? 0 : field.toString().getBytes(StandardCharsets.UTF_8).length;
+            if (length > limits.maxKeyBytes()) {
+                throw new BadRecordException(tooLongStreamId(length));
+            }
+        }
+        return chunk;
     }
 
     /** Why an empty record is a dead letter: it would produce nothing at all, silently. */

@@ -123,11 +123,6 @@ public record JobOptions(
             throw new IllegalArgumentException("the BLT stage runs but every BLT output topic is switched off");
         }
         TransactionTimeouts.check(transactionTimeoutMs(kafkaProperties), checkpointIntervalMs, bundle.maxDelayMs());
-        if (stage == Stage.BLT && schemaRegistry != null) {
-            // The BLT stage alone reads the patches topic, and its decoder reads single-object encoding only.
-            throw new IllegalArgumentException("--stage blt does not read Schema Registry framed patches yet: run it "
-                    + "without --schema-registry-url, or run --stage all");
-        }
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
         }

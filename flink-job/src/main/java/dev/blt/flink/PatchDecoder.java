@@ -5,6 +5,8 @@ import dev.blt.avro.Patch;
 import dev.blt.kafka.AvroLengths;
 import dev.blt.flink.AvroRecords;
 import dev.blt.kafka.KafkaInputRecord;
+import dev.blt.kafka.RegistryFramedReader;
+import dev.blt.kafka.SchemaRegistry;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -21,7 +23,17 @@ public class PatchDecoder extends ProcessFunction<KafkaInputRecord, PatchEvent> 
     /** A record that claims more bytes or floats than it has is a dead letter before Avro allocates them. */
     private static final AvroLengths LENGTHS = new AvroLengths(Patch.getClassSchema());
 
+    private final RegistryFramedReader<Patch> registryReader;
     private transient Counter deadLetters;
+
+    public PatchDecoder() {
+        this(null);
+    }
+
+    /** @param registry where patches in the Schema Registry wire format find their schemas, or null */
+    public PatchDecoder(SchemaRegistry registry) {
+        this.registryReader = registry == null ? null : new RegistryFramedReader<>(registry, Patch.getClassSchema());
+    }
 
     @Override
     public void open(OpenContext context) {
@@ -35,13 +47,20 @@ public class PatchDecoder extends ProcessFunction<KafkaInputRecord, PatchEvent> 
             if (r.value == null) {
                 throw new IllegalArgumentException("null value (tombstone): expected an Avro Patch");
             }
+            if (registryReader != null && RegistryFramedReader.isFramed(r.value)) {
+                out.collect(AvroRecords.patchEvent(registryReader.read(r.value)));
+                return;
+            }
             LENGTHS.requireWithin(r.value);
             out.collect(AvroRecords.patchEvent(Patch.getDecoder().decode(r.value)));
+        } catch (java.io.UncheckedIOException registryDown) {
+            throw registryDown; // not the record's fault: fail the task, read it again after the restart
         } catch (Exception e) {
             if (deadLetters != null) {
                 deadLetters.inc();
             }
-            ctx.output(DEAD_LETTERS, DeadLetters.of("not an Avro Patch in single-object encoding: " + e.getMessage(),
+            String format = registryReader == null ? "in single-object encoding" : "(single-object or registry framed)";
+            ctx.output(DEAD_LETTERS, DeadLetters.of("not an Avro Patch " + format + ": " + e.getMessage(),
                     r.key, r.value, r.topic, r.partition, r.offset, r.timestampMs));
         }
     }

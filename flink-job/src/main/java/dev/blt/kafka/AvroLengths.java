@@ -37,15 +37,21 @@ public final class AvroLengths {
                 || ByteBuffer.wrap(record, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() != fingerprint) {
             return;
         }
-        new Walk(record).value(schema, schema.getName());
+        new Walk(record, HEADER).value(schema, schema.getName());
+    }
+
+    /** The same walk over a body that starts at offset and was written with this schema (no header check). */
+    public void requireWithin(byte[] record, int offset) {
+        new Walk(record, offset).value(schema, schema.getName());
     }
 
     private static final class Walk {
         private final byte[] bytes;
-        private int pos = HEADER;
+        private int pos;
 
-        Walk(byte[] bytes) {
+        Walk(byte[] bytes, int offset) {
             this.bytes = bytes;
+            this.pos = offset;
         }
 
         void value(Schema s, String field) {

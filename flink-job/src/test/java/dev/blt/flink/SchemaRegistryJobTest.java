@@ -120,6 +120,22 @@ class SchemaRegistryJobTest extends KafkaJobTestBase {
         assertTrue(dead.get(0).get("reason").toString().contains("schema id 987654"), dead.toString());
     }
 
+    @Test
+    void theBltStageAloneReadsRegistryFramedPatches() throws Exception {
+        String prefix = "sr-split";
+        createTopics(prefix);
+        produce(List.of(new ProducerRecord<>(prefix + ".in", "web-02".getBytes(StandardCharsets.UTF_8),
+                "Mar 01 12:00:10 web-02 sshd[77]: Connection closed by 198.51.100.4 port 40022".getBytes(StandardCharsets.UTF_8))));
+        runJob(prefix, "--segmentation", "record", "--stage", "patch", "--schema-registry-url", registry.url());
+        runJob(prefix, "--segmentation", "record", "--stage", "blt", "--group-id", prefix + "-blt",
+                "--input-topic", prefix + ".patches", "--schema-registry-url", registry.url());
+        int patches = readThroughRegistry(prefix + ".patches").size();
+        assertTrue(patches > 1, "patches: " + patches);
+        assertEquals(patches, readThroughRegistry(prefix + ".embeddings").size(), "one embedding per patch");
+        assertEquals(1, readThroughRegistry(prefix + ".scores").size());
+        assertEquals(0, readThroughRegistry(prefix + ".dlq").size(), "no patch was unreadable");
+    }
+
     private static ByteChunk chunk(String streamId, long sequence, String payload) {
         return ByteChunk.newBuilder().setStreamId(streamId).setSequence(sequence)
                 .setPayload(ByteBuffer.wrap(payload.getBytes(StandardCharsets.UTF_8))).setEventTimeMs(null).build();
