@@ -72,8 +72,23 @@ public class RunCommand implements Callable<Integer> {
         if (env instanceof LocalStreamEnvironment) {
             StopWithSavepointOnSignal.install(client, RetainedCheckpoints.savepointDirectory(options.checkpointDirectory()));
         }
-        client.getJobExecutionResult().get();
+        org.apache.flink.api.common.JobExecutionResult result = client.getJobExecutionResult().get();
+        if (options.bounded()) {
+            System.out.println(summary(result));
+        }
         return 0;
+    }
+
+    /** One line: how long the bounded run took and what it processed and wrote. */
+    static String summary(org.apache.flink.api.common.JobExecutionResult result) {
+        StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "blt run: bounded run finished in %.1f s",
+                result.getNetRuntime() / 1e3));
+        String sep = ": ";
+        for (var total : dev.blt.flink.RunTotals.of(result.getAllAccumulatorResults()).entrySet()) {
+            line.append(sep).append(total.getKey()).append(' ').append(total.getValue());
+            sep = ", ";
+        }
+        return line.toString();
     }
 
     private static void logResumePoint(JobOptions options) {

@@ -74,6 +74,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private transient ValueState<byte[]> documentState;
     private transient ValueState<byte[]> recentRecordsState;
     private transient Counter patches;
+    private transient org.apache.flink.api.common.accumulators.LongCounter encodedTotal;
+    private transient org.apache.flink.api.common.accumulators.LongCounter scoreTotal;
     private transient Counter contextResets;
     private transient Counter deadLetters;
     private transient Histogram bundlePatches;
@@ -162,6 +164,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 new ValueStateDescriptor<>("blt-recent-records", BytePrimitiveArraySerializer.INSTANCE));
         MetricGroup g = getMetricGroup().addGroup("blt");
         patches = g.counter("encodedPatches");
+        encodedTotal = RunTotals.counter(getRuntimeContext(), RunTotals.ENCODED_PATCHES);
+        scoreTotal = RunTotals.counter(getRuntimeContext(), RunTotals.RECORD_SCORES);
         contextResets = g.counter("contextResets");
         deadLetters = g.counter("deadLetters");
         g.meter("encodedPatchesPerSecond", new MeterView(patches));
@@ -270,6 +274,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 count += encoded.size();
                 if (doc.finished) {
                     output.collect(RECORD_SCORES, new StreamRecord<>(recordScore(entry.getKey(), doc)));
+                    scoreTotal.add(1);
                 }
                 last = doc;
             }
@@ -367,6 +372,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                     + (doc.firstPatchIndex + encoded.patchIndex()) + " but received patch " + event.patchIndex);
         }
         patches.inc();
+        encodedTotal.add(1);
         doc.surprise.add(encoded);
         doc.embedding.add(encoded.embedding());
         Long record = event.recordIndex < 0 ? null : event.recordIndex;

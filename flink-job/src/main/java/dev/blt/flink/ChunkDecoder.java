@@ -45,6 +45,8 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
     private final InputLimits limits;
     private final RegistryFramedReader<ByteChunk> registryReader;
     private transient Counter deadLetters;
+    private transient org.apache.flink.api.common.accumulators.LongCounter inputTotal;
+    private transient org.apache.flink.api.common.accumulators.LongCounter deadLetterTotal;
 
     public ChunkDecoder(InputFormat format, String defaultStreamId) {
         this(format, defaultStreamId, InputLimits.DEFAULT);
@@ -68,15 +70,21 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
     @Override
     public void open(org.apache.flink.api.common.functions.OpenContext context) {
         deadLetters = getRuntimeContext().getMetricGroup().addGroup("blt").counter("deadLetters");
+        inputTotal = RunTotals.counter(getRuntimeContext(), RunTotals.INPUT_RECORDS);
+        deadLetterTotal = RunTotals.counter(getRuntimeContext(), RunTotals.DEAD_LETTERS);
     }
 
     @Override
     public void processElement(KafkaInputRecord r, Context ctx, Collector<StreamChunk> out) {
+        if (inputTotal != null) {
+            inputTotal.add(1);
+        }
         try {
             out.collect(format == InputFormat.RAW ? decodeRaw(r) : decodeAvro(r));
         } catch (BadRecordException e) {
             if (deadLetters != null) {
                 deadLetters.inc();
+                deadLetterTotal.add(1);
             }
             ctx.output(DEAD_LETTERS, DeadLetters.of(e.getMessage(), r.key, r.value, r.topic, r.partition, r.offset,
                     r.timestampMs));

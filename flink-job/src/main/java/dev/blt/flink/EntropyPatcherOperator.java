@@ -66,6 +66,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     private transient ValueState<Long> lastSequenceState;  // Avro input
     private transient ValueState<String> sessionState;     // Avro input with producer_session
     private transient PatcherMetrics metrics;
+    private transient org.apache.flink.api.common.accumulators.LongCounter patchTotal;
+    private transient org.apache.flink.api.common.accumulators.LongCounter deadLetterTotal;
     /**
      * The patchers of recently active keys, exactly as their state holds them (every change of the
      * state goes through here), with their window caches: a key's next record continues its open
@@ -150,6 +152,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
                 new ValueStateDescriptor<>("last-sequence", LongSerializer.INSTANCE));
         sessionState = getRuntimeContext().getState(new ValueStateDescriptor<>("producer-session", StringSerializer.INSTANCE));
         metrics = new PatcherMetrics(getMetricGroup());
+        patchTotal = RunTotals.counter(getRuntimeContext(), RunTotals.PATCHES);
+        deadLetterTotal = RunTotals.counter(getRuntimeContext(), RunTotals.DEAD_LETTERS);
         int maxLive = (int) Math.min(Integer.MAX_VALUE, windowCacheBytes / Math.max(1, model.windowCacheBytes()));
         live = new java.util.LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -348,11 +352,13 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     private void emit(String key, long recordIndex, ClosedPatch patch, boolean lastInRecord) {
         metrics.patch(patch);
+        patchTotal.add(1);
         output.collect(new StreamRecord<>(PatchEvent.of(key, recordIndex, patch, lastInRecord, model.modelId())));
     }
 
     private void deadLetter(StreamChunk chunk, String reason) {
         metrics.deadLetter();
+        deadLetterTotal.add(1);
         output.collect(DEAD_LETTERS, new StreamRecord<>(DeadLetters.of(reason, chunk)));
     }
 
