@@ -41,7 +41,7 @@ class FaultSuiteIT {
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration COMPLETE_TIMEOUT = Duration.ofMinutes(20);
     private static final Duration OUTPUT_POLL = Duration.ofSeconds(1);
-    /** Input arrives over this long, so that every fault strikes a job that is still reading. */
+    /** Input arrives over this long (full suite; half in the short one), so every fault strikes a job still reading. */
     private static final Duration PRODUCE_SPREAD = Duration.ofSeconds(60);
 
     /** A scenario run in one segmentation. */
@@ -81,8 +81,9 @@ class FaultSuiteIT {
         List<Row> rows = new ArrayList<>();
         for (Case c : cases) {
             int bytesPerStream = Integer.getInteger("blt.fault." + c.segmentation().name().toLowerCase(Locale.ROOT) + "-bytes",
-                    c.segmentation() == Segmentation.STREAM ? (full ? 768 * 1024 : 96 * 1024) : (full ? 128 * 1024 : 12 * 1024));
-            rows.add(run(c, FaultWorkload.generate(c.segmentation(), STREAMS, bytesPerStream, rows.size() + 1), model));
+                    c.segmentation() == Segmentation.STREAM ? (full ? 768 * 1024 : 48 * 1024) : (full ? 128 * 1024 : 12 * 1024));
+            Duration spread = full ? PRODUCE_SPREAD : PRODUCE_SPREAD.dividedBy(2);
+            rows.add(run(c, FaultWorkload.generate(c.segmentation(), STREAMS, bytesPerStream, rows.size() + 1), model, spread));
             LOG.info("fault suite so far:\n{}", table(rows));
         }
         String table = table(rows);
@@ -91,7 +92,7 @@ class FaultSuiteIT {
         assertTrue(rows.stream().allMatch(r -> r.outcome().exact()), "every scenario exactly once:\n" + table);
     }
 
-    private Row run(Case c, FaultWorkload workload, LoadedModel model) throws Exception {
+    private Row run(Case c, FaultWorkload workload, LoadedModel model, Duration spread) throws Exception {
         long started = System.nanoTime();
         Path work = FaultWorkDirs.create(c.scenario().name().toLowerCase(Locale.ROOT) + "-"
                 + c.segmentation().name().toLowerCase(Locale.ROOT));
@@ -104,7 +105,7 @@ class FaultSuiteIT {
             ExactlyOnceCheck check = new ExactlyOnceCheck(workload, model, kafka.bootstrapServers(), PREFIX);
             long expectedPatches = check.read().patches().expected();
             Deployment d = new Deployment(c, work, kafka, expectedPatches,
-                    () -> workload.produceInBackground(kafka.bootstrapServers(), PREFIX + ".in", PRODUCE_SPREAD));
+                    () -> workload.produceInBackground(kafka.bootstrapServers(), PREFIX + ".in", spread));
             try {
                 int failovers = d.inject();
                 d.producing.get(COMPLETE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -26,30 +26,30 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A Flink MiniCluster (2 slots), a real Kafka broker and the shipped model, for whole-job tests. */
-abstract class KafkaJobTestBase {
+public abstract class KafkaJobTestBase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
-    static TestKafkaBroker broker;
-    static ModelSource modelSource;
-    static LoadedModel model;
+    protected static TestKafkaBroker broker;
+    protected static ModelSource modelSource;
+    protected static LoadedModel model;
 
     @BeforeAll
-    static void startBrokerAndModel() {
+    protected static void startBrokerAndModel() {
         broker = TestKafkaBrokers.start();
         modelSource = new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null);
         model = modelSource.open();
     }
 
     @AfterAll
-    static void stopBroker() throws Exception {
+    protected static void stopBroker() throws Exception {
         broker.close();
     }
 
     /** The standard topics of a job whose names start with prefix. */
-    static void createTopics(String prefix) {
+    protected static void createTopics(String prefix) {
         for (String t : new String[] {".in", ".patches", ".embeddings", ".predictions", ".scores"}) {
             broker.createTopic(prefix + t, 2);
         }
@@ -57,21 +57,21 @@ abstract class KafkaJobTestBase {
     }
 
     /** Runs a bounded job to completion; extra flags as `blt run` takes them. */
-    static void runJob(String prefix, String... flags) throws Exception {
+    protected static void runJob(String prefix, String... flags) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         BltJob.build(env, options(prefix, true, flags));
         env.execute(prefix);
     }
 
     /** Starts an unbounded job (as `blt run` runs by default) on the MiniCluster and returns at once. */
-    static JobClient startJob(String prefix, String... flags) throws Exception {
+    protected static JobClient startJob(String prefix, String... flags) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         BltJob.build(env, options(prefix, false, flags));
         return env.executeAsync(prefix);
     }
 
     /** The options of a test job on the standard topics of prefix; later flags override earlier ones. */
-    static JobOptions options(String prefix, boolean bounded, String... flags) {
+    protected static JobOptions options(String prefix, boolean bounded, String... flags) {
         List<String> args = new ArrayList<>(List.of("--input-topic", prefix + ".in", "--group-id", prefix + "-group",
                 "--patches-topic", prefix + ".patches", "--embeddings-topic", prefix + ".embeddings",
                 "--predictions-topic", prefix + ".predictions", "--record-scores-topic", prefix + ".scores",
@@ -83,7 +83,7 @@ abstract class KafkaJobTestBase {
     }
 
     /** An empty checkpoint directory of its own, as a file: URI, so no job resumes another's state. */
-    static String freshCheckpointDirectory() {
+    protected static String freshCheckpointDirectory() {
         try {
             return java.nio.file.Files.createTempDirectory("blt-ck").toUri().toString();
         } catch (java.io.IOException e) {
@@ -91,7 +91,7 @@ abstract class KafkaJobTestBase {
         }
     }
 
-    static void produce(List<ProducerRecord<byte[], byte[]>> records) {
+    protected static void produce(List<ProducerRecord<byte[], byte[]>> records) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -103,7 +103,7 @@ abstract class KafkaJobTestBase {
     }
 
     /** Every committed record of a topic, decoded. */
-    static <T> List<T> read(String topic, Function<byte[], T> decode) {
+    protected static <T> List<T> read(String topic, Function<byte[], T> decode) {
         List<T> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : TopicReader.readCommitted(broker.bootstrapServers(), topic,
                 Duration.ofSeconds(30))) {
@@ -116,7 +116,7 @@ abstract class KafkaJobTestBase {
      * Reads a topic's committed records until done holds for them, polling (output appears at
      * checkpoints, later on a busy machine); fails with the last read after the timeout.
      */
-    static <T> List<T> awaitCommitted(String topic, Function<byte[], T> decode, java.util.function.Predicate<List<T>> done,
+    protected static <T> List<T> awaitCommitted(String topic, Function<byte[], T> decode, java.util.function.Predicate<List<T>> done,
                                       Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<T> last = List.of();
@@ -131,7 +131,7 @@ abstract class KafkaJobTestBase {
                 + " committed records, which is not what the test waits for");
     }
 
-    static <T> T decode(org.apache.avro.message.BinaryMessageDecoder<T> decoder, byte[] bytes) {
+    protected static <T> T decode(org.apache.avro.message.BinaryMessageDecoder<T> decoder, byte[] bytes) {
         try {
             return decoder.decode(bytes);
         } catch (java.io.IOException e) {
