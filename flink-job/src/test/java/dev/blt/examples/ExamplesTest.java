@@ -10,16 +10,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.blt.avro.ByteChunk;
 import dev.blt.flink.KafkaJobTestBase;
 import dev.blt.kafka.TopicReader;
+import dev.blt.testing.Shell;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,8 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExamplesTest extends KafkaJobTestBase {
 
-    private static final Path REPOSITORY = Path.of(System.getProperty("basedir", "")).toAbsolutePath().getParent();
-    private static final String PYTHON = "/usr/bin/python3";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> LINES = List.of(
             "Mar 01 12:00:08 web-01 sshd[4242]: Failed password for invalid user admin from 203.0.113.9 port 52211 ssh2",
@@ -48,9 +44,8 @@ class ExamplesTest extends KafkaJobTestBase {
 
     @BeforeAll
     static void requireTheExamplesTools() {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is not installed (apt-get install kcat)");
-        assumeTrue(exitCode(PYTHON, "-c", "import confluent_kafka, avro") == 0,
-                "Debian's python3-confluent-kafka and python3-avro are not installed");
+        assumeTrue(Shell.hasExampleTools(), "kcat, python3-confluent-kafka or python3-avro is not installed "
+                + "(apt-get install kcat python3-confluent-kafka python3-avro)");
     }
 
     @Test
@@ -59,15 +54,15 @@ class ExamplesTest extends KafkaJobTestBase {
         Path access = work.resolve("auth.log");
         Files.writeString(access, String.join("\n", LINES) + "\n");
 
-        String created = run("/usr/bin/python3 examples/create_topics.py --bootstrap-servers " + bootstrap + " --partitions 2");
+        String created = Shell.run("/usr/bin/python3 examples/create_topics.py --bootstrap-servers " + bootstrap + " --partitions 2");
         assertTrue(created.contains("blt.record-scores"), created);
-        run("sed 's/^/web-01\\t/' " + access + " | kcat -P -b " + bootstrap + " -t blt.bytes -K '\\t'");
+        Shell.run("sed 's/^/web-01\\t/' " + access + " | kcat -P -b " + bootstrap + " -t blt.bytes -K '\\t'");
         runJob("examples", "--input-topic", "blt.bytes", "--patches-topic", "blt.patches", "--embeddings-topic",
                 "blt.embeddings", "--predictions-topic", "blt.predictions", "--record-scores-topic", "blt.record-scores",
                 "--dlq-topic", "blt.dlq", "--segmentation", "record");
 
         Map<String, Integer> counts = new TreeMap<>();
-        for (String line : run("/usr/bin/python3 examples/consume.py --bootstrap-servers " + bootstrap
+        for (String line : Shell.run("/usr/bin/python3 examples/consume.py --bootstrap-servers " + bootstrap
                 + " --idle-seconds 3").split("\n")) {
             JsonNode record = JSON.readTree(line);
             counts.merge(record.get("topic").asText(), 1, Integer::sum);
@@ -82,7 +77,7 @@ class ExamplesTest extends KafkaJobTestBase {
         assertEquals(LINES.size(), counts.get("blt.record-scores"), "a score per line: " + counts);
         assertEquals(null, counts.get("blt.dlq"), "no dead letters: " + counts);
 
-        String keys = run("kcat -C -b " + bootstrap + " -t blt.patches -X isolation.level=read_committed -o beginning -e "
+        String keys = Shell.run("kcat -C -b " + bootstrap + " -t blt.patches -X isolation.level=read_committed -o beginning -e "
                 + "-f '%k %S\\n'");
         List<String> kcatLines = keys.lines().toList();
         assertEquals(patches, kcatLines.size(), keys);
@@ -95,7 +90,7 @@ class ExamplesTest extends KafkaJobTestBase {
         broker.createTopic("avro.bytes", 1);
         Path access = work.resolve("avro.log");
         Files.writeString(access, String.join("\n", LINES) + "\n");
-        String out = run("/usr/bin/python3 examples/produce_avro.py --bootstrap-servers " + bootstrap
+        String out = Shell.run("/usr/bin/python3 examples/produce_avro.py --bootstrap-servers " + bootstrap
                 + " --topic avro.bytes --stream-id web-01 " + access);
         assertTrue(out.contains("produced " + LINES.size() + " ByteChunk records"), out);
         List<ConsumerRecord<byte[], byte[]>> records = TopicReader.readCommitted(bootstrap, "avro.bytes", Duration.ofSeconds(30));
@@ -107,34 +102,5 @@ class ExamplesTest extends KafkaJobTestBase {
             payload.write(chunk.getPayload().array(), chunk.getPayload().arrayOffset(), chunk.getPayload().remaining());
         }
         assertArrayEquals(Files.readAllBytes(access), payload.toByteArray());
-    }
-
-    /** Runs a shell line as the README shows it, from the repository root; its stdout, or fails with its output. */
-    private static String run(String line) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", "-c", "set -o pipefail; " + line).directory(REPOSITORY.toFile())
-                .redirectError(ProcessBuilder.Redirect.PIPE).start();
-        // Drain stderr on its own thread, so a chatty command cannot block on a full pipe.
-        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readAllBytes();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "still running after 2 minutes: " + line);
-        String stderr = new String(err.join(), StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), line + "\nstdout:\n" + out + "\nstderr:\n" + stderr);
-        return out;
-    }
-
-    private static int exitCode(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor();
-        } catch (IOException | InterruptedException e) {
-            return -1;
-        }
     }
 }

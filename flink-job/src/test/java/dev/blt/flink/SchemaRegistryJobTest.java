@@ -91,6 +91,18 @@ class SchemaRegistryJobTest extends KafkaJobTestBase {
         GenericRecord dead = read.get(".dlq").get(0);
         assertTrue(dead.get("reason").toString().contains("bytes"), dead.toString());
         assertArrayEquals("web-01".getBytes(StandardCharsets.UTF_8), bytes(dead.get("original_key")));
+
+        // The README's Python reader (examples/consume.py), asking the registry for each value's schema.
+        if (dev.blt.testing.Shell.hasExampleTools()) {
+            Map<String, Integer> counts = new HashMap<>();
+            for (String line : dev.blt.testing.Shell.run("/usr/bin/python3 examples/consume.py --bootstrap-servers "
+                    + broker.bootstrapServers() + " --idle-seconds 3 --schema-registry-url " + registry.url()
+                    + " --topics " + prefix + ".patches " + prefix + ".scores " + prefix + ".dlq").split("\n")) {
+                counts.merge(JSON.readTree(line).get("topic").asText(), 1, Integer::sum);
+            }
+            assertEquals(Map.of(prefix + ".patches", read.get(".patches").size(), prefix + ".scores", 2,
+                    prefix + ".dlq", 1), counts);
+        }
     }
 
     @Test
