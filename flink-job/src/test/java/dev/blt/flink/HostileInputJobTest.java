@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.blt.avro.ByteChunk;
 import dev.blt.avro.DeadLetter;
 import dev.blt.avro.Patch;
-import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.RecordScore;
 import dev.blt.kafka.AvroBytes;
 import dev.blt.patching.ClosedPatch;
@@ -71,7 +70,9 @@ class HostileInputJobTest extends KafkaJobTestBase {
         }
         produceLarge(records);
 
-        runJob(prefix, "--input-format", "raw", "--segmentation", "stream");
+        // The patcher alone: the poison records never reach the BLT stage (StreamingJobTest covers it), and
+        // embedding the 70 KB stream would double this test's time on 2 cores.
+        runJob(prefix, "--input-format", "raw", "--segmentation", "stream", "--stage", "patch");
 
         List<DeadLetter> dead = read(prefix + ".dlq", b -> decode(DeadLetter.getDecoder(), b));
         assertEquals(5, dead.size(), "dead letters: " + reasons(dead));
@@ -90,9 +91,6 @@ class HostileInputJobTest extends KafkaJobTestBase {
         OfflinePatcher offline = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
         assertSamePatches("good", offline.patchStream(List.of(good)), patches.get("good"));
         assertSamePatches("large", offline.patchStream(List.of(large)), patches.get("large"));
-        List<PatchEmbedding> embeddings = read(prefix + ".embeddings", b -> decode(PatchEmbedding.getDecoder(), b));
-        assertEquals(patches.values().stream().mapToInt(List::size).sum(), embeddings.size(),
-                "one embedding per patch, exactly once");
     }
 
     @Test
