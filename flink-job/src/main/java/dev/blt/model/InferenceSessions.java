@@ -97,10 +97,11 @@ public final class InferenceSessions {
         }
     }
 
-    /** How many sessions are open now; for tests that check sessions are shared and freed. */
-    static int openSessions() {
+    /** Holders of the session for model under settings (0 when none is open); for tests. */
+    static int holders(ModelBundle.ModelFile model, SessionSettings settings) {
         synchronized (SESSIONS) {
-            return SESSIONS.size();
+            Entry entry = SESSIONS.get(new Key(model.sha256(), settings.device(), settings.intraOpThreads()));
+            return entry == null ? 0 : entry.holders;
         }
     }
 

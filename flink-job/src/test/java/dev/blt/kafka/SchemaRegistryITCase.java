@@ -8,7 +8,7 @@ import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
 
 /** Settings are checked where they are given; a registry that does not answer is named. */
-class SchemaRegistryTest {
+class SchemaRegistryITCase {
 
     @Test
     void badSettingsAreRefusedWithTheFlagName() {

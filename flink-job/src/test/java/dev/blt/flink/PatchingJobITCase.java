@@ -47,7 +47,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * with read_committed equal the offline patches of each stream, however the streams were cut into
  * records, and bad records land in the dead-letter topic while the job keeps going.
  */
-class PatchingJobTest extends KafkaJobTestBase {
+class PatchingJobITCase extends KafkaJobTestBase {
 
     @Test
     void streamPatchesEqualOfflinePatchesUnderAnyChunking() throws Exception {

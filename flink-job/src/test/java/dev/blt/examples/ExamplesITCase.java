@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Needs the Debian packages the examples name (kcat, python3-confluent-kafka, python3-avro), which
  * .ci/run installs; skipped with a message where they are missing.
  */
-class ExamplesTest extends KafkaJobTestBase {
+class ExamplesITCase extends KafkaJobTestBase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> LINES = List.of(

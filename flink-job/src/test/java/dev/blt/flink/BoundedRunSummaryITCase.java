@@ -14,7 +14,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /** `blt run --bounded` ends with one line that says what the run processed and wrote. */
-class BoundedRunSummaryTest extends KafkaJobTestBase {
+class BoundedRunSummaryITCase extends KafkaJobTestBase {
 
     @Test
     void aBoundedRunPrintsItsTotals() throws Exception {

@@ -35,7 +35,7 @@ import picocli.CommandLine;
  * without ACLs, and a mechanism the JAAS options do not fit, are named as such too.
  */
 @Timeout(180)
-class KafkaPreflightTest {
+class KafkaPreflightITCase {
 
     private static final String LISTENER = "SASL";
     private static final String USER = "blt-job";

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * The values are read back as a Schema Registry client would, independently of the job's generated
  * classes: the schema fetched by the id in each value, and Avro's generic reader.
  */
-class SchemaRegistryJobTest extends KafkaJobTestBase {
+class SchemaRegistryJobITCase extends KafkaJobTestBase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static ApicurioRegistry registry;
@@ -166,7 +166,7 @@ class SchemaRegistryJobTest extends KafkaJobTestBase {
             ByteBuffer value = ByteBuffer.wrap(r.value());
             assertEquals(0, value.get(), topic + ": the wire format's magic byte");
             int id = value.getInt();
-            Schema schema = schemas.computeIfAbsent(id, SchemaRegistryJobTest::schemaById);
+            Schema schema = schemas.computeIfAbsent(id, SchemaRegistryJobITCase::schemaById);
             out.add(new GenericDatumReader<GenericRecord>(schema).read(null,
                     DecoderFactory.get().binaryDecoder(r.value(), 5, r.value().length - 5, null)));
         }

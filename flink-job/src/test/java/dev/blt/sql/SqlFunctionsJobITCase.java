@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * segmentation => 'stream', in stream segmentation), BLT_RECORD_SCORE the job's record scores with
  * --record-context reset.
  */
-class SqlFunctionsJobTest extends KafkaJobTestBase {
+class SqlFunctionsJobITCase extends KafkaJobTestBase {
 
     private static final String PREFIX = "sql";
     private static final ObjectMapper JSON = new ObjectMapper();

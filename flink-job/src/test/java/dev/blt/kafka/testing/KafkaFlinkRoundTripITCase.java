@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * writes it back with an exactly-once (transactional) KafkaSink, with checkpoints.
  */
 @Timeout(180)
-class KafkaFlinkRoundTripTest {
+class KafkaFlinkRoundTripITCase {
 
     private static final int PARALLELISM = 2;
 

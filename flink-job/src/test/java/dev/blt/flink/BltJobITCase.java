@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * The whole job, patcher and BLT stage, on a MiniCluster against a real broker: all four output
  * topics are written exactly once and equal offline runs of the same core code.
  */
-class BltJobTest extends KafkaJobTestBase {
+class BltJobITCase extends KafkaJobTestBase {
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(RecordContext.class)

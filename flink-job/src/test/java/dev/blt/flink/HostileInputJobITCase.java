@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * job beside good streams: every bad record lands in the dead-letter topic with its reason, and the
  * good streams' patches equal the offline patcher's, exactly once.
  */
-class HostileInputJobTest extends KafkaJobTestBase {
+class HostileInputJobITCase extends KafkaJobTestBase {
 
     private static final int MB = 1024 * 1024;
 
@@ -70,7 +70,7 @@ class HostileInputJobTest extends KafkaJobTestBase {
         }
         produceLarge(records);
 
-        // The patcher alone: the poison records never reach the BLT stage (StreamingJobTest covers it), and
+        // The patcher alone: the poison records never reach the BLT stage (StreamingJobITCase covers it), and
         // embedding the 70 KB stream would double this test's time on 2 cores.
         runJob(prefix, "--input-format", "raw", "--segmentation", "stream", "--stage", "patch");
 

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * back as it is committed; and resumed from its retained checkpoint after a cancel and from its
  * savepoint after a stop, at another parallelism, with every patch exactly once.
  */
-class StreamingJobTest extends KafkaJobTestBase {
+class StreamingJobITCase extends KafkaJobTestBase {
 
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int STREAMS = 3;
