@@ -35,11 +35,8 @@ public class EmbedCommand implements Callable<Integer> {
             description = "record: every line is a record; stream: the input is one stream (default: ${DEFAULT-VALUE}).")
     Segmentation segmentation;
 
-    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
-            converter = Converters.RecordContextConverter.class,
-            description = "record: carry = each line is scored after the lines before it; reset = each line alone "
-                    + "(default: ${DEFAULT-VALUE}).")
-    RecordContext recordContext;
+    @Mixin
+    RecordContextOption recordContext;
 
     @Option(names = "--per-record", description = "One object per record: its embedding (the mean of its patch "
             + "embeddings, L2-normalised, as the job's RecordScore), novelty and bits per byte.")
@@ -112,7 +109,7 @@ public class EmbedCommand implements Callable<Integer> {
                 }
             };
             // The whole input as one stream is one record without context to carry.
-            RecordContext context = stream ? RecordContext.RESET : recordContext;
+            RecordContext context = stream ? RecordContext.RESET : recordContext.value;
             RecordEncoders encoders = new RecordEncoders(loaded.encoderSettings(), loaded.bltScorer(), context,
                     perRecord ? 0 : continuationBytes, byteOffset, output);
             RecordPatcher patcher = new RecordPatcher(loaded.patcherSettings(), loaded.entropyScorer(), context,
@@ -129,14 +126,7 @@ public class EmbedCommand implements Callable<Integer> {
     }
 
     private ObjectNode patchJson(long record, ClosedPatch patch, EncodedPatch encoded, int byteOffset) {
-        ObjectNode o = JSON.createObjectNode();
-        if (record >= 0) {
-            o.put("record", record);
-        }
-        o.put("index", patch.patchIndex());
-        o.put("start", patch.startOffset());
-        o.put("length", patch.length());
-        JsonBytes.put(o, "text", "bytes_base64", patch.bytes());
+        ObjectNode o = PatchPrinter.patchJson(record, patch);
         o.put("blt_bits_per_byte", round(encoded.bitsPerByte()));
         o.put("entropy_model_bits_per_byte", round(Predictions.bitsPerByte(patch.logprobs())));
         ArrayNode top = o.putArray("next_byte_top_k");

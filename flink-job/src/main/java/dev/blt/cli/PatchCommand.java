@@ -3,7 +3,6 @@ package dev.blt.cli;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
-import dev.blt.patching.RecordContext;
 import dev.blt.patching.RecordPatcher;
 import dev.blt.patching.Segmentation;
 import java.io.InputStream;
@@ -29,11 +28,8 @@ public class PatchCommand implements Callable<Integer> {
             description = "stream: one continuous stream; record: every line is a record (default: ${DEFAULT-VALUE}).")
     Segmentation segmentation;
 
-    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
-            converter = Converters.RecordContextConverter.class,
-            description = "record: carry = each line is scored after the lines before it; reset = each line alone "
-                    + "(default: ${DEFAULT-VALUE}).")
-    RecordContext recordContext;
+    @Mixin
+    RecordContextOption recordContext;
 
     @Option(names = "--chunk-size", defaultValue = "65536", paramLabel = "N",
             description = "stream: feed the input in pieces of N bytes, as Kafka records would arrive (default: ${DEFAULT-VALUE}).")
@@ -63,7 +59,7 @@ public class PatchCommand implements Callable<Integer> {
             } else {
                 // Lines in pieces, batched: memory does not grow with the length of a line.
                 RecordPatcher records = new RecordPatcher(loaded.patcherSettings(), loaded.entropyScorer(),
-                        recordContext, new RecordPatcher.Sink() {
+                        recordContext.value, new RecordPatcher.Sink() {
                             @Override
                             public void patch(long record, ClosedPatch patch) {
                                 printer.print(record, patch);

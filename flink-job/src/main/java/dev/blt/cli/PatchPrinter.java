@@ -29,17 +29,23 @@ final class PatchPrinter {
         this.theta = theta;
     }
 
+    /** The fields every JSON line of a patch starts with; record -1 (stream segmentation) leaves it out. */
+    static ObjectNode patchJson(long record, ClosedPatch patch) {
+        ObjectNode o = JSON.createObjectNode();
+        if (record >= 0) {
+            o.put("record", record);
+        }
+        o.put("index", patch.patchIndex());
+        o.put("start", patch.startOffset());
+        o.put("length", patch.length());
+        JsonBytes.put(o, "text", "bytes_base64", patch.bytes());
+        return o;
+    }
+
     /** @param record the record index in record segmentation, or -1 */
     void print(long record, ClosedPatch patch) {
         if (format == Format.JSONL) {
-            ObjectNode o = JSON.createObjectNode();
-            if (record >= 0) {
-                o.put("record", record);
-            }
-            o.put("index", patch.patchIndex());
-            o.put("start", patch.startOffset());
-            o.put("length", patch.length());
-            JsonBytes.put(o, "text", "bytes_base64", patch.bytes());
+            ObjectNode o = patchJson(record, patch);
             o.put("reason", patch.reason().name());
             ArrayNode entropies = o.putArray("entropies");
             for (float h : patch.entropies()) {

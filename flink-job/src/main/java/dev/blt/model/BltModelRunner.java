@@ -22,7 +22,7 @@ import java.util.Set;
  *
  * <p>Thread-safe: a runner holds no per-call state, so one instance may serve every slot.
  */
-public final class BltModelRunner implements AutoCloseable {
+public final class BltModelRunner extends BatchedGraphRunner {
 
     /**
      * Padded tokens per call. Smaller than the entropy model's: patch pooling materialises a
@@ -33,31 +33,16 @@ public final class BltModelRunner implements AutoCloseable {
     private static final Set<String> OUTPUTS =
             Set.of(GraphIo.PATCH_EMBEDDING, GraphIo.NEXT_LOGPROB, GraphIo.PATCH_END_LOGPROBS);
 
-    private final SharedSession session;
-    private final ModelManifest.Tokens tokens;
-    private final long tokenBudget;
-
     /** Takes over {@code session}: closing the runner releases it. */
     public BltModelRunner(SharedSession session, ModelManifest manifest, long tokenBudget) {
-        if (tokenBudget < 1) {
-            throw new IllegalArgumentException("token budget must be >= 1, was " + tokenBudget);
-        }
-        session.requireSignature(GraphIo.BLT_GRAPH);
-        this.session = session;
-        this.tokens = manifest.tokens();
-        this.tokenBudget = tokenBudget;
+        super(session, manifest, tokenBudget, GraphIo.BLT_GRAPH);
     }
 
     /** Opens (or joins) the shared session of {@code bundle}'s BLT graph. */
     public static BltModelRunner open(ModelBundle bundle, SessionSettings settings, long tokenBudget)
             throws OrtException {
-        SharedSession session = InferenceSessions.acquire(bundle.bltModel(), settings);
-        try {
-            return new BltModelRunner(session, bundle.manifest(), tokenBudget);
-        } catch (RuntimeException e) {
-            session.close();
-            throw e;
-        }
+        return InferenceSessions.acquireInto(bundle.bltModel(), settings,
+                session -> new BltModelRunner(session, bundle.manifest(), tokenBudget));
     }
 
     public static BltModelRunner open(ModelBundle bundle, SessionSettings settings) throws OrtException {
@@ -121,8 +106,4 @@ public final class BltModelRunner implements AutoCloseable {
         return out;
     }
 
-    @Override
-    public void close() {
-        session.close();
-    }
 }

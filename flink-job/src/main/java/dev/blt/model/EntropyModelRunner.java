@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
  *
  * <p>Thread-safe: a runner holds no per-call state, so one instance may serve every slot.
  */
-public final class EntropyModelRunner implements AutoCloseable {
+public final class EntropyModelRunner extends BatchedGraphRunner {
 
     /**
      * Padded tokens per call. The largest tensors of one call are the logits ([B,T,260] floats,
@@ -37,31 +37,16 @@ public final class EntropyModelRunner implements AutoCloseable {
     private static final Set<String> ENTROPY_OUTPUTS = Set.of(GraphIo.ENTROPY, GraphIo.NEXT_LOGPROB);
     private static final Set<String> HIDDEN_OUTPUT = Set.of(GraphIo.HIDDEN);
 
-    private final SharedSession session;
-    private final ModelManifest.Tokens tokens;
-    private final long tokenBudget;
-
     /** Takes over {@code session}: closing the runner releases it. */
     public EntropyModelRunner(SharedSession session, ModelManifest manifest, long tokenBudget) {
-        if (tokenBudget < 1) {
-            throw new IllegalArgumentException("token budget must be >= 1, was " + tokenBudget);
-        }
-        session.requireSignature(GraphIo.ENTROPY_GRAPH);
-        this.session = session;
-        this.tokens = manifest.tokens();
-        this.tokenBudget = tokenBudget;
+        super(session, manifest, tokenBudget, GraphIo.ENTROPY_GRAPH);
     }
 
     /** Opens (or joins) the shared session of {@code bundle}'s entropy model. */
     public static EntropyModelRunner open(ModelBundle bundle, SessionSettings settings, long tokenBudget)
             throws OrtException {
-        SharedSession session = InferenceSessions.acquire(bundle.entropyModel(), settings);
-        try {
-            return new EntropyModelRunner(session, bundle.manifest(), tokenBudget);
-        } catch (RuntimeException e) {
-            session.close();
-            throw e;
-        }
+        return InferenceSessions.acquireInto(bundle.entropyModel(), settings,
+                session -> new EntropyModelRunner(session, bundle.manifest(), tokenBudget));
     }
 
     public static EntropyModelRunner open(ModelBundle bundle, SessionSettings settings) throws OrtException {
@@ -132,8 +117,4 @@ public final class EntropyModelRunner implements AutoCloseable {
         return results;
     }
 
-    @Override
-    public void close() {
-        session.close();
-    }
 }

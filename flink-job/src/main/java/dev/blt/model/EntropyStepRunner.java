@@ -54,13 +54,8 @@ public final class EntropyStepRunner implements StepScorer, AutoCloseable {
         if (file == null) {
             return null;
         }
-        SharedSession session = InferenceSessions.acquire(file, settings);
-        try {
-            return new EntropyStepRunner(session, bundle.manifest(), bundle.location());
-        } catch (RuntimeException e) {
-            session.close();
-            throw e;
-        }
+        return InferenceSessions.acquireInto(file, settings,
+                session -> new EntropyStepRunner(session, bundle.manifest(), bundle.location()));
     }
 
     @Override

@@ -79,6 +79,21 @@ public final class InferenceSessions {
         }
     }
 
+    /**
+     * Acquires the session and hands it to {@code holder}, which takes it over; releases it again if
+     * {@code holder} throws (a graph with the wrong signature, say), so no failed open leaks a share.
+     */
+    static <R> R acquireInto(ModelBundle.ModelFile model, SessionSettings settings,
+                             java.util.function.Function<SharedSession, R> holder) throws OrtException {
+        SharedSession session = acquire(model, settings);
+        try {
+            return holder.apply(session);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
     /** Called once per handle by {@link SharedSession#close()}. */
     static void release(Key key) {
         synchronized (SESSIONS) {

@@ -1,0 +1,14 @@
+package dev.blt.cli;
+
+import dev.blt.patching.RecordContext;
+import picocli.CommandLine.Option;
+
+/** {@code --record-context} of the offline commands (a picocli mixin). */
+public class RecordContextOption {
+
+    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
+            converter = Converters.RecordContextConverter.class,
+            description = "record: carry = each line is scored after the lines before it; reset = each line alone "
+                    + "(default: ${DEFAULT-VALUE}).")
+    RecordContext value;
+}

@@ -1,0 +1,28 @@
+package dev.blt.model;
+
+/**
+ * What the batched runners share: a session on one graph (checked against the graph's signature),
+ * the manifest's token ids, and the padded tokens one call may carry. Closing releases the session.
+ */
+abstract class BatchedGraphRunner implements AutoCloseable {
+
+    protected final SharedSession session;
+    protected final ModelManifest.Tokens tokens;
+    protected final long tokenBudget;
+
+    /** Takes over {@code session}: closing the runner releases it. */
+    BatchedGraphRunner(SharedSession session, ModelManifest manifest, long tokenBudget, GraphIo.Graph graph) {
+        if (tokenBudget < 1) {
+            throw new IllegalArgumentException("token budget must be >= 1, was " + tokenBudget);
+        }
+        session.requireSignature(graph);
+        this.session = session;
+        this.tokens = manifest.tokens();
+        this.tokenBudget = tokenBudget;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}
