@@ -15,7 +15,7 @@ import dev.blt.encoding.RecentRecords;
 import dev.blt.encoding.RecordEmbedding;
 import dev.blt.encoding.RecordSurprise;
 import dev.blt.flink.AvroRecords;
-import dev.blt.model.ModelSource;
+import dev.blt.model.OperatorModel;
 import dev.blt.patching.RecordContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -120,22 +120,22 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         final List<Document> documents = new ArrayList<>();
     }
 
-    public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes) {
+    public BltStageOperator(OperatorModel.Source modelSource, BundleSettings bundleSettings, int topK, int continuationBytes) {
         this(modelSource, bundleSettings, topK, continuationBytes, 0);
     }
 
-    public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
+    public BltStageOperator(OperatorModel.Source modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
                             long stateTtlMs) {
         this(modelSource, bundleSettings, topK, continuationBytes, RecordContext.CARRY, stateTtlMs);
     }
 
-    public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
+    public BltStageOperator(OperatorModel.Source modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
                             RecordContext recordContext, long stateTtlMs) {
         this(modelSource, bundleSettings, topK, continuationBytes, recordContext, DEFAULT_NOVELTY_WINDOW, stateTtlMs);
     }
 
     /** @param noveltyWindow records per key that a record's novelty is measured against; 0 = off */
-    public BltStageOperator(ModelSource modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
+    public BltStageOperator(OperatorModel.Source modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
                             RecordContext recordContext, int noveltyWindow, long stateTtlMs) {
         super(modelSource, bundleSettings, stateTtlMs);
         this.recordContext = recordContext;
@@ -249,7 +249,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         List<List<EncodedPatch>> results = encodeIsolating(bundle);
         Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(
                 results.stream().filter(java.util.Objects::nonNull).toList(), model.bltScorer(),
-                continuationBytes, model.manifest().tokens().byteOffset());
+                continuationBytes, model.byteOffset());
         inferenceMicros.update((System.nanoTime() - started) / 1000);
 
         int next = 0;
@@ -381,7 +381,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 .setStartOffset(event.startOffset).setLength(event.bytes.length)
                 .setEmbedding(AvroRecords.floats(encoded.embedding())).setModelId(model.modelId()).build()));
         List<NextByteProbability> top = new ArrayList<>(topK);
-        for (Predictions.NextByte b : Predictions.topK(encoded.nextByteLogprobs(), model.manifest().tokens().byteOffset(),
+        for (Predictions.NextByte b : Predictions.topK(encoded.nextByteLogprobs(), model.byteOffset(),
                 topK)) {
             top.add(new NextByteProbability(b.value(), (float) b.probability()));
         }

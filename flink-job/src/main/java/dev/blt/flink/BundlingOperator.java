@@ -1,6 +1,6 @@
 package dev.blt.flink;
 
-import dev.blt.model.LoadedModel;
+import dev.blt.model.OperatorModel;
 import dev.blt.model.ModelSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +39,7 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
     private static final long serialVersionUID = 1L;
 
     protected final BundleSettings bundleSettings;
-    private final ModelSource modelSource;
+    private final OperatorModel.Source modelSource;
     private final long stateTtlMs;
 
     private transient ValueState<Long> lastActivity; // processing time of the key's last bundle
@@ -48,14 +48,14 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
     private transient Counter expiredKeys;
 
     /** The model, shared by every operator of this JVM; released on close. */
-    protected transient LoadedModel model;
+    protected transient OperatorModel model;
 
     private transient Map<String, W> bundle;
     private transient int bundleBytes;
     private transient boolean delayTimerSet;
 
     /** @param stateTtlMs a key without input for this long has its state cleared; 0 = never */
-    BundlingOperator(ModelSource modelSource, BundleSettings bundleSettings, long stateTtlMs) {
+    BundlingOperator(OperatorModel.Source modelSource, BundleSettings bundleSettings, long stateTtlMs) {
         if (stateTtlMs < 0) {
             throw new IllegalArgumentException("state TTL must be >= 0 ms (0 = keep state forever), got " + stateTtlMs);
         }
@@ -68,7 +68,7 @@ abstract class BundlingOperator<IN, OUT, W> extends AbstractStreamOperator<OUT>
     public void open() throws Exception {
         super.open();
         bundle = new LinkedHashMap<>();
-        model = resolveDevice(modelSource).open();
+        model = (modelSource instanceof ModelSource onnx ? resolveDevice(onnx) : modelSource).open();
         lastActivity = getRuntimeContext().getState(new ValueStateDescriptor<>("last-activity", LongSerializer.INSTANCE));
         timerAt = getRuntimeContext().getState(new ValueStateDescriptor<>("timer-at", LongSerializer.INSTANCE));
         keyTimers = getInternalTimerService("key-timers", VoidNamespaceSerializer.INSTANCE, this);

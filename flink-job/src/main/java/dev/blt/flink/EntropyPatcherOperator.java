@@ -1,7 +1,7 @@
 package dev.blt.flink;
 
 import dev.blt.avro.DeadLetter;
-import dev.blt.model.ModelSource;
+import dev.blt.model.OperatorModel;
 import dev.blt.patching.BatchScoring;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.CloseReason;
@@ -112,21 +112,21 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         final Set<StreamPatcher> touched = new LinkedHashSet<>();
     }
 
-    public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, BundleSettings bundleSettings) {
+    public EntropyPatcherOperator(OperatorModel.Source modelSource, Segmentation segmentation, BundleSettings bundleSettings) {
         this(modelSource, segmentation, bundleSettings, 0);
     }
 
-    public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, BundleSettings bundleSettings,
+    public EntropyPatcherOperator(OperatorModel.Source modelSource, Segmentation segmentation, BundleSettings bundleSettings,
                                   long stateTtlMs) {
         this(modelSource, segmentation, RecordContext.CARRY, bundleSettings, stateTtlMs);
     }
 
-    public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, RecordContext recordContext,
+    public EntropyPatcherOperator(OperatorModel.Source modelSource, Segmentation segmentation, RecordContext recordContext,
                                   BundleSettings bundleSettings, long stateTtlMs) {
         this(modelSource, segmentation, recordContext, bundleSettings, stateTtlMs, DEFAULT_WINDOW_CACHE_BYTES);
     }
 
-    public EntropyPatcherOperator(ModelSource modelSource, Segmentation segmentation, RecordContext recordContext,
+    public EntropyPatcherOperator(OperatorModel.Source modelSource, Segmentation segmentation, RecordContext recordContext,
                                   BundleSettings bundleSettings, long stateTtlMs, long windowCacheBytes) {
         super(modelSource, bundleSettings, stateTtlMs);
         if (windowCacheBytes < 0) {

@@ -20,7 +20,7 @@ import java.util.Map;
  * <p>One instance per {@link ModelSource} per JVM, reference counted like the sessions beneath it
  * (see {@link InferenceSessions} for why sessions must not outlive a Flink job).
  */
-public final class LoadedModel {
+public final class LoadedModel implements OperatorModel {
 
     private static final Map<ModelSource, LoadedModel> LOADED = new HashMap<>();
 
@@ -104,6 +104,7 @@ public final class LoadedModel {
     }
 
     /** Gives back one {@link ModelSource#open()}; the last release closes the sessions. */
+    @Override
     public void release() {
         synchronized (LOADED) {
             if (--references > 0) {
@@ -124,14 +125,22 @@ public final class LoadedModel {
         return bundle.manifest();
     }
 
+    @Override
+    public int byteOffset() {
+        return bundle.manifest().tokens().byteOffset();
+    }
+
+    @Override
     public String modelId() {
         return bundle.manifest().modelId();
     }
 
+    @Override
     public PatcherSettings patcherSettings() {
         return patcherSettings;
     }
 
+    @Override
     public EntropyScorer entropyScorer() {
         return entropyScorer;
     }
@@ -141,6 +150,7 @@ public final class LoadedModel {
      * BOS + C + B positions in every layer) when the model has the incremental graph, and a floor
      * for its buffers either way.
      */
+    @Override
     public long windowCacheBytes() {
         long floor = 16L << 10;
         if (stepRunner == null) {
@@ -157,6 +167,7 @@ public final class LoadedModel {
     }
 
     /** The BLT graph as the encoding core calls it. */
+    @Override
     public BltScorer bltScorer() {
         BltModelRunner runner = bltRunner();
         return windows -> {
@@ -176,6 +187,7 @@ public final class LoadedModel {
         };
     }
 
+    @Override
     public EncoderSettings encoderSettings() {
         ModelManifest m = bundle.manifest();
         return new EncoderSettings(m.streaming().bltContextPatches(), m.streaming().bltBlockPatches(), m.tokens().bos(),

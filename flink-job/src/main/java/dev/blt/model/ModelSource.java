@@ -1,6 +1,5 @@
 package dev.blt.model;
 
-import java.io.Serializable;
 import java.nio.file.Path;
 
 /**
@@ -15,7 +14,7 @@ import java.nio.file.Path;
  * @param thetaOverride replaces the manifest's theta (for example after `blt calibrate`); null = keep
  */
 public record ModelSource(String directory, String device, int intraOpThreads, Double thetaOverride)
-        implements Serializable {
+        implements OperatorModel.Source {
 
     /** Device value meaning: ask Flink's external resource framework which GPU this task got. */
     public static final String FLINK_GPU = "gpu";
@@ -45,6 +44,7 @@ public record ModelSource(String directory, String device, int intraOpThreads, D
     }
 
     /** The loaded model, shared by every caller in this JVM; reference counted. */
+    @Override
     public LoadedModel open() {
         return LoadedModel.acquire(this);
     }
