@@ -7,7 +7,13 @@ public interface BltScorer {
 
     List<Outputs> score(List<PatchEncoder.Window> windows);
 
-    /** The graph's outputs for one window, trimmed to its own tokens and patches. */
+    /**
+     * The graph's outputs for one window of P patches and T tokens, trimmed to its own tokens and patches.
+     *
+     * @param patchEmbedding   each patch's embedding (the embedding head's output, or the latent state), [P][d_latent]
+     * @param nextLogprob      log p(tokens[t+1]) in nats, [T]; 0 at the last position, which has no next token
+     * @param patchEndLogprobs log-distribution of the token after each patch's last token, [P][vocab]
+     */
     record Outputs(float[][] patchEmbedding, float[] nextLogprob, float[][] patchEndLogprobs) {
     }
 }

@@ -1,5 +1,6 @@
 package dev.blt.model;
 
+import dev.blt.encoding.BltScorer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -50,12 +51,12 @@ public final class BltModelRunner extends BatchedGraphRunner {
     }
 
     /** The outputs of every call, in input order. */
-    public List<BltOutput> run(List<BltCall> calls) throws OrtException {
+    public List<BltScorer.Outputs> run(List<BltCall> calls) throws OrtException {
         // Check every call first, so a bad one fails the call before any model time is spent.
         for (int i = 0; i < calls.size(); i++) {
             tokens.check(calls.get(i).tokens(), "call " + i);
         }
-        BltOutput[] results = new BltOutput[calls.size()];
+        BltScorer.Outputs[] results = new BltScorer.Outputs[calls.size()];
         int[] lengths = calls.stream().mapToInt(c -> c.tokens().length).toArray();
         for (int[] batch : LengthBatches.split(lengths, tokenBudget)) {
             int width = Arrays.stream(batch).map(i -> lengths[i]).max().orElseThrow();
@@ -77,7 +78,7 @@ public final class BltModelRunner extends BatchedGraphRunner {
                     OnnxTensor startTensor = Tensors.int64(paddedStarts, batch.length, patches);
                     OrtSession.Result result = session.run(
                             Map.of(GraphIo.TOKENS, tokenTensor, GraphIo.PATCH_START, startTensor), OUTPUTS)) {
-                List<BltOutput> read = read(result, calls, batch, width, patches);
+                List<BltScorer.Outputs> read = read(result, calls, batch, width, patches);
                 for (int b = 0; b < batch.length; b++) {
                     results[batch[b]] = read.get(b);
                 }
@@ -86,21 +87,21 @@ public final class BltModelRunner extends BatchedGraphRunner {
         return Arrays.asList(results);
     }
 
-    private static List<BltOutput> read(OrtSession.Result result, List<BltCall> calls, int[] batch, int width,
+    private static List<BltScorer.Outputs> read(OrtSession.Result result, List<BltCall> calls, int[] batch, int width,
             int patches) {
         Tensors.Floats embedding = Tensors.floats(result, GraphIo.PATCH_EMBEDDING, batch.length, patches);
         Tensors.Floats logprob = Tensors.floats(result, GraphIo.NEXT_LOGPROB, batch.length, width);
         Tensors.Floats endLogprobs = Tensors.floats(result, GraphIo.PATCH_END_LOGPROBS, batch.length, patches);
         int d = embedding.dim(2);
         int vocab = endLogprobs.dim(2);
-        List<BltOutput> out = new ArrayList<>(batch.length);
+        List<BltScorer.Outputs> out = new ArrayList<>(batch.length);
         for (int b = 0; b < batch.length; b++) {
             BltCall call = calls.get(batch[b]);
             int n = call.tokens().length;
             int p = call.patchStart().length;
             float[] nextLogprob = logprob.slice(b * width, n);
             nextLogprob[n - 1] = 0f;
-            out.add(new BltOutput(embedding.slices(b * patches * d, p, d), nextLogprob,
+            out.add(new BltScorer.Outputs(embedding.slices(b * patches * d, p, d), nextLogprob,
                     endLogprobs.slices(b * patches * vocab, p, vocab)));
         }
         return out;

@@ -1,5 +1,6 @@
 package dev.blt.model;
 
+import dev.blt.patching.EntropyScorer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -54,19 +55,19 @@ public final class EntropyModelRunner extends BatchedGraphRunner {
     }
 
     /** Entropy and next-token log-probability of every position of every row, in input order. */
-    public List<EntropyOutput> run(List<long[]> rows) throws OrtException {
+    public List<EntropyScorer.Scores> run(List<long[]> rows) throws OrtException {
         return runBatches(rows, ENTROPY_OUTPUTS, (result, batch, width) -> {
             Tensors.Floats entropy = Tensors.floats(result, GraphIo.ENTROPY, batch.length, width);
             Tensors.Floats logprob = Tensors.floats(result, GraphIo.NEXT_LOGPROB, batch.length, width);
-            List<EntropyOutput> out = new ArrayList<>(batch.length);
+            List<EntropyScorer.Scores> out = new ArrayList<>(batch.length);
             for (int b = 0; b < batch.length; b++) {
                 int n = rows.get(batch[b]).length;
                 float[] nextLogprob = logprob.slice(b * width, n);
                 nextLogprob[n - 1] = 0f;
-                out.add(new EntropyOutput(entropy.slice(b * width, n), nextLogprob));
+                out.add(new EntropyScorer.Scores(entropy.slice(b * width, n), nextLogprob));
             }
             return out;
-        }, new EntropyOutput(new float[0], new float[0]));
+        }, new EntropyScorer.Scores(new float[0], new float[0]));
     }
 
     /** The final normed hidden state [T][d_model] of every row, in input order. */

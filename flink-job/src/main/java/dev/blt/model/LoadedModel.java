@@ -55,12 +55,7 @@ public final class LoadedModel implements OperatorModel {
     public static EntropyScorer scorerOf(EntropyModelRunner runner, String location) {
         return windows -> {
             try {
-                List<EntropyOutput> outputs = runner.run(windows);
-                List<EntropyScorer.Scores> scores = new ArrayList<>(outputs.size());
-                for (EntropyOutput o : outputs) {
-                    scores.add(new EntropyScorer.Scores(o.entropy(), o.nextLogprob()));
-                }
-                return scores;
+                return runner.run(windows);
             } catch (OrtException e) {
                 throw new IllegalStateException("entropy model inference failed (" + location + ")", e);
             }
@@ -176,11 +171,7 @@ public final class LoadedModel implements OperatorModel {
                 calls.add(new BltCall(w.tokens(), w.patchStart()));
             }
             try {
-                List<BltScorer.Outputs> outputs = new ArrayList<>(calls.size());
-                for (BltOutput o : runner.run(calls)) {
-                    outputs.add(new BltScorer.Outputs(o.patchEmbedding(), o.nextLogprob(), o.patchEndLogprobs()));
-                }
-                return outputs;
+                return runner.run(calls);
             } catch (OrtException e) {
                 throw new IllegalStateException("BLT inference failed (" + bundle.location() + ")", e);
             }

@@ -13,7 +13,12 @@ public interface EntropyScorer {
         return null;
     }
 
-    /** Outputs of one window, both in nats and as long as the window. */
+    /**
+     * Outputs of one window of T tokens, in nats.
+     *
+     * @param entropy     entropy of the distribution of token t+1 given tokens[0..t], [T]
+     * @param nextLogprob log p(tokens[t+1]), [T]; 0 at the last position, which has no next token
+     */
     record Scores(float[] entropy, float[] nextLogprob) {
     }
 }

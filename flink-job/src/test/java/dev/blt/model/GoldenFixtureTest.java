@@ -1,5 +1,7 @@
 package dev.blt.model;
 
+import dev.blt.encoding.BltScorer;
+import dev.blt.patching.EntropyScorer;
 import dev.blt.testing.Fixtures;
 import dev.blt.testing.FloatAsserts;
 import dev.blt.testing.ModelFolders;
@@ -89,11 +91,11 @@ class GoldenFixtureTest {
         for (Composition composition : compositions(width)) {
             try (EntropyModelRunner runner = EntropyModelRunner.open(bundle, ModelFolders.sessionSettings(),
                     composition.tokenBudget)) {
-                List<EntropyOutput> outputs = composition.run(rows, runner::run);
+                List<EntropyScorer.Scores> outputs = composition.run(rows, runner::run);
                 for (int r = 0; r < rows.size(); r++) {
                     String what = folder.getFileName() + " " + composition.name + " row " + r;
                     int n = rows.get(r).length;
-                    EntropyOutput out = outputs.get(r);
+                    EntropyScorer.Scores out = outputs.get(r);
                     assertEquals(n, out.entropy().length, what + " entropy length");
                     assertClose(what + " entropy", Arrays.copyOf(Fixtures.floats(call.get("entropy").get(r)), n),
                             out.entropy(), Fixtures.tolerance(fixtures));
@@ -125,11 +127,11 @@ class GoldenFixtureTest {
         for (Composition composition : compositions(width)) {
             try (BltModelRunner runner = BltModelRunner.open(bundle, ModelFolders.sessionSettings(),
                     composition.tokenBudget)) {
-                List<BltOutput> outputs = composition.run(calls, runner::run);
+                List<BltScorer.Outputs> outputs = composition.run(calls, runner::run);
                 for (int r = 0; r < calls.size(); r++) {
                     String what = folder.getFileName() + " " + composition.name + " call " + r;
                     int p = calls.get(r).patchStart().length;
-                    BltOutput out = outputs.get(r);
+                    BltScorer.Outputs out = outputs.get(r);
                     assertClose(what + " patch_embedding",
                             Arrays.copyOf(Fixtures.floatRows(call.get("patch_embedding").get(r)), p),
                             out.patchEmbedding(), tol);

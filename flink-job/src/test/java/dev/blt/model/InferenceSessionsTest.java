@@ -1,5 +1,6 @@
 package dev.blt.model;
 
+import dev.blt.patching.EntropyScorer;
 import dev.blt.testing.Fixtures;
 import dev.blt.testing.FloatAsserts;
 import dev.blt.testing.ModelFolders;
@@ -58,18 +59,18 @@ class InferenceSessionsTest {
             rows.add(row);
         }
         try (EntropyModelRunner runner = EntropyModelRunner.open(bundle, SessionSettings.cpu())) {
-            List<EntropyOutput> expected = runner.run(rows);
+            List<EntropyScorer.Scores> expected = runner.run(rows);
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
-                List<Future<EntropyOutput>> futures = new ArrayList<>();
+                List<Future<EntropyScorer.Scores>> futures = new ArrayList<>();
                 for (int round = 0; round < 4; round++) {
                     for (long[] row : rows) {
                         futures.add(pool.submit(() -> runner.run(List.of(row)).get(0)));
                     }
                 }
                 for (int i = 0; i < futures.size(); i++) {
-                    EntropyOutput want = expected.get(i % rows.size());
-                    EntropyOutput got = futures.get(i).get();
+                    EntropyScorer.Scores want = expected.get(i % rows.size());
+                    EntropyScorer.Scores got = futures.get(i).get();
                     FloatAsserts.assertClose("row " + i % rows.size() + " entropy", want.entropy(), got.entropy(),
                             new FloatAsserts.Tolerance(1e-5, 1e-5));
                 }
@@ -92,7 +93,7 @@ class InferenceSessionsTest {
     @Test
     void emptyRowsGiveEmptyOutputsWithoutAModelCall() throws Exception {
         try (EntropyModelRunner runner = EntropyModelRunner.open(anyModel(), SessionSettings.cpu())) {
-            List<EntropyOutput> out = runner.run(List.of(new long[0], new long[] {1, 40}, new long[0]));
+            List<EntropyScorer.Scores> out = runner.run(List.of(new long[0], new long[] {1, 40}, new long[0]));
             assertEquals(0, out.get(0).entropy().length);
             assertEquals(2, out.get(1).entropy().length);
             assertEquals(0, out.get(2).nextLogprob().length);
