@@ -1,5 +1,6 @@
 package dev.blt.flink;
 
+import dev.blt.patching.CloseReason;
 import dev.blt.avro.Patch;
 import dev.blt.avro.PatchCloseReason;
 import java.nio.ByteBuffer;
@@ -19,7 +20,7 @@ public final class AvroRecords {
                 .setStartOffset(e.startOffset)
                 .setBytes(ByteBuffer.wrap(e.bytes))
                 .setEntropies(floats(e.entropies))
-                .setCloseReason(PatchCloseReason.valueOf(e.closeReason))
+                .setCloseReason(PatchCloseReason.valueOf(e.closeReason.name()))
                 .setRecordIndex(e.recordIndex < 0 ? null : e.recordIndex)
                 .setLastInRecord(e.lastInRecord)
                 .setEntropyModelLogprobs(floats(e.logprobs))
@@ -39,7 +40,7 @@ public final class AvroRecords {
         b.get(e.bytes);
         e.entropies = floats(p.getEntropies());
         e.logprobs = floats(p.getEntropyModelLogprobs());
-        e.closeReason = p.getCloseReason().name();
+        e.closeReason = CloseReason.valueOf(p.getCloseReason().name());
         e.lastInRecord = p.getLastInRecord();
         e.modelId = p.getModelId();
         return e;

@@ -1,5 +1,6 @@
 package dev.blt.flink;
 
+import dev.blt.patching.CloseReason;
 import dev.blt.patching.ClosedPatch;
 
 /**
@@ -15,7 +16,7 @@ public class PatchEvent {
     public byte[] bytes;
     public float[] entropies;
     public float[] logprobs;
-    public String closeReason;
+    public CloseReason closeReason;
     /** True for the last patch of a record (record segmentation). */
     public boolean lastInRecord;
     public String modelId;
@@ -33,7 +34,7 @@ public class PatchEvent {
         e.bytes = patch.bytes();
         e.entropies = patch.entropies();
         e.logprobs = patch.logprobs();
-        e.closeReason = patch.reason().name();
+        e.closeReason = patch.reason();
         e.lastInRecord = lastInRecord;
         e.modelId = modelId;
         return e;

@@ -139,7 +139,7 @@ class EntropyPatcherOperatorTest {
             PatchEvent a = actual.get(i);
             assertEquals(e.patchIndex(), a.patchIndex, what + ": index of patch " + i);
             assertArrayEquals(e.bytes(), a.bytes, what + ": bytes of patch " + i);
-            assertEquals(e.reason().name(), a.closeReason, what + ": close reason of patch " + i);
+            assertEquals(e.reason(), a.closeReason, what + ": close reason of patch " + i);
             FloatAsserts.assertClose(what + ": entropies of patch " + i, e.entropies(), a.entropies, TOLERANCE);
             FloatAsserts.assertClose(what + ": logprobs of patch " + i, e.logprobs(), a.logprobs, TOLERANCE);
             assertEquals(model.modelId(), a.modelId);
@@ -230,7 +230,7 @@ class EntropyPatcherOperatorTest {
 
             h.setProcessingTime(lastBundle + idle);
             List<PatchEvent> patches = h.extractOutputValues();
-            long idleFlushes = patches.stream().filter(p -> p.closeReason.equals(CloseReason.IDLE_FLUSH.name())).count();
+            long idleFlushes = patches.stream().filter(p -> p.closeReason == CloseReason.IDLE_FLUSH).count();
             assertTrue(idleFlushes > 0 && idleFlushes <= keys, "at most one idle flush per key: " + idleFlushes);
             for (Map.Entry<String, List<byte[]>> e : sent.entrySet()) {
                 assertArrayEquals(concat(e.getValue()), bytesOf(patchesOf(e.getKey(), patches)),
@@ -283,7 +283,7 @@ class EntropyPatcherOperatorTest {
             assertFalse(more.isEmpty());
             assertEquals(expected.size(), more.get(0).patchIndex, "patch indices go on");
             assertEquals(first.length, more.get(0).startOffset, "offsets go on");
-            assertEquals(CloseReason.IDLE_FLUSH.name(), more.get(more.size() - 1).closeReason,
+            assertEquals(CloseReason.IDLE_FLUSH, more.get(more.size() - 1).closeReason,
                     "the second quiet spell flushes " + idle + " ms after its input, not at the state TTL");
             assertArrayEquals(second, bytesOf(more));
             assertEquals(0, h.counter("expiredKeys"));

@@ -1,5 +1,6 @@
 package dev.blt.flink;
 
+import dev.blt.patching.CloseReason;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,7 +80,7 @@ class EntropyPatcherOperatorWithATestScorerTest {
             h.setProcessingTime(DELAY + idle);
             List<PatchEvent> out = h.extractOutputValues();
             assertEquals(List.of("ab ", "cd"), texts(out));
-            assertEquals("IDLE_FLUSH", out.get(1).closeReason);
+            assertEquals(CloseReason.IDLE_FLUSH, out.get(1).closeReason);
             h.processElement(chunk("s", "ef"), 0);
             h.advance(DELAY); // the bundle, which arms the idle timer
             h.advance(idle);
@@ -99,7 +100,7 @@ class EntropyPatcherOperatorWithATestScorerTest {
             h.advance(DELAY);
             List<PatchEvent> out = h.extractOutputValues();
             assertEquals(List.of("aae", "b"), texts(out));
-            assertEquals(List.of("MONOTONIC", "END_OF_RECORD"), out.stream().map(p -> p.closeReason).toList());
+            assertEquals(List.of(CloseReason.MONOTONIC, CloseReason.END_OF_RECORD), out.stream().map(p -> p.closeReason).toList());
             assertEquals(0, out.get(1).recordIndex);
             assertTrue(out.get(1).lastInRecord);
         }

@@ -193,7 +193,7 @@ class PatchDecoderPropertiesTest {
                     Random floats = new Random(floatSeed);
                     e.entropies = anyFloats(floats, bytes.length);
                     e.logprobs = anyFloats(floats, floats.nextBoolean() ? 0 : bytes.length);
-                    e.closeReason = reason.name();
+                    e.closeReason = dev.blt.patching.CloseReason.valueOf(reason.name());
                     e.lastInRecord = last;
                     e.modelId = modelId;
                     return e;
@@ -232,7 +232,7 @@ class PatchDecoderPropertiesTest {
         List<byte[]> parts = new ArrayList<>(List.of(HEADER, avroLong(id.length), id, avroLong(e.patchIndex),
                 avroLong(e.startOffset), avroLong(e.bytes.length), e.bytes));
         parts.addAll(floatArray(e.entropies));
-        parts.addAll(List.of(avroLong(PatchCloseReason.valueOf(e.closeReason).ordinal()),
+        parts.addAll(List.of(avroLong(PatchCloseReason.valueOf(e.closeReason.name()).ordinal()),
                 avroLong(e.recordIndex < 0 ? 0 : 1), e.recordIndex < 0 ? new byte[0] : avroLong(e.recordIndex),
                 new byte[] {(byte) (e.lastInRecord ? 1 : 0)}));
         parts.addAll(floatArray(e.logprobs));
