@@ -1,11 +1,11 @@
 package dev.blt.cli;
 
 import dev.blt.avro.Patch;
+import dev.blt.flink.AvroRecords;
 import dev.blt.flink.BltJob;
 import dev.blt.flink.JobOptions;
 import dev.blt.kafka.embedded.EmbeddedKafkaBroker;
 import dev.blt.patching.ClosedPatch;
-import dev.blt.patching.CloseReason;
 import dev.blt.report.HtmlReport;
 import dev.blt.report.ReportLine;
 import java.io.IOException;
@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
@@ -83,7 +82,7 @@ public class DemoCommand implements Callable<Integer> {
             DemoResults results = DemoResults.read(broker.bootstrapServers(), job);
             progress.done("done");
 
-            double theta = model.source().open().patcherSettings().rule().theta();
+            double theta = theta(model.source());
             show(out, results.patches(), theta);
             List<ReportLine> lines = results.reportLines();
             out.println();
@@ -112,6 +111,16 @@ public class DemoCommand implements Callable<Integer> {
             org.apache.flink.util.FileUtils.deleteDirectoryQuietly(checkpoints.toFile());
         }
         return 0;
+    }
+
+    /** The theta the job patched with (opened and given back: the job's own hold has ended). */
+    private static double theta(dev.blt.model.ModelSource source) {
+        dev.blt.model.LoadedModel loaded = source.open();
+        try {
+            return loaded.patcherSettings().rule().theta();
+        } finally {
+            loaded.release();
+        }
     }
 
     private static String abbreviate(String s) {
@@ -172,14 +181,6 @@ public class DemoCommand implements Callable<Integer> {
     }
 
     private static ClosedPatch toClosedPatch(Patch p) {
-        ByteBuffer b = p.getBytes().duplicate();
-        byte[] bytes = new byte[b.remaining()];
-        b.get(bytes);
-        float[] entropies = new float[p.getEntropies().size()];
-        for (int i = 0; i < entropies.length; i++) {
-            entropies[i] = p.getEntropies().get(i);
-        }
-        return new ClosedPatch(p.getPatchIndex(), p.getStartOffset(), bytes, entropies, new float[entropies.length],
-                CloseReason.valueOf(p.getCloseReason().name()));
+        return AvroRecords.patchEvent(p).toClosedPatch();
     }
 }

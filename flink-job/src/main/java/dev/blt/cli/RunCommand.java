@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
 public class RunCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+    /** How long the start-up checks wait for the cluster, unless -K default.api.timeout.ms says otherwise. */
     private static final Duration PREFLIGHT_TIMEOUT = Duration.ofSeconds(30);
 
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
@@ -42,12 +43,29 @@ public class RunCommand implements Callable<Integer> {
     @Mixin
     KafkaJobOptions job;
 
+    /** The clients' own default.api.timeout.ms when given, so the checks wait as long as the job's clients would. */
+    static Duration preflightTimeout(java.util.Properties kafkaProperties) {
+        String ms = kafkaProperties.getProperty("default.api.timeout.ms");
+        if (ms == null) {
+            return PREFLIGHT_TIMEOUT;
+        }
+        try {
+            long value = Long.parseLong(ms.trim());
+            if (value > 0 && value <= Integer.MAX_VALUE) {
+                return Duration.ofMillis(value);
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new IllegalArgumentException("-K default.api.timeout.ms must be a positive number of ms, got '" + ms + "'");
+    }
+
     @Override
     public Integer call() throws Exception {
         JobOptions options = job.toJobOptions(bootstrapServers, model.source(), bounded);
         options.model().bundle(); // verify the model here, before any task starts
         KafkaPreflight.check(options.bootstrapServers(), options.kafkaProperties(), options.topics(),
-                options.transactionTimeoutMs(), PREFLIGHT_TIMEOUT);
+                options.transactionTimeoutMs(), preflightTimeout(options.kafkaProperties()));
         if (options.schemaRegistry() != null) {
             options.schemaRegistry().checkReachable(); // fail here, with the URL, not later in a task
         }

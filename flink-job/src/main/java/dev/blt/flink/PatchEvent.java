@@ -39,4 +39,9 @@ public class PatchEvent {
         e.modelId = modelId;
         return e;
     }
+
+    /** The patch as the cores know it (the inverse of {@link #of}, less the stream and record). */
+    public ClosedPatch toClosedPatch() {
+        return new ClosedPatch(patchIndex, startOffset, bytes, entropies, logprobs, closeReason);
+    }
 }

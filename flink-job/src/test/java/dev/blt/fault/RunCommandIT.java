@@ -48,7 +48,8 @@ class RunCommandIT {
     void unreachableBrokerFailsFastWithAClearMessageUnderTheShippedLogging() throws Exception {
         // java -jar blt.jar, with the jar's own log4j2.properties: a broken logging config fails here too.
         Process p = new ProcessBuilder(javaBinary(), "-jar", BltJar.path().toString(), "run", "--bootstrap-servers",
-                "localhost:" + FreePorts.pick(), "--bounded", "--checkpoint-dir", work.resolve("ck-unreachable").toUri().toString())
+                "localhost:" + FreePorts.pick(), "--bounded", "--checkpoint-dir", work.resolve("ck-unreachable").toUri().toString(),
+                "-K", "default.api.timeout.ms=5000") // the checks wait 30 s by default; the message is the same
                 .redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(2, TimeUnit.MINUTES));

@@ -1,0 +1,32 @@
+package dev.blt.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** `blt run`'s start-up checks wait 30 s for the cluster, or the clients' own default.api.timeout.ms. */
+class RunCommandTest {
+
+    private static Properties kafka(String... keyValues) {
+        Properties p = new Properties();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.setProperty(keyValues[i], keyValues[i + 1]);
+        }
+        return p;
+    }
+
+    @Test
+    void theChecksWaitAsLongAsTheClientsWould() {
+        assertEquals(Duration.ofSeconds(30), RunCommand.preflightTimeout(kafka()));
+        assertEquals(Duration.ofMillis(5000), RunCommand.preflightTimeout(kafka("default.api.timeout.ms", " 5000 ")));
+        for (String bad : new String[] {"0", "-5", "soon", "99999999999"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> RunCommand.preflightTimeout(kafka("default.api.timeout.ms", bad)));
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+    }
+}
