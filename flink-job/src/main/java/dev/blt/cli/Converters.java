@@ -1,6 +1,11 @@
 package dev.blt.cli;
 
+import dev.blt.flink.JobOptions;
+import dev.blt.kafka.InputFormat;
+import dev.blt.patching.RecordContext;
 import dev.blt.patching.Segmentation;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -11,36 +16,63 @@ final class Converters {
     private Converters() {
     }
 
-    static final class RecordContextConverter implements ITypeConverter<dev.blt.patching.RecordContext> {
+    /**
+     * An enum option, case-insensitive ('-' for '_'), whose message lists the choices. The one way
+     * every enum option of the CLI is read.
+     */
+    abstract static class EnumConverter<E extends Enum<E>> implements ITypeConverter<E> {
+        private final Class<E> type;
+        private final String what;
+
+        EnumConverter(Class<E> type, String what) {
+            this.type = type;
+            this.what = what;
+        }
+
         @Override
-        public dev.blt.patching.RecordContext convert(String value) {
-            try {
-                return dev.blt.patching.RecordContext.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
+        public E convert(String value) {
+            String name = value.trim().replace('-', '_').toUpperCase(Locale.ROOT);
+            for (E constant : type.getEnumConstants()) {
+                if (constant.name().equals(name)) {
+                    return constant;
+                }
             }
+            List<String> choices = new ArrayList<>();
+            for (E constant : type.getEnumConstants()) {
+                choices.add("'" + constant.name().toLowerCase(Locale.ROOT).replace('_', '-') + "'");
+            }
+            throw new TypeConversionException(what + " must be " + String.join(", ", choices.subList(0, choices.size() - 1))
+                    + " or " + choices.get(choices.size() - 1) + ", got '" + value + "'");
         }
     }
 
-    static final class SegmentationConverter implements ITypeConverter<Segmentation> {
-        @Override
-        public Segmentation convert(String value) {
-            try {
-                return Segmentation.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class RecordContextConverter extends EnumConverter<RecordContext> {
+        RecordContextConverter() {
+            super(RecordContext.class, "record context");
         }
     }
 
-    static final class FormatConverter implements ITypeConverter<PatchPrinter.Format> {
-        @Override
-        public PatchPrinter.Format convert(String value) {
-            try {
-                return PatchPrinter.Format.valueOf(value.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("format must be 'jsonl' or 'pretty', got '" + value + "'");
-            }
+    static final class SegmentationConverter extends EnumConverter<Segmentation> {
+        SegmentationConverter() {
+            super(Segmentation.class, "segmentation");
+        }
+    }
+
+    static final class FormatConverter extends EnumConverter<PatchPrinter.Format> {
+        FormatConverter() {
+            super(PatchPrinter.Format.class, "format");
+        }
+    }
+
+    static final class InputFormatConverter extends EnumConverter<InputFormat> {
+        InputFormatConverter() {
+            super(InputFormat.class, "input format");
+        }
+    }
+
+    static final class StageConverter extends EnumConverter<JobOptions.Stage> {
+        StageConverter() {
+            super(JobOptions.Stage.class, "stage");
         }
     }
 

@@ -20,8 +20,9 @@ public class KafkaJobOptions {
     String inputTopic;
 
     @Option(names = "--input-format", defaultValue = "raw", paramLabel = "raw|avro",
+            converter = Converters.InputFormatConverter.class,
             description = "raw: key = stream id, value = bytes; avro: ByteChunk single-object encoding (default: ${DEFAULT-VALUE}).")
-    String inputFormat;
+    InputFormat inputFormat;
 
     @Option(names = "--default-stream-id", defaultValue = ChunkDecoder.DEFAULT_STREAM_ID,
             description = "Stream id of raw records without a key (default: ${DEFAULT-VALUE}).")
@@ -43,8 +44,9 @@ public class KafkaJobOptions {
     String recordScoresTopic;
 
     @Option(names = "--stage", defaultValue = "all", paramLabel = "all|patch|blt",
+            converter = Converters.StageConverter.class,
             description = "all: patcher and BLT stage; patch: patcher only; blt: BLT stage alone, reading the patches topic (default: ${DEFAULT-VALUE}).")
-    String stage;
+    JobOptions.Stage stage;
 
     @Option(names = "--top-k", defaultValue = "5",
             description = "Most likely next bytes in each Prediction (default: ${DEFAULT-VALUE}).")
@@ -176,15 +178,9 @@ public class KafkaJobOptions {
     public JobOptions toJobOptions(String bootstrapServers, ModelSource model, boolean bounded) {
         Properties props = new Properties();
         props.putAll(kafkaProperties);
-        JobOptions.Stage parsedStage;
-        try {
-            parsedStage = JobOptions.Stage.valueOf(stage.trim().toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--stage must be all, patch or blt, got '" + stage + "'");
-        }
-        return new JobOptions(bootstrapServers, inputTopic, InputFormat.parse(inputFormat), defaultStreamId, groupId,
+        return new JobOptions(bootstrapServers, inputTopic, inputFormat, defaultStreamId, groupId,
                 patchesTopic, topic(embeddingsTopic), topic(predictionsTopic), topic(recordScoresTopic),
-                deadLetterTopic, parsedStage, topK, continuationBytes, transactionalIdPrefix, props, schemaRegistry(),
+                deadLetterTopic, stage, topK, continuationBytes, transactionalIdPrefix, props, schemaRegistry(),
                 model, segmentation,
                 recordContext, windowCacheMb << 20, noveltyWindow,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), stateTtlMs,

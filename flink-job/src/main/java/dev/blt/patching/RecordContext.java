@@ -1,7 +1,5 @@
 package dev.blt.patching;
 
-import java.util.Locale;
-
 /**
  * Record segmentation: what the models see before a record's first byte. Either way a record
  * starts a new patch and no patch spans records; only the models' context differs.
@@ -18,12 +16,4 @@ public enum RecordContext {
      * when records of one key are unrelated, or when a record's output must not depend on earlier ones.
      */
     RESET;
-
-    public static RecordContext parse(String value) {
-        try {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("record context must be 'carry' or 'reset', got '" + value + "'");
-        }
-    }
 }

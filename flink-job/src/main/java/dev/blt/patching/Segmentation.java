@@ -1,7 +1,5 @@
 package dev.blt.patching;
 
-import java.util.Locale;
-
 /** How a key's records relate to each other. */
 public enum Segmentation {
     /** One continuous byte stream per key: patches may span records. Default for raw byte streams. */
@@ -11,12 +9,4 @@ public enum Segmentation {
      * model still sees the key's earlier records is {@link RecordContext}'s choice (carry by default).
      */
     RECORD;
-
-    public static Segmentation parse(String value) {
-        try {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("segmentation must be 'stream' or 'record', got '" + value + "'");
-        }
-    }
 }

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.blt.avro.Patch;
 import dev.blt.avro.RecordScore;
 import dev.blt.flink.KafkaJobTestBase;
+import dev.blt.patching.ClosedPatch;
+import dev.blt.patching.CloseReason;
+import dev.blt.patching.OfflinePatcher;
 import dev.blt.testing.SampleText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +34,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The README's SQL example (examples/sql/blt.sql) run on the MiniCluster against Kafka-backed
  * tables: BLT_PATCHES gives the DataStream job's patches in record segmentation (and, with
- * segmentation => 'stream', in stream segmentation), BLT_RECORD_SCORE the job's record scores with
+ * segmentation => 'stream', the one-piece stream patches), BLT_RECORD_SCORE the job's record scores with
  * --record-context reset.
  */
 class SqlFunctionsJobITCase extends KafkaJobTestBase {
@@ -123,8 +126,7 @@ class SqlFunctionsJobITCase extends KafkaJobTestBase {
     }
 
     @Test
-    void bltPatchesInStreamSegmentationGivesTheJobsPatches() throws Exception {
-        Map<String, List<Patch>> job = jobPatches("sql-stream", "stream");
+    void bltPatchesInStreamSegmentationGivesTheOnePiecePatches() throws Exception {
         StreamTableEnvironment tables = StreamTableEnvironment.create(StreamExecutionEnvironment.getExecutionEnvironment());
         tables.executeSql(logsTable());
         tables.executeSql("CREATE TEMPORARY FUNCTION BLT_PATCHES AS '" + BltPatches.class.getName() + "'");
@@ -134,24 +136,28 @@ class SqlFunctionsJobITCase extends KafkaJobTestBase {
             rows.forEachRemaining(r -> sql.computeIfAbsent(r.getFieldAs("stream_id"), k -> new ArrayList<>()).add(r));
         }
         assertEquals(STREAMS.keySet(), sql.keySet());
+        // The stream job equals the offline patcher on the same bytes (PatchingJobITCase); compared with it here.
+        OfflinePatcher offline = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
         for (String stream : STREAMS.keySet()) {
-            List<Patch> expected = job.get(stream);
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            STREAMS.get(stream).forEach(bytes::writeBytes);
+            List<ClosedPatch> expected = offline.patchStream(List.of(bytes.toByteArray()));
             List<Row> actual = sql.get(stream);
-            // The job closes an open last patch when its bounded input ends; in SQL it stays open for more bytes.
-            boolean endClosed = expected.get(expected.size() - 1).getCloseReason().name().equals("END_OF_STREAM");
+            // Offline, the input's end closes the last patch; in SQL it stays open for more bytes.
+            boolean endClosed = expected.get(expected.size() - 1).reason() == CloseReason.END_OF_STREAM;
             assertEquals(expected.size() - (endClosed ? 1 : 0), actual.size(), stream + ": patch count");
             for (int i = 0; i < actual.size(); i++) {
-                Patch e = expected.get(i);
+                ClosedPatch e = expected.get(i);
                 Row a = actual.get(i);
                 String where = stream + " patch " + i;
                 assertNull(a.getField("record_index"), where);
-                assertEquals(e.getPatchIndex(), (long) a.<Long>getFieldAs("patch_index"), where);
-                assertEquals(e.getStartOffset(), (long) a.<Long>getFieldAs("start_offset"), where);
-                assertArrayEquals(bytes(e.getBytes()), a.<byte[]>getFieldAs("patch_bytes"), where);
-                assertEquals(e.getCloseReason().name(), a.getFieldAs("close_reason"), where);
+                assertEquals(e.patchIndex(), (long) a.<Long>getFieldAs("patch_index"), where);
+                assertEquals(e.startOffset(), (long) a.<Long>getFieldAs("start_offset"), where);
+                assertArrayEquals(e.bytes(), a.<byte[]>getFieldAs("patch_bytes"), where);
+                assertEquals(e.reason().name(), a.getFieldAs("close_reason"), where);
                 Float[] entropies = a.getFieldAs("entropies");
                 for (int j = 0; j < entropies.length; j++) {
-                    assertEquals(e.getEntropies().get(j), entropies[j], 1e-4, where);
+                    assertEquals(e.entropies()[j], entropies[j], 1e-4, where);
                 }
             }
         }
