@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** The test broker is a real broker: topics, and transactions that commit and abort. */
 @Timeout(120)
-class TestKafkaBrokerITCase {
+class KafkaTestBrokerITCase {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
