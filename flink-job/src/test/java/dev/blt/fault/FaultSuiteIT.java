@@ -171,8 +171,11 @@ class FaultSuiteIT {
                 case TASK_MANAGER_KILLS -> {
                     startCluster();
                     submit(2);
+                    // At 20, 40 and 60% of the patches: a recovery takes 15-20 s and the job catches up at once after
+                    // it, so marks pass during restarts; at 25/50/75% the short suite's last kill sometimes came
+                    // after its input had ended.
                     for (int i = 0; i < 3; i++) {
-                        awaitProgress((i + 1) / 4.0, "kill -9 TaskManager " + (i % 2));
+                        awaitProgress((i + 1) / 5.0, "kill -9 TaskManager " + (i % 2));
                         cluster.killTaskManager(i % 2);
                         cluster.awaitTaskManagers(1, STEP_TIMEOUT);
                         cluster.startTaskManager(i % 2);
