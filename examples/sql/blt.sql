@@ -1,5 +1,6 @@
 -- BLT from Flink SQL: patches and per-record scores of the raw lines in Kafka topic blt.bytes
 -- (key = stream id, value = one record), written as JSON to two topics.
+-- Create the output topics first: /usr/bin/python3 examples/create_topics.py --with-sql
 -- Run with Flink 2.2's SQL client:  $FLINK_HOME/bin/sql-client.sh -j flink-job/target/blt.jar -f examples/sql/blt.sql
 -- The model is the one bundled in blt.jar, on CPU, unless the job parameters name another:
 -- SET 'pipeline.global-job-parameters' = 'blt.model:/opt/blt/models/blt-default,blt.device:cuda:0';

@@ -54,8 +54,9 @@ class ExamplesITCase extends KafkaJobTestBase {
         Path access = work.resolve("auth.log");
         Files.writeString(access, String.join("\n", LINES) + "\n");
 
-        String created = Shell.run("/usr/bin/python3 examples/create_topics.py --bootstrap-servers " + bootstrap + " --partitions 2");
-        assertTrue(created.contains("blt.record-scores"), created);
+        String created = Shell.run("/usr/bin/python3 examples/create_topics.py --bootstrap-servers " + bootstrap
+                + " --partitions 2 --with-sql");
+        assertTrue(created.contains("created blt.record-scores") && created.contains("created blt.sql.patches"), created);
         Shell.run("sed 's/^/web-01\\t/' " + access + " | kcat -P -b " + bootstrap + " -t blt.bytes -K '\\t'");
         runJob("examples", "--input-topic", "blt.bytes", "--patches-topic", "blt.patches", "--embeddings-topic",
                 "blt.embeddings", "--predictions-topic", "blt.predictions", "--record-scores-topic", "blt.record-scores",
