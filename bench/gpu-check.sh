@@ -27,7 +27,7 @@ timeout "$(left)" mvn -B -q -ntp -Pgpu -DskipTests install 2>&1 | tee "$out/buil
 # Every model session of these tests opens on the GPU (ModelFolders.sessionSettings); a CUDA failure
 # is an error, never a fallback to the CPU.
 timeout "$(left)" mvn -B -ntp -Pgpu -pl flink-job surefire:test -Dblt.test.device="$device" \
-  -Dtest='GoldenFixtureTest,ChunkingInvarianceTest,StepScoringTest,EncoderInvarianceTest' 2>&1 | tee "$out/tests.log"
+  -Dtest='GoldenFixtureIT,ChunkingInvarianceIT,StepScoringIT,BltStageInvarianceIT' 2>&1 | tee "$out/tests.log"
 files=("$loghub/HDFS/HDFS_2k.log" "$loghub/OpenSSH/OpenSSH_2k.log" "$loghub/Spark/Spark_2k.log" "$loghub/Linux/Linux_2k.log")
 timeout "$(left)" java -jar flink-job/target/blt.jar bench --device "$device" --max-bytes 1048576 --repeat 2 \
   --keys 1000 --no-key-scaling --call-tokens 1024,16384,262144,1048576 \

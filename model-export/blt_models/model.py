@@ -121,7 +121,7 @@ class SelfAttention(nn.Module):
         key_pos = torch.arange(keys.shape[2])
         allowed = (key_pos[None, :] <= query_pos[:, None])[None, None]
         # The same operations, in the same order, as attend_causal in the exported full graph, so
-        # that ONNX Runtime gives the cached steps the full pass's bits (StepScoringTest).
+        # that ONNX Runtime gives the cached steps the full pass's bits (StepScoringIT).
         q = apply_rotary(q, cos, sin) * (1.0 / math.sqrt(q.shape[-1]))
         y = _attend_biased(q, keys, values, allowed)
         return self.out(y.transpose(1, 2).reshape(b, t, d)), keys, values

@@ -3,7 +3,7 @@ package dev.blt.cli;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import dev.blt.encoding.OfflineEncoder;
+import dev.blt.bltstage.OfflineBltStage;
 import dev.blt.model.EntropyModelRunner;
 import dev.blt.model.InferenceSessions;
 import dev.blt.flink.EntropyPatcherOperator;
@@ -314,7 +314,7 @@ public class BenchCommand implements Callable<Integer> {
         for (int r = 0; r < repeat; r++) {
             long t0 = System.nanoTime();
             for (int from = 0; from < docs.size(); from += PatchCommand.RECORD_BATCH) {
-                OfflineEncoder.encodeDocuments(loaded.encoderSettings(), loaded.bltScorer(),
+                OfflineBltStage.encodeDocuments(loaded.encoderSettings(), loaded.bltScorer(),
                         docs.subList(from, Math.min(docs.size(), from + PatchCommand.RECORD_BATCH)));
             }
             best = Math.max(best, (System.nanoTime() - t0) / 1e9 == 0 ? 0 : bytes / 1e3 / ((System.nanoTime() - t0) / 1e9));

@@ -3,9 +3,9 @@ package dev.blt.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.RecentRecords;
-import dev.blt.encoding.Predictions;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.RecentRecords;
+import dev.blt.bltstage.Predictions;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.CloseReason;
 import dev.blt.patching.ClosedPatch;
@@ -82,7 +82,7 @@ public class EmbedCommand implements Callable<Integer> {
                 final RecentRecords recent = noveltyWindow == 0 ? null : new RecentRecords(noveltyWindow);
 
                 @Override
-                public void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation) {
+                public void patch(long record, ClosedPatch patch, PatchOutputs encoded, byte[] continuation) {
                     if (perRecord) {
                         summary.add(patch.length(), encoded);
                         return;
@@ -125,7 +125,7 @@ public class EmbedCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ObjectNode patchJson(long record, ClosedPatch patch, EncodedPatch encoded, int byteOffset) {
+    private ObjectNode patchJson(long record, ClosedPatch patch, PatchOutputs encoded, int byteOffset) {
         ObjectNode o = PatchPrinter.patchJson(record, patch);
         o.put("blt_bits_per_byte", round(encoded.bitsPerByte()));
         o.put("entropy_model_bits_per_byte", round(Predictions.bitsPerByte(patch.logprobs())));

@@ -1,6 +1,6 @@
 package dev.blt.cli;
 
-import dev.blt.encoding.EncodedPatch;
+import dev.blt.bltstage.PatchOutputs;
 import dev.blt.eval.LoghubSystem;
 import dev.blt.eval.MaskedLines;
 import dev.blt.eval.RocAuc;
@@ -232,7 +232,7 @@ public class EvalLoghubCommand implements Callable<Integer> {
             RecordSummary summary = new RecordSummary();
 
             @Override
-            public void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation) {
+            public void patch(long record, ClosedPatch patch, PatchOutputs encoded, byte[] continuation) {
                 summary.add(patch.length(), encoded);
             }
 

@@ -1,11 +1,11 @@
 package dev.blt.cli;
 
-import dev.blt.encoding.BatchEncoding;
-import dev.blt.encoding.BltScorer;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.EncoderSettings;
-import dev.blt.encoding.GreedyContinuation;
-import dev.blt.encoding.PatchEncoder;
+import dev.blt.bltstage.BatchedBltStages;
+import dev.blt.bltstage.BltScorer;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.BltStageSettings;
+import dev.blt.bltstage.GreedyContinuation;
+import dev.blt.bltstage.BltStage;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.RecordContext;
 import dev.blt.patching.RecordPatcher;
@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The BLT half of {@code blt embed}: a {@link PatchEncoder} per record, fed its patches as they
+ * The BLT half of {@code blt embed}: a {@link BltStage} per record, fed its patches as they
  * close, and run for every open record together after each patching batch (or sooner, once
  * {@link #MAX_PENDING_PATCHES} wait). The encoders are exact under any grouping of patches, so the
  * outputs are those of encoding each record whole. A record's state is dropped once it has ended
@@ -33,7 +33,7 @@ final class RecordEncoders implements RecordPatcher.Sink {
     interface Output {
 
         /** @param continuation the greedy continuation, or null when off */
-        void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation);
+        void patch(long record, ClosedPatch patch, PatchOutputs encoded, byte[] continuation);
 
         void endRecord(long record);
 
@@ -44,28 +44,28 @@ final class RecordEncoders implements RecordPatcher.Sink {
 
     private static final class Doc {
         final long record;
-        final PatchEncoder encoder;
+        final BltStage encoder;
         final ArrayDeque<ClosedPatch> waiting = new ArrayDeque<>();
         boolean ended;
 
-        Doc(long record, PatchEncoder encoder) {
+        Doc(long record, BltStage encoder) {
             this.record = record;
             this.encoder = encoder;
         }
     }
 
-    private final EncoderSettings settings;
+    private final BltStageSettings settings;
     private final BltScorer scorer;
     private final int continuationBytes;
     private final int byteOffset;
     private final Output output;
     private final List<Doc> docs = new ArrayList<>();   // open records, in record order
-    private final PatchEncoder carried;                  // RecordContext.CARRY: every record's encoder
+    private final BltStage carried;                  // RecordContext.CARRY: every record's encoder
     private int pending;
 
-    RecordEncoders(EncoderSettings settings, BltScorer scorer, RecordContext context, int continuationBytes,
+    RecordEncoders(BltStageSettings settings, BltScorer scorer, RecordContext context, int continuationBytes,
                    int byteOffset, Output output) {
-        this.carried = context == RecordContext.CARRY ? new PatchEncoder(settings) : null;
+        this.carried = context == RecordContext.CARRY ? new BltStage(settings) : null;
         this.settings = settings;
         this.scorer = scorer;
         this.continuationBytes = continuationBytes;
@@ -102,7 +102,7 @@ final class RecordEncoders implements RecordPatcher.Sink {
         if (last != null && last.record == record) {
             return last;
         }
-        Doc doc = new Doc(record, carried != null ? carried : new PatchEncoder(settings));
+        Doc doc = new Doc(record, carried != null ? carried : new BltStage(settings));
         docs.add(doc);
         return doc;
     }
@@ -114,25 +114,25 @@ final class RecordEncoders implements RecordPatcher.Sink {
         }
         // Only encoders with new patches: one without would recompute its last, partial block.
         // Each encoder once (with record context the records share one); outputs come in patch order.
-        List<PatchEncoder> busy = new ArrayList<>();
+        List<BltStage> busy = new ArrayList<>();
         for (Doc d : docs) {
             if (!d.waiting.isEmpty() && (busy.isEmpty() || busy.get(busy.size() - 1) != d.encoder)) {
                 busy.add(d.encoder);
             }
         }
-        List<List<EncodedPatch>> encoded = BatchEncoding.runAll(busy, scorer);
-        Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(encoded, scorer,
+        List<List<PatchOutputs>> encoded = BatchedBltStages.runAll(busy, scorer);
+        Map<PatchOutputs, byte[]> continuations = GreedyContinuation.forDocuments(encoded, scorer,
                 continuationBytes, byteOffset);
-        java.util.Iterator<EncodedPatch> outputs = java.util.Collections.emptyIterator();
+        java.util.Iterator<PatchOutputs> outputs = java.util.Collections.emptyIterator();
         int next = 0;
-        PatchEncoder current = null;
+        BltStage current = null;
         for (Doc doc : docs) {
             if (!doc.waiting.isEmpty() && doc.encoder != current) {
                 current = doc.encoder;
                 outputs = encoded.get(next++).iterator();
             }
             while (!doc.waiting.isEmpty()) {
-                EncodedPatch e = outputs.next();
+                PatchOutputs e = outputs.next();
                 output.patch(doc.record, doc.waiting.remove(), e, continuations.get(e));
             }
             if (doc.ended) {

@@ -1,7 +1,7 @@
 package dev.blt.cli;
 
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.RecordEmbedding;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.RecordEmbedding;
 
 /**
  * One record of {@code blt embed --per-record}, accumulated patch by patch: bytes, patches, bits
@@ -15,7 +15,7 @@ final class RecordSummary {
     private double bits;
     private final RecordEmbedding embedding = new RecordEmbedding();
 
-    void add(int length, EncodedPatch patch) {
+    void add(int length, PatchOutputs patch) {
         bytes += length;
         patches++;
         bits += patch.bitsPerByte() * length;

@@ -1,9 +1,9 @@
 package dev.blt.eval;
 
-import dev.blt.encoding.BltScorer;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.EncoderSettings;
-import dev.blt.encoding.OfflineEncoder;
+import dev.blt.bltstage.BltScorer;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.BltStageSettings;
+import dev.blt.bltstage.OfflineBltStage;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.EntropyScorer;
 import dev.blt.patching.OfflinePatcher;
@@ -22,7 +22,7 @@ public final class ModelComparison {
     }
 
     /** One model's pipeline: its patching (settings and entropy model) and its BLT stage. */
-    public record Pipeline(PatcherSettings patcher, EntropyScorer entropyModel, EncoderSettings encoder, BltScorer blt) {
+    public record Pipeline(PatcherSettings patcher, EntropyScorer entropyModel, BltStageSettings encoder, BltScorer blt) {
     }
 
     /** One model's figures on the stream; boundaries are the offsets where its patches start. */
@@ -59,10 +59,10 @@ public final class ModelComparison {
                 entropyNats -= lp;
             }
         }
-        List<EncodedPatch> encoded = OfflineEncoder.encodeDocument(pipeline.encoder(), pipeline.blt(),
+        List<PatchOutputs> encoded = OfflineBltStage.encodeDocument(pipeline.encoder(), pipeline.blt(),
                 patches.stream().map(ClosedPatch::bytes).toList());
         double bltNats = 0;
-        for (EncodedPatch e : encoded) {
+        for (PatchOutputs e : encoded) {
             for (float lp : e.byteLogprobs()) {
                 bltNats -= lp;
             }

@@ -1,6 +1,6 @@
 package dev.blt.eval;
 
-import dev.blt.encoding.RecordEmbedding;
+import dev.blt.bltstage.RecordEmbedding;
 import java.util.List;
 
 /** Leave-one-out nearest neighbour by cosine similarity, scored against ground-truth labels. */

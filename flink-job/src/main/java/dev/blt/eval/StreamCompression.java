@@ -3,9 +3,9 @@ package dev.blt.eval;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
-import dev.blt.encoding.BatchEncoding;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.PatchEncoder;
+import dev.blt.bltstage.BatchedBltStages;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.BltStage;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
@@ -105,7 +105,7 @@ public final class StreamCompression {
         double entropyNats = 0;
         long patches = 0;
         double bltBits = 0;
-        PatchEncoder encoder = new PatchEncoder(model.encoderSettings());
+        BltStage encoder = new BltStage(model.encoderSettings());
         int pending = 0;
         for (ClosedPatch patch : patcher.patchStream(chunks)) {
             for (int i = 0; i < patch.length(); i++) {
@@ -127,9 +127,9 @@ public final class StreamCompression {
     }
 
     /** Runs BLT over the encoder's pending patches; returns their total bits (minus log2 p of each byte). */
-    private static double encodeBits(PatchEncoder encoder, LoadedModel model) {
+    private static double encodeBits(BltStage encoder, LoadedModel model) {
         double bits = 0;
-        for (EncodedPatch e : BatchEncoding.runAll(List.of(encoder), model.bltScorer()).get(0)) {
+        for (PatchOutputs e : BatchedBltStages.runAll(List.of(encoder), model.bltScorer()).get(0)) {
             bits += e.bitsPerByte() * e.byteLogprobs().length;
         }
         return bits;

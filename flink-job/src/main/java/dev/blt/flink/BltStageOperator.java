@@ -5,15 +5,15 @@ import dev.blt.avro.NextByteProbability;
 import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.Prediction;
 import dev.blt.avro.RecordScore;
-import dev.blt.encoding.BatchEncoding;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.EncoderSettings;
-import dev.blt.encoding.GreedyContinuation;
-import dev.blt.encoding.PatchEncoder;
-import dev.blt.encoding.Predictions;
-import dev.blt.encoding.RecentRecords;
-import dev.blt.encoding.RecordEmbedding;
-import dev.blt.encoding.RecordSurprise;
+import dev.blt.bltstage.BatchedBltStages;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.BltStageSettings;
+import dev.blt.bltstage.GreedyContinuation;
+import dev.blt.bltstage.BltStage;
+import dev.blt.bltstage.Predictions;
+import dev.blt.bltstage.RecentRecords;
+import dev.blt.bltstage.RecordEmbedding;
+import dev.blt.bltstage.RecordSurprise;
 import dev.blt.flink.AvroRecords;
 import dev.blt.model.OperatorModel;
 import dev.blt.patching.RecordContext;
@@ -70,7 +70,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private final RecordContext recordContext;
     private final int noveltyWindow;
 
-    private transient EncoderSettings settings;
+    private transient BltStageSettings settings;
     private transient ValueState<byte[]> documentState;
     private transient ValueState<byte[]> recentRecordsState;
     private transient Counter patches;
@@ -87,7 +87,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         /** Patch index of the encoder's patch 0: non-zero when the document restarted after a gap. */
         final long firstPatchIndex;
         /** With record context the key's records share one encoder, which also holds their separators. */
-        final PatchEncoder encoder;
+        final BltStage encoder;
         final RecordSurprise surprise;
         final RecordEmbedding embedding;
         final List<PatchEvent> events = new ArrayList<>();
@@ -95,11 +95,11 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         long patches;
         boolean finished;
 
-        Document(long recordIndex, long firstPatchIndex, PatchEncoder encoder) {
+        Document(long recordIndex, long firstPatchIndex, BltStage encoder) {
             this(recordIndex, firstPatchIndex, encoder, new RecordSurprise(), new RecordEmbedding());
         }
 
-        Document(long recordIndex, long firstPatchIndex, PatchEncoder encoder, RecordSurprise surprise,
+        Document(long recordIndex, long firstPatchIndex, BltStage encoder, RecordSurprise surprise,
                  RecordEmbedding embedding) {
             this.recordIndex = recordIndex;
             this.firstPatchIndex = firstPatchIndex;
@@ -213,7 +213,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             if (event.patchIndex != 0 || sameDocument || contextLost) { // a gap, or the open document restarts at 0
                 contextResets.inc();
             }
-            doc = new Document(event.recordIndex, event.patchIndex, new PatchEncoder(settings));
+            doc = new Document(event.recordIndex, event.patchIndex, new BltStage(settings));
             work.documents.add(doc);
         }
         doc.encoder.add(event.bytes);
@@ -246,8 +246,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     @Override
     protected void runBundle(Map<String, KeyWork> bundle) throws Exception {
         long started = System.nanoTime();
-        List<List<EncodedPatch>> results = encodeIsolating(bundle);
-        Map<EncodedPatch, byte[]> continuations = GreedyContinuation.forDocuments(
+        List<List<PatchOutputs>> results = encodeIsolating(bundle);
+        Map<PatchOutputs, byte[]> continuations = GreedyContinuation.forDocuments(
                 results.stream().filter(java.util.Objects::nonNull).toList(), model.bltScorer(),
                 continuationBytes, model.byteOffset());
         inferenceMicros.update((System.nanoTime() - started) / 1000);
@@ -263,7 +263,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             }
             Document last = null;
             for (Document doc : entry.getValue().documents) {
-                List<EncodedPatch> encoded = results.get(next++);
+                List<PatchOutputs> encoded = results.get(next++);
                 if (encoded == null) { // the model failed on this key's input: dead-lettered
                     last = null;
                     continue;
@@ -282,7 +282,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 documentState.clear();
             } else if (last.finished) {
                 // which record ended, so that replays of it are recognised, and the context it leaves
-                PatchEncoder context = recordContext == RecordContext.CARRY ? last.encoder : new PatchEncoder(settings);
+                BltStage context = recordContext == RecordContext.CARRY ? last.encoder : new BltStage(settings);
                 Document ended = new Document(last.recordIndex, 0, context);
                 ended.finished = true;
                 documentState.update(writeDocument(ended));
@@ -298,17 +298,17 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
      * alone; the patches of a key whose input fails alone go to the dead-letter topic, and its
      * documents get null results.
      */
-    private List<List<EncodedPatch>> encodeIsolating(Map<String, KeyWork> bundle) throws Exception {
-        Map<PatchEncoder, List<EncodedPatch>> byEncoder = new IdentityHashMap<>();
+    private List<List<PatchOutputs>> encodeIsolating(Map<String, KeyWork> bundle) throws Exception {
+        Map<BltStage, List<PatchOutputs>> byEncoder = new IdentityHashMap<>();
         List<KeyWork> works = new ArrayList<>(bundle.values());
         Map<KeyWork, Exception> failed = FailureIsolation.run(works, some -> {
-            List<PatchEncoder> encoders = new ArrayList<>(); // once each: with record context, records share one
+            List<BltStage> encoders = new ArrayList<>(); // once each: with record context, records share one
             some.forEach(w -> w.documents.forEach(d -> {
                 if (encoders.isEmpty() || encoders.get(encoders.size() - 1) != d.encoder) {
                     encoders.add(d.encoder);
                 }
             }));
-            List<List<EncodedPatch>> results = BatchEncoding.runAll(encoders, model.bltScorer());
+            List<List<PatchOutputs>> results = BatchedBltStages.runAll(encoders, model.bltScorer());
             for (int i = 0; i < encoders.size(); i++) {
                 byEncoder.put(encoders.get(i), results.get(i));
             }
@@ -322,10 +322,10 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             documentState.clear();
         }
         // Each document takes its patches' outputs, in order, from its encoder's.
-        List<List<EncodedPatch>> results = new ArrayList<>();
-        Map<PatchEncoder, Integer> taken = new IdentityHashMap<>();
+        List<List<PatchOutputs>> results = new ArrayList<>();
+        Map<BltStage, Integer> taken = new IdentityHashMap<>();
         works.forEach(w -> w.documents.forEach(d -> {
-            List<EncodedPatch> all = byEncoder.get(d.encoder);
+            List<PatchOutputs> all = byEncoder.get(d.encoder);
             if (all == null) {
                 results.add(null);
                 return;
@@ -339,9 +339,9 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
 
     /** A one-patch document: must encode on a healthy model. */
     private void probe() {
-        PatchEncoder encoder = new PatchEncoder(settings);
+        BltStage encoder = new BltStage(settings);
         encoder.add(new byte[] {'a'});
-        BatchEncoding.runAll(List.of(encoder), model.bltScorer());
+        BatchedBltStages.runAll(List.of(encoder), model.bltScorer());
     }
 
     private void deadLetter(PatchEvent event, String reason) {
@@ -366,7 +366,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         recentRecordsState.clear();
     }
 
-    private void emit(Document doc, PatchEvent event, EncodedPatch encoded, byte[] continuation) {
+    private void emit(Document doc, PatchEvent event, PatchOutputs encoded, byte[] continuation) {
         if (doc.firstPatchIndex + encoded.patchIndex() != event.patchIndex) {
             throw new IllegalStateException("BLT stage of stream '" + event.streamId + "' expected patch "
                     + (doc.firstPatchIndex + encoded.patchIndex()) + " but received patch " + event.patchIndex);
@@ -470,7 +470,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             }
             byte[] encoder = new byte[encoderLength];
             in.readFully(encoder);
-            Document doc = new Document(record, firstPatchIndex, PatchEncoder.restore(settings, encoder),
+            Document doc = new Document(record, firstPatchIndex, BltStage.restore(settings, encoder),
                     RecordSurprise.fromLongs(surprise), embedding);
             doc.finished = finished;
             return doc;

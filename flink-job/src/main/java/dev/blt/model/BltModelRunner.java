@@ -1,6 +1,6 @@
 package dev.blt.model;
 
-import dev.blt.encoding.BltScorer;
+import dev.blt.bltstage.BltScorer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;

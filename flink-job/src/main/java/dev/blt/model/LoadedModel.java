@@ -1,9 +1,9 @@
 package dev.blt.model;
 
 import ai.onnxruntime.OrtException;
-import dev.blt.encoding.BltScorer;
-import dev.blt.encoding.EncoderSettings;
-import dev.blt.encoding.PatchEncoder;
+import dev.blt.bltstage.BltScorer;
+import dev.blt.bltstage.BltStageSettings;
+import dev.blt.bltstage.BltStage;
 import dev.blt.patching.EntropyScorer;
 import dev.blt.patching.StepScorer;
 import dev.blt.patching.PatcherSettings;
@@ -167,7 +167,7 @@ public final class LoadedModel implements OperatorModel {
         BltModelRunner runner = bltRunner();
         return windows -> {
             List<BltCall> calls = new ArrayList<>(windows.size());
-            for (PatchEncoder.Window w : windows) {
+            for (BltStage.Window w : windows) {
                 calls.add(new BltCall(w.tokens(), w.patchStart()));
             }
             try {
@@ -179,9 +179,9 @@ public final class LoadedModel implements OperatorModel {
     }
 
     @Override
-    public EncoderSettings encoderSettings() {
+    public BltStageSettings encoderSettings() {
         ModelManifest m = bundle.manifest();
-        return new EncoderSettings(m.streaming().bltContextPatches(), m.streaming().bltBlockPatches(), m.tokens().bos(),
+        return new BltStageSettings(m.streaming().bltContextPatches(), m.streaming().bltBlockPatches(), m.tokens().bos(),
                 m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte());
     }
 

@@ -1,7 +1,7 @@
 package dev.blt.model;
 
-import dev.blt.encoding.BltScorer;
-import dev.blt.encoding.EncoderSettings;
+import dev.blt.bltstage.BltScorer;
+import dev.blt.bltstage.BltStageSettings;
 import dev.blt.patching.EntropyScorer;
 import dev.blt.patching.PatcherSettings;
 import java.io.Serializable;
@@ -22,7 +22,7 @@ public interface OperatorModel {
     /** Heap one live patcher's window cache may hold (see {@link LoadedModel#windowCacheBytes()}). */
     long windowCacheBytes();
 
-    EncoderSettings encoderSettings();
+    BltStageSettings encoderSettings();
 
     BltScorer bltScorer();
 

@@ -1,9 +1,9 @@
 package dev.blt.sql;
 
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
-import dev.blt.encoding.RecordEmbedding;
-import dev.blt.encoding.RecordSurprise;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.OfflineBltStage;
+import dev.blt.bltstage.RecordEmbedding;
+import dev.blt.bltstage.RecordSurprise;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
@@ -56,11 +56,11 @@ public class BltRecordScore extends TableFunction<Row> {
             return;
         }
         List<ClosedPatch> patches = patcher.patchRecords(List.of(payload)).get(0);
-        List<EncodedPatch> encoded = patches.isEmpty() ? List.of() : OfflineEncoder.encodeDocument(
+        List<PatchOutputs> encoded = patches.isEmpty() ? List.of() : OfflineBltStage.encodeDocument(
                 model.encoderSettings(), model.bltScorer(), patches.stream().map(ClosedPatch::bytes).toList());
         RecordSurprise surprise = new RecordSurprise();
         RecordEmbedding embedding = new RecordEmbedding();
-        for (EncodedPatch p : encoded) {
+        for (PatchOutputs p : encoded) {
             surprise.add(p);
             embedding.add(p.embedding());
         }

@@ -19,7 +19,7 @@ class BenchCommandTest {
     void printsOneTableWithEveryPathMeasured() {
         Path sample = Path.of(System.getProperty("basedir", "")).toAbsolutePath()
                 .resolve("src/main/resources/samples/app-services.log");
-        String out = PatchCommandTest.run("bench", "--model", ModelFolders.tiny().toString(),
+        String out = PatchCommandIT.run("bench", "--model", ModelFolders.tiny().toString(),
                 "--max-bytes", "3000", "--repeat", "1", "--keys", "7", "--key-counts", "1,7", "--peak-seconds", "0.1",
                 "--call-tokens", "64,4096",
                 sample.toString());
@@ -57,7 +57,7 @@ class BenchCommandTest {
                 .resolve("src/main/resources/samples/app-services.log");
         String tiny = ModelFolders.tiny().toString();
         // The model against itself: the comparison must find nothing changed.
-        String out = PatchCommandTest.run("bench", "--model", tiny, "--compare-model", tiny, "--max-bytes", "2000",
+        String out = PatchCommandIT.run("bench", "--model", tiny, "--compare-model", tiny, "--max-bytes", "2000",
                 "--repeat", "1", "--keys", "3", "--no-key-scaling", "--peak-seconds", "0.1", sample.toString());
         List<String> rows = out.lines().filter(l -> l.startsWith("| ")).toList();
         String comparison = rows.stream().filter(r -> r.contains(" against blt-tiny@")).findFirst().orElseThrow();

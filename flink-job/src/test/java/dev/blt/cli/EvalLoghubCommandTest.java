@@ -77,14 +77,14 @@ class EvalLoghubCommandTest {
         writeSystem(root, "Bar", 2, barLines, barIds);
         String model = ModelFolders.shipped().toString();
 
-        String out = PatchCommandTest.run("eval-loghub", "--model", model, "--tables", "embeddings", "--systems", "Bar",
+        String out = PatchCommandIT.run("eval-loghub", "--model", model, "--tables", "embeddings", "--systems", "Bar",
                 "--from-line", "6", "--max-lines", "6", "--surprise-systems", "Bar", "--top", "2", root.toString());
 
         // What blt embed --per-record gives for the same six lines, as a file of their own.
         Path file = tmp.resolve("bar-second-half.log");
         Files.writeString(file, String.join("\n", barLines.subList(6, 12)) + "\n", StandardCharsets.UTF_8);
         List<float[]> vectors = new ArrayList<>();
-        for (String line : PatchCommandTest.run("embed", "--model", model, "--per-record", file.toString()).lines().toList()) {
+        for (String line : PatchCommandIT.run("embed", "--model", model, "--per-record", file.toString()).lines().toList()) {
             JsonNode embedding = JSON.readTree(line).get("embedding");
             float[] v = new float[embedding.size()];
             for (int i = 0; i < v.length; i++) {

@@ -3,8 +3,8 @@ package dev.blt.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.OfflineBltStage;
 import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.ClosedPatch;
@@ -47,7 +47,7 @@ class StreamCompressionTest {
             }
         }
         double blt = 0;
-        for (EncodedPatch e : OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(),
+        for (PatchOutputs e : OfflineBltStage.encodeDocument(model.encoderSettings(), model.bltScorer(),
                 patches.stream().map(ClosedPatch::bytes).toList())) {
             blt += e.bitsPerByte() * e.byteLogprobs().length;
         }

@@ -3,8 +3,8 @@ package dev.blt.fault;
 import dev.blt.avro.Patch;
 import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.RecordScore;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.OfflineBltStage;
 import dev.blt.kafka.TopicReader;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
@@ -99,7 +99,7 @@ final class ExactlyOnceCheck {
             List<List<ClosedPatch>> perRecord = patcher.patchRecordsInContext(records);
             List<List<byte[]>> docs = new ArrayList<>();
             perRecord.forEach(r -> docs.add(r.stream().map(ClosedPatch::bytes).toList()));
-            List<List<EncodedPatch>> encoded = OfflineEncoder.encodeRecordsInContext(model.encoderSettings(),
+            List<List<PatchOutputs>> encoded = OfflineBltStage.encodeRecordsInContext(model.encoderSettings(),
                     model.bltScorer(), docs);
             for (int r = 0; r < perRecord.size(); r++) {
                 expectedScores.add(id + "#" + r);

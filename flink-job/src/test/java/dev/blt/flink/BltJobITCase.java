@@ -9,10 +9,10 @@ import dev.blt.avro.Patch;
 import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.Prediction;
 import dev.blt.avro.RecordScore;
-import dev.blt.encoding.RecentRecords;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
-import dev.blt.encoding.Predictions;
+import dev.blt.bltstage.RecentRecords;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.OfflineBltStage;
+import dev.blt.bltstage.Predictions;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
 import dev.blt.patching.RecordContext;
@@ -69,16 +69,16 @@ class BltJobITCase extends KafkaJobTestBase {
             List<List<ClosedPatch>> offline = patcher.patchRecords(e.getValue(), context);
             List<List<byte[]>> docs = new ArrayList<>();
             offline.forEach(r -> docs.add(r.stream().map(ClosedPatch::bytes).toList()));
-            List<List<EncodedPatch>> encoded = context == RecordContext.CARRY
-                    ? OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), docs)
-                    : OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), docs);
+            List<List<PatchOutputs>> encoded = context == RecordContext.CARRY
+                    ? OfflineBltStage.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), docs)
+                    : OfflineBltStage.encodeDocuments(model.encoderSettings(), model.bltScorer(), docs);
             RecentRecords recent = new RecentRecords(BltStageOperator.DEFAULT_NOVELTY_WINDOW);
             for (int r = 0; r < offline.size(); r++) {
                 double bits = 0;
                 long bytes = 0;
                 for (int p = 0; p < offline.get(r).size(); p++) {
                     ClosedPatch cp = offline.get(r).get(p);
-                    EncodedPatch ep = encoded.get(r).get(p);
+                    PatchOutputs ep = encoded.get(r).get(p);
                     expectedPatches++;
                     PatchEmbedding emb = find(embeddings, e.getKey(), r, p, PatchEmbedding::getStreamId,
                             PatchEmbedding::getRecordIndex, PatchEmbedding::getPatchIndex);
@@ -133,7 +133,7 @@ class BltJobITCase extends KafkaJobTestBase {
         OfflinePatcher patcher = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
         byte[] stream = SampleText.streams().get(0);
         List<byte[]> offlinePatches = patcher.patchStream(List.of(stream)).stream().map(ClosedPatch::bytes).toList();
-        List<EncodedPatch> offline = OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(),
+        List<PatchOutputs> offline = OfflineBltStage.encodeDocument(model.encoderSettings(), model.bltScorer(),
                 offlinePatches);
         Random random = new Random(3);
         String[][] runs = {{"1", "40", "2"}, {"64", "5000", "1"}};

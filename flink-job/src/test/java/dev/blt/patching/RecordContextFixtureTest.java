@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.OfflineBltStage;
 import dev.blt.model.LoadedModel;
 import dev.blt.testing.Fixtures;
 import dev.blt.testing.FloatAsserts;
@@ -48,7 +48,7 @@ class RecordContextFixtureTest {
             patchBytes.add(Fixtures.patches(records.get(r),
                     Fixtures.longs(expected.get(r).get("patch_starts"))));
         }
-        List<List<EncodedPatch>> encoded = OfflineEncoder.encodeRecordsInContext(model.encoderSettings(),
+        List<List<PatchOutputs>> encoded = OfflineBltStage.encodeRecordsInContext(model.encoderSettings(),
                 model.bltScorer(), patchBytes);
         for (int r = 0; r < records.size(); r++) {
             String name = folder.getFileName() + " record " + r;
@@ -66,7 +66,7 @@ class RecordContextFixtureTest {
             float[][] expectedEmbeddings = new float[encoded.get(r).size()][];
             float[][] actualEmbeddings = new float[encoded.get(r).size()][];
             for (int p = 0; p < encoded.get(r).size(); p++) {
-                EncodedPatch out = encoded.get(r).get(p);
+                PatchOutputs out = encoded.get(r).get(p);
                 assertEquals(p, out.patchIndex(), name + ": patch indices count from 0 in each record");
                 expectedEmbeddings[p] = Fixtures.floats(e.get("patch_embeddings").get(p));
                 actualEmbeddings[p] = out.embedding();

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.blt.encoding.BatchEncoding;
-import dev.blt.encoding.PatchEncoder;
+import dev.blt.bltstage.BatchedBltStages;
+import dev.blt.bltstage.BltStage;
 import dev.blt.model.LoadedModel;
 import dev.blt.testing.HostileBytes;
 import dev.blt.testing.HostileBytes.Outcome;
@@ -31,7 +31,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * State bytes from a checkpoint, for {@link StreamPatcher#restore} and {@link PatchEncoder#restore}
+ * State bytes from a checkpoint, for {@link StreamPatcher#restore} and {@link BltStage#restore}
  * with the shipped model's settings: a real state restores to itself; a truncated, forged or
  * random one is refused with an {@link IllegalStateException} or {@link UncheckedIOException},
  * never another exception or an Error, and a length it claims is checked before it is allocated.
@@ -99,7 +99,7 @@ class StateRestorePropertiesTest {
 
     enum Kind {
         PATCHER(bytes -> StreamPatcher.restore(model.patcherSettings(), bytes).snapshot()),
-        ENCODER(bytes -> PatchEncoder.restore(model.encoderSettings(), bytes).snapshot());
+        ENCODER(bytes -> BltStage.restore(model.encoderSettings(), bytes).snapshot());
 
         final Function<byte[], byte[]> restoreAndSnapshot;
 
@@ -181,7 +181,7 @@ class StateRestorePropertiesTest {
      * each group, unless the last is left.
      */
     private static State encoderState(int patches, long seed, boolean leaveLastUnrun) {
-        PatchEncoder encoder = new PatchEncoder(model.encoderSettings());
+        BltStage encoder = new BltStage(model.encoderSettings());
         Random random = new Random(seed);
         for (int added = 0; added < patches; ) {
             int group = Math.min(patches - added, 1 + random.nextInt(12));
@@ -192,7 +192,7 @@ class StateRestorePropertiesTest {
             }
             added += group;
             if (added < patches || !leaveLastUnrun) {
-                BatchEncoding.runAll(List.of(encoder), model.bltScorer());
+                BatchedBltStages.runAll(List.of(encoder), model.bltScorer());
             }
         }
         byte[] bytes = encoder.snapshot();

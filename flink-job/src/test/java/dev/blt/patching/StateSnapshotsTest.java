@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.blt.encoding.BatchEncoding;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
-import dev.blt.encoding.PatchEncoder;
+import dev.blt.bltstage.BatchedBltStages;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.OfflineBltStage;
+import dev.blt.bltstage.BltStage;
 import dev.blt.model.LoadedModel;
 import dev.blt.testing.ModelFolders;
 import dev.blt.testing.SampleText;
@@ -89,22 +89,22 @@ class StateSnapshotsTest {
         List<byte[]> patches = new OfflinePatcher(model.patcherSettings(), model.entropyScorer())
                 .patchStream(List.of(stream())).stream().map(ClosedPatch::bytes).toList();
         int cut = patches.size() / 3;
-        byte[] snapshot = snapshotFile("patch-encoder-v2.bin", () -> {
-            PatchEncoder e = new PatchEncoder(model.encoderSettings());
+        byte[] snapshot = snapshotFile("blt-stage-v2.bin", () -> {
+            BltStage e = new BltStage(model.encoderSettings());
             patches.subList(0, cut).forEach(e::add);
-            BatchEncoding.runAll(List.of(e), model.bltScorer());
+            BatchedBltStages.runAll(List.of(e), model.bltScorer());
             return e.snapshot();
         });
-        PatchEncoder restored = PatchEncoder.restore(model.encoderSettings(), snapshot);
+        BltStage restored = BltStage.restore(model.encoderSettings(), snapshot);
         assertArrayEquals(snapshot, restored.snapshot(), "the current version writes what it read");
         patches.subList(cut, patches.size()).forEach(restored::add);
-        List<EncodedPatch> rest = BatchEncoding.runAll(List.of(restored), model.bltScorer()).get(0);
+        List<PatchOutputs> rest = BatchedBltStages.runAll(List.of(restored), model.bltScorer()).get(0);
 
-        List<EncodedPatch> whole = OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(), patches);
+        List<PatchOutputs> whole = OfflineBltStage.encodeDocument(model.encoderSettings(), model.bltScorer(), patches);
         assertEquals(patches.size() - cut, rest.size(), "outputs after the cut");
         for (int i = 0; i < rest.size(); i++) {
-            EncodedPatch e = whole.get(cut + i);
-            EncodedPatch a = rest.get(i);
+            PatchOutputs e = whole.get(cut + i);
+            PatchOutputs a = rest.get(i);
             assertEquals(e.patchIndex(), a.patchIndex());
             for (int j = 0; j < e.embedding().length; j++) {
                 assertEquals(e.embedding()[j], a.embedding()[j], 1e-4, "embedding of patch " + e.patchIndex());

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.OfflineBltStage;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
@@ -133,7 +133,7 @@ class HtmlReportChromiumTest {
         List<List<ClosedPatch>> patched = patcher.patchRecords(records);
         List<List<byte[]>> docs = new ArrayList<>();
         patched.forEach(d -> docs.add(d.stream().map(ClosedPatch::bytes).toList()));
-        List<List<EncodedPatch>> encoded = OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), docs);
+        List<List<PatchOutputs>> encoded = OfflineBltStage.encodeDocuments(model.encoderSettings(), model.bltScorer(), docs);
         List<ReportLine> lines = new ArrayList<>();
         for (int r = 0; r < records.size(); r++) {
             float[] h = new float[records.get(r).length];

@@ -1,6 +1,6 @@
 package dev.blt.testing;
 
-import dev.blt.encoding.EncodedPatch;
+import dev.blt.bltstage.PatchOutputs;
 import java.util.List;
 
 /** The record embedding as the tests expect it, computed the plain way from a whole record's patches. */
@@ -10,9 +10,9 @@ public final class RecordVectors {
     }
 
     /** The float mean of the patch embeddings, scaled to unit length; empty without patches. */
-    public static float[] unitMean(List<EncodedPatch> encoded) {
+    public static float[] unitMean(List<PatchOutputs> encoded) {
         float[] mean = null;
-        for (EncodedPatch e : encoded) {
+        for (PatchOutputs e : encoded) {
             if (mean == null) {
                 mean = new float[e.embedding().length];
             }

@@ -1,7 +1,7 @@
 package dev.blt.testing;
 
-import dev.blt.encoding.BltScorer;
-import dev.blt.encoding.EncoderSettings;
+import dev.blt.bltstage.BltScorer;
+import dev.blt.bltstage.BltStageSettings;
 import dev.blt.model.OperatorModel;
 import dev.blt.patching.EntropyScorer;
 import dev.blt.patching.PatcherSettings;
@@ -43,7 +43,7 @@ public record TestScorerModel(double theta, double thetaMonotonic, int maxPatchL
             }
 
             @Override
-            public EncoderSettings encoderSettings() {
+            public BltStageSettings encoderSettings() {
                 throw new UnsupportedOperationException("the test scorer has no BLT stage");
             }
 

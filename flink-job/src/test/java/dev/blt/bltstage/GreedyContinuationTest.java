@@ -1,4 +1,4 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -23,9 +23,9 @@ class GreedyContinuationTest {
                 .getBytes(StandardCharsets.UTF_8);
         List<ClosedPatch> patches = new OfflinePatcher(model.patcherSettings(), model.entropyScorer())
                 .patchRecords(List.of(record)).get(0);
-        List<EncodedPatch> encoded = OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(),
+        List<PatchOutputs> encoded = OfflineBltStage.encodeDocument(model.encoderSettings(), model.bltScorer(),
                 patches.stream().map(ClosedPatch::bytes).toList());
-        EncodedPatch last = encoded.get(encoded.size() - 1);
+        PatchOutputs last = encoded.get(encoded.size() - 1);
         byte[] next = GreedyContinuation.continueAll(List.of(last), model.bltScorer(), 12,
                 model.manifest().tokens().byteOffset()).get(0);
         assertEquals(Predictions.topK(last.nextByteLogprobs(), model.manifest().tokens().byteOffset(), 1).get(0).value(),

@@ -1,11 +1,11 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 import java.util.List;
 
 /** Runs the BLT graph over windows in one batched call. */
 public interface BltScorer {
 
-    List<Outputs> score(List<PatchEncoder.Window> windows);
+    List<Outputs> score(List<BltStage.Window> windows);
 
     /**
      * The graph's outputs for one window of P patches and T tokens, trimmed to its own tokens and patches.

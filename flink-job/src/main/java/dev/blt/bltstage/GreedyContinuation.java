@@ -1,4 +1,4 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,13 +18,13 @@ public final class GreedyContinuation {
     }
 
     /** Continuations of every patch of several documents, by identity; empty when bytes == 0. */
-    public static Map<EncodedPatch, byte[]> forDocuments(List<List<EncodedPatch>> documents, BltScorer scorer,
+    public static Map<PatchOutputs, byte[]> forDocuments(List<List<PatchOutputs>> documents, BltScorer scorer,
                                                          int bytes, int byteOffset) {
-        Map<EncodedPatch, byte[]> out = new IdentityHashMap<>();
+        Map<PatchOutputs, byte[]> out = new IdentityHashMap<>();
         if (bytes == 0) {
             return out;
         }
-        List<EncodedPatch> all = documents.stream().flatMap(List::stream).toList();
+        List<PatchOutputs> all = documents.stream().flatMap(List::stream).toList();
         List<byte[]> generated = continueAll(all, scorer, bytes, byteOffset);
         for (int i = 0; i < all.size(); i++) {
             out.put(all.get(i), generated.get(i));
@@ -32,24 +32,24 @@ public final class GreedyContinuation {
         return out;
     }
 
-    public static List<byte[]> continueAll(List<EncodedPatch> patches, BltScorer scorer, int bytes, int byteOffset) {
+    public static List<byte[]> continueAll(List<PatchOutputs> patches, BltScorer scorer, int bytes, int byteOffset) {
         List<long[]> tokens = new ArrayList<>(patches.size());
         List<byte[]> out = new ArrayList<>(patches.size());
-        for (EncodedPatch p : patches) {
+        for (PatchOutputs p : patches) {
             tokens.add(p.context().tokens());
             out.add(new byte[bytes]);
         }
         List<float[]> next = new ArrayList<>();
         patches.forEach(p -> next.add(p.nextByteLogprobs()));
         for (int step = 0; step < bytes; step++) {
-            List<PatchEncoder.Window> windows = new ArrayList<>(patches.size());
+            List<BltStage.Window> windows = new ArrayList<>(patches.size());
             for (int i = 0; i < patches.size(); i++) {
                 int b = argmaxByte(next.get(i), byteOffset);
                 out.get(i)[step] = (byte) b;
                 long[] extended = Arrays.copyOf(tokens.get(i), tokens.get(i).length + 1);
                 extended[extended.length - 1] = b + byteOffset;
                 tokens.set(i, extended);
-                windows.add(new PatchEncoder.Window(0, 0, false, 0, extended, patches.get(i).context().patchStart()));
+                windows.add(new BltStage.Window(0, 0, false, 0, extended, patches.get(i).context().patchStart()));
             }
             if (step + 1 == bytes) {
                 break;

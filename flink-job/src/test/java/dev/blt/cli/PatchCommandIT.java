@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** `blt patch` end to end, through the command line parser. */
-class PatchCommandTest {
+class PatchCommandIT {
 
     /** Loghub files: the head of each is enough to cross many entropy blocks. */
     static final Path LOGHUB = Path.of(System.getProperty("basedir", "")).toAbsolutePath()

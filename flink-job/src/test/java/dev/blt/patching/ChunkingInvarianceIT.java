@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * The core invariant: patches do not depend on how a stream was cut into records, on how records
  * were batched, or on restarts from a state snapshot.
  */
-class ChunkingInvarianceTest {
+class ChunkingInvarianceIT {
 
     private static LoadedModel model;
     private static OfflinePatcher offline;

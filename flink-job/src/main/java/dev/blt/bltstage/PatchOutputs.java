@@ -1,4 +1,4 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 /**
  * BLT's outputs for one patch.
@@ -9,7 +9,7 @@ package dev.blt.encoding;
  * @param context          the window that produced it, cut to end with this patch: the prompt of a
  *                         greedy continuation
  */
-public record EncodedPatch(long patchIndex, float[] embedding, float[] byteLogprobs, float[] nextByteLogprobs,
+public record PatchOutputs(long patchIndex, float[] embedding, float[] byteLogprobs, float[] nextByteLogprobs,
                            Prompt context) {
 
     /** Tokens and patch starts of a window that ends with the patch. */

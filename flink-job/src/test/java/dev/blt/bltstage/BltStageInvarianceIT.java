@@ -1,4 +1,4 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** BLT outputs do not depend on how patches arrived, how they were batched, or on restarts. */
-class EncoderInvarianceTest {
+class BltStageInvarianceIT {
 
     private static LoadedModel model;
 
@@ -34,12 +34,12 @@ class EncoderInvarianceTest {
             for (ClosedPatch p : patcher.patchStream(List.of(stream))) {
                 patches.add(p.bytes());
             }
-            List<EncodedPatch> whole = OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(), patches);
+            List<PatchOutputs> whole = OfflineBltStage.encodeDocument(model.encoderSettings(), model.bltScorer(), patches);
 
             // Patches in random groups, with a state round trip between groups, batched beside another stream.
-            List<EncodedPatch> grouped = new ArrayList<>();
-            PatchEncoder encoder = new PatchEncoder(model.encoderSettings());
-            PatchEncoder other = new PatchEncoder(model.encoderSettings());
+            List<PatchOutputs> grouped = new ArrayList<>();
+            BltStage encoder = new BltStage(model.encoderSettings());
+            BltStage other = new BltStage(model.encoderSettings());
             int maxHeld = 0;
             for (int i = 0; i < patches.size(); ) {
                 int n = 1 + random.nextInt(7);
@@ -48,8 +48,8 @@ class EncoderInvarianceTest {
                     other.add(patches.get(patches.size() - 1 - j));
                 }
                 i += n;
-                grouped.addAll(BatchEncoding.runAll(List.of(other, encoder), model.bltScorer()).get(1));
-                encoder = PatchEncoder.restore(model.encoderSettings(), encoder.snapshot());
+                grouped.addAll(BatchedBltStages.runAll(List.of(other, encoder), model.bltScorer()).get(1));
+                encoder = BltStage.restore(model.encoderSettings(), encoder.snapshot());
                 maxHeld = Math.max(maxHeld, encoder.heldPatches());
             }
             assertEquals(whole.size(), grouped.size());

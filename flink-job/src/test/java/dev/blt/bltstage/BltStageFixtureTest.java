@@ -1,4 +1,4 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The Java BLT stage reproduces model-export's document-level embeddings and log-probabilities. */
-class EncoderFixtureTest {
+class BltStageFixtureTest {
 
     static List<Path> models() {
         return ModelFolders.all();
@@ -30,7 +30,7 @@ class EncoderFixtureTest {
             String name = folder.getFileName() + "/" + doc.get("name").asText();
             byte[] data = Base64.getDecoder().decode(doc.get("bytes_base64").asText());
             long[] starts = Fixtures.longs(doc.get("patch_starts"));
-            List<EncodedPatch> encoded = OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(),
+            List<PatchOutputs> encoded = OfflineBltStage.encodeDocument(model.encoderSettings(), model.bltScorer(),
                     Fixtures.patches(data, starts));
             assertEquals(starts.length, encoded.size(), name + ": one output per patch");
             JsonNode embeddings = doc.get("patch_embeddings");
@@ -41,7 +41,7 @@ class EncoderFixtureTest {
             float[][] expectedEnds = new float[Math.min(ends.size(), encoded.size())][];
             float[][] actualEnds = new float[expectedEnds.length][];
             for (int p = 0; p < encoded.size(); p++) {
-                EncodedPatch e = encoded.get(p);
+                PatchOutputs e = encoded.get(p);
                 expectedEmbeddings[p] = Fixtures.floats(embeddings.get(p));
                 actualEmbeddings[p] = e.embedding();
                 if (p < expectedEnds.length) {

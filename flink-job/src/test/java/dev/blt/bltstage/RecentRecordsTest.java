@@ -1,4 +1,4 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,6 +1,6 @@
 package dev.blt.model;
 
-import dev.blt.encoding.BltScorer;
+import dev.blt.bltstage.BltScorer;
 import dev.blt.patching.EntropyScorer;
 import dev.blt.testing.Fixtures;
 import dev.blt.testing.FloatAsserts;
@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * same rows unpadded through the runners in several batch compositions. Agreement in every
  * composition shows that padding and batch neighbours do not bleed into a row.
  */
-class GoldenFixtureTest {
+class GoldenFixtureIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.blt.testing.ModelFolders#stream")

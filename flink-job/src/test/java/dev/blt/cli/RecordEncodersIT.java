@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.OfflineBltStage;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.CloseReason;
 import dev.blt.patching.ClosedPatch;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * the outputs of encoding every record whole, and the per-record summary is the one the command
  * has always printed.
  */
-class RecordEncodersTest {
+class RecordEncodersIT {
 
     private static LoadedModel model;
 
@@ -34,7 +34,7 @@ class RecordEncodersTest {
         model = ModelFolders.load(ModelFolders.shipped());
     }
 
-    record Out(long record, ClosedPatch patch, EncodedPatch encoded) {
+    record Out(long record, ClosedPatch patch, PatchOutputs encoded) {
     }
 
     @org.junit.jupiter.params.ParameterizedTest
@@ -45,9 +45,9 @@ class RecordEncodersTest {
         List<List<ClosedPatch>> patched = new OfflinePatcher(model.patcherSettings(), model.entropyScorer())
                 .patchRecords(records, context);
         List<List<byte[]>> patchBytes = patched.stream().map(r -> r.stream().map(ClosedPatch::bytes).toList()).toList();
-        List<List<EncodedPatch>> whole = context == RecordContext.CARRY
-                ? OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), patchBytes)
-                : OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), patchBytes);
+        List<List<PatchOutputs>> whole = context == RecordContext.CARRY
+                ? OfflineBltStage.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), patchBytes)
+                : OfflineBltStage.encodeDocuments(model.encoderSettings(), model.bltScorer(), patchBytes);
 
         for (int maxBytes : new int[] {64, 700, 65536}) {
             List<Out> outs = new ArrayList<>();
@@ -55,7 +55,7 @@ class RecordEncodersTest {
             RecordEncoders encoders = new RecordEncoders(model.encoderSettings(), model.bltScorer(), context, 0,
                     model.manifest().tokens().byteOffset(), new RecordEncoders.Output() {
                         @Override
-                        public void patch(long record, ClosedPatch patch, EncodedPatch encoded, byte[] continuation) {
+                        public void patch(long record, ClosedPatch patch, PatchOutputs encoded, byte[] continuation) {
                             assertEquals(null, continuation);
                             assertTrue(ended.isEmpty() || ended.get(ended.size() - 1) < record, "after its end");
                             outs.add(new Out(record, patch, encoded));
@@ -99,7 +99,7 @@ class RecordEncodersTest {
     void summaryEmbeddingIsTheUnitMeanHoweverLongTheRecord() {
         java.util.Random random = new java.util.Random(4);
         for (int n : new int[] {0, 1, 7, 4096, 10_000}) {
-            List<EncodedPatch> patches = new ArrayList<>();
+            List<PatchOutputs> patches = new ArrayList<>();
             RecordSummary summary = new RecordSummary();
             long bytes = 0;
             double bits = 0;
@@ -112,7 +112,7 @@ class RecordEncodersTest {
                 for (int i = 0; i < logprobs.length; i++) {
                     logprobs[i] = -random.nextFloat() * 5;
                 }
-                EncodedPatch e = new EncodedPatch(p, embedding, logprobs, new float[260], null);
+                PatchOutputs e = new PatchOutputs(p, embedding, logprobs, new float[260], null);
                 patches.add(e);
                 summary.add(logprobs.length, e);
                 bytes += logprobs.length;

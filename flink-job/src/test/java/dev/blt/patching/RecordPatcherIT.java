@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Records fed in pieces and scored in bounded batches patch exactly as whole records do. */
-class RecordPatcherTest {
+class RecordPatcherIT {
 
     private static LoadedModel model;
 
@@ -145,7 +145,7 @@ class RecordPatcherTest {
     static void assertSameRecords(List<List<ClosedPatch>> expected, List<List<ClosedPatch>> actual, String what) {
         assertEquals(expected.size(), actual.size(), what + ": records");
         for (int r = 0; r < expected.size(); r++) {
-            ChunkingInvarianceTest.assertSamePatches(expected.get(r), actual.get(r), what + ", record " + r);
+            ChunkingInvarianceIT.assertSamePatches(expected.get(r), actual.get(r), what + ", record " + r);
             assertEquals(expected.get(r).size(), actual.get(r).size(), what + ", record " + r + ": patches");
             for (int p = 0; p < expected.get(r).size(); p++) {
                 assertEquals(expected.get(r).get(p).patchIndex(), actual.get(r).get(p).patchIndex());

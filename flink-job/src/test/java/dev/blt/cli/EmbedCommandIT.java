@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.GreedyContinuation;
-import dev.blt.encoding.OfflineEncoder;
-import dev.blt.encoding.Predictions;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.GreedyContinuation;
+import dev.blt.bltstage.OfflineBltStage;
+import dev.blt.bltstage.Predictions;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code blt embed} end to end: its output is what the command printed when it patched and
  * encoded every record (or the whole stream) at once.
  */
-class EmbedCommandTest {
+class EmbedCommandIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static LoadedModel model;
@@ -63,12 +63,12 @@ class EmbedCommandTest {
         Path file = input(tmp);
         List<byte[]> records = InputFiles.lines(Files.readAllBytes(file));
         List<List<ClosedPatch>> patched = patcher().patchRecordsInContext(records); // the default record context
-        List<List<EncodedPatch>> encoded = encodeInContext(patched);
+        List<List<PatchOutputs>> encoded = encodeInContext(patched);
 
-        List<String> out = PatchCommandTest.run("embed", "--model", ModelFolders.shipped().toString(), "--per-record",
+        List<String> out = PatchCommandIT.run("embed", "--model", ModelFolders.shipped().toString(), "--per-record",
                 file.toString()).lines().toList();
         assertEquals(records.size(), out.size());
-        dev.blt.encoding.RecentRecords recent = new dev.blt.encoding.RecentRecords(
+        dev.blt.bltstage.RecentRecords recent = new dev.blt.bltstage.RecentRecords(
                 dev.blt.flink.BltStageOperator.DEFAULT_NOVELTY_WINDOW);
         for (int r = 0; r < records.size(); r++) {
             JsonNode o = JSON.readTree(out.get(r));
@@ -91,8 +91,8 @@ class EmbedCommandTest {
     void streamPerRecordIsOneRecord(@TempDir Path tmp) throws Exception {
         Path file = input(tmp);
         List<ClosedPatch> patched = patcher().patchStream(List.of(Files.readAllBytes(file)));
-        List<EncodedPatch> encoded = encode(List.of(patched)).get(0);
-        List<String> out = PatchCommandTest.run("embed", "--model", ModelFolders.shipped().toString(), "--per-record",
+        List<PatchOutputs> encoded = encode(List.of(patched)).get(0);
+        List<String> out = PatchCommandIT.run("embed", "--model", ModelFolders.shipped().toString(), "--per-record",
                 "--segmentation", "stream", file.toString()).lines().toList();
         assertEquals(1, out.size());
         assertRecord(-1, patched, encoded, JSON.readTree(out.get(0)));
@@ -102,18 +102,18 @@ class EmbedCommandTest {
     void perPatchOutputIsTheWholeRecordEncoding(@TempDir Path tmp) throws Exception {
         Path file = input(tmp);
         List<List<ClosedPatch>> patched = patcher().patchRecordsInContext(InputFiles.lines(Files.readAllBytes(file)));
-        List<List<EncodedPatch>> encoded = encodeInContext(patched);
+        List<List<PatchOutputs>> encoded = encodeInContext(patched);
         int byteOffset = model.manifest().tokens().byteOffset();
         var continuations = GreedyContinuation.forDocuments(encoded, model.bltScorer(), 2, byteOffset);
 
-        List<String> out = PatchCommandTest.run("embed", "--model", ModelFolders.shipped().toString(),
+        List<String> out = PatchCommandIT.run("embed", "--model", ModelFolders.shipped().toString(),
                 "--continuation-bytes", "2", file.toString()).lines().toList();
         int line = 0;
         for (int r = 0; r < patched.size(); r++) {
             for (int p = 0; p < patched.get(r).size(); p++, line++) {
                 JsonNode o = JSON.readTree(out.get(line));
                 ClosedPatch patch = patched.get(r).get(p);
-                EncodedPatch e = encoded.get(r).get(p);
+                PatchOutputs e = encoded.get(r).get(p);
                 String what = "record " + r + " patch " + p;
                 assertEquals(r, o.get("record").asLong(), what);
                 assertEquals(p, o.get("index").asLong(), what);
@@ -130,18 +130,18 @@ class EmbedCommandTest {
         assertEquals(line, out.size());
     }
 
-    private static List<List<EncodedPatch>> encodeInContext(List<List<ClosedPatch>> patched) {
-        return OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(),
+    private static List<List<PatchOutputs>> encodeInContext(List<List<ClosedPatch>> patched) {
+        return OfflineBltStage.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(),
                 patched.stream().map(r -> r.stream().map(ClosedPatch::bytes).toList()).toList());
     }
 
-    private static List<List<EncodedPatch>> encode(List<List<ClosedPatch>> patched) {
-        return OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(),
+    private static List<List<PatchOutputs>> encode(List<List<ClosedPatch>> patched) {
+        return OfflineBltStage.encodeDocuments(model.encoderSettings(), model.bltScorer(),
                 patched.stream().map(r -> r.stream().map(ClosedPatch::bytes).toList()).toList());
     }
 
     /** The per-record object as the command computed it from a whole record. */
-    private static void assertRecord(long record, List<ClosedPatch> patches, List<EncodedPatch> encoded, JsonNode o) {
+    private static void assertRecord(long record, List<ClosedPatch> patches, List<PatchOutputs> encoded, JsonNode o) {
         long bytes = 0;
         double bits = 0;
         for (int p = 0; p < patches.size(); p++) {

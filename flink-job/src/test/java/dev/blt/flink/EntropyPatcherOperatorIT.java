@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * timers (one per key, idle flush, state TTL), 64 KiB rounds, snapshots, Avro sequences and dead
  * letters. Processing time only moves when a test sets it, so every timer fires exactly when asked.
  */
-class EntropyPatcherOperatorTest {
+class EntropyPatcherOperatorIT {
 
     /** The bundle's delay bound: advancing time by this runs the bundle. */
     private static final long DELAY = 10;

@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.blt.avro.DeadLetter;
 import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.Prediction;
-import dev.blt.encoding.EncodedPatch;
-import dev.blt.encoding.OfflineEncoder;
+import dev.blt.bltstage.PatchOutputs;
+import dev.blt.bltstage.OfflineBltStage;
 import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.ClosedPatch;
 import java.util.Map;
 import dev.blt.avro.RecordScore;
-import dev.blt.encoding.RecentRecords;
+import dev.blt.bltstage.RecentRecords;
 import dev.blt.testing.RecordVectors;
 import dev.blt.patching.RecordContext;
 import dev.blt.patching.OfflinePatcher;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * The keyed BLT stage alone, on Flink's operator test harness with the shipped model: its
  * embeddings against the offline encoder, replays, restarts, gaps and the state TTL.
  */
-class BltStageOperatorTest {
+class BltStageOperatorIT {
 
     private static final long DELAY = 10;
     private static final BundleSettings BUNDLE = new BundleSettings(256, DELAY, 0);
@@ -105,12 +105,12 @@ class BltStageOperatorTest {
     }
 
     /** The offline encoder over patches, as one document. */
-    static List<EncodedPatch> encode(List<ClosedPatch> patches) {
-        return OfflineEncoder.encodeDocument(model.encoderSettings(), model.bltScorer(),
+    static List<PatchOutputs> encode(List<ClosedPatch> patches) {
+        return OfflineBltStage.encodeDocument(model.encoderSettings(), model.bltScorer(),
                 patches.stream().map(ClosedPatch::bytes).toList());
     }
 
-    static void assertEmbeddings(List<ClosedPatch> patches, List<EncodedPatch> expected, List<PatchEmbedding> actual,
+    static void assertEmbeddings(List<ClosedPatch> patches, List<PatchOutputs> expected, List<PatchEmbedding> actual,
                                  String what) {
         assertEquals(expected.size(), actual.size(), what + ": number of embeddings");
         for (int i = 0; i < expected.size(); i++) {
@@ -158,7 +158,7 @@ class BltStageOperatorTest {
             h.close();
         }
         assertTrue(out.deadLetters.isEmpty(), "dead letters: " + out.deadLetters);
-        List<EncodedPatch> expectedA = encode(streamA);
+        List<PatchOutputs> expectedA = encode(streamA);
         assertEmbeddings(streamA, expectedA, out.of("a"), "stream a");
         assertEmbeddings(streamB, encode(streamB), out.of("b"), "stream b");
 
@@ -193,7 +193,7 @@ class BltStageOperatorTest {
                     dead.get(1).getReason());
             for (DeadLetter d : dead) {
                 assertTrue(d.getReason().contains("replay"), d.getReason());
-                assertArrayEquals("a".getBytes(UTF_8), EntropyPatcherOperatorTest.bytes(d.getOriginalKey()));
+                assertArrayEquals("a".getBytes(UTF_8), EntropyPatcherOperatorIT.bytes(d.getOriginalKey()));
             }
             assertEquals(2, h.counter("deadLetters"));
             assertEquals(0, h.counter("contextResets"));
@@ -229,7 +229,7 @@ class BltStageOperatorTest {
         assertEquals(0, h.counter("contextResets"));
         assertEmbeddings(record0, encode(record0), out.of("r").stream().filter(e -> e.getRecordIndex() == 0).toList(),
                 "record 0");
-        List<EncodedPatch> inContext = OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(),
+        List<PatchOutputs> inContext = OfflineBltStage.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(),
                 List.of(bytesOf(record0), bytesOf(record1))).get(1); // the default record context
         assertEmbeddings(record1, inContext, out.of("r").stream().filter(e -> e.getRecordIndex() == 1).toList(),
                 "record 1");
@@ -301,10 +301,10 @@ class BltStageOperatorTest {
         assertTrue(out.deadLetters.isEmpty(), "dead letters: " + out.deadLetters);
         assertEquals(recordsA.size() + recordsB.size(), scores.size(), "one record score per record");
         for (var entry : Map.of("a", recordsA, "b", recordsB).entrySet()) {
-            List<List<byte[]>> bytes = entry.getValue().stream().map(BltStageOperatorTest::bytesOf).toList();
-            List<List<EncodedPatch>> expected = context == RecordContext.CARRY
-                    ? OfflineEncoder.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), bytes)
-                    : OfflineEncoder.encodeDocuments(model.encoderSettings(), model.bltScorer(), bytes);
+            List<List<byte[]>> bytes = entry.getValue().stream().map(BltStageOperatorIT::bytesOf).toList();
+            List<List<PatchOutputs>> expected = context == RecordContext.CARRY
+                    ? OfflineBltStage.encodeRecordsInContext(model.encoderSettings(), model.bltScorer(), bytes)
+                    : OfflineBltStage.encodeDocuments(model.encoderSettings(), model.bltScorer(), bytes);
             RecentRecords recent = new RecentRecords(BltStageOperator.DEFAULT_NOVELTY_WINDOW);
             for (int r = 0; r < entry.getValue().size(); r++) {
                 final long record = r;

@@ -1,4 +1,4 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

@@ -1,13 +1,13 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 /**
  * The BLT stage's windows, from the manifest: every output of patch p in block k = p / blockPatches
  * comes from one pass over the contextPatches patches before the block start, then the block's
  * patches up to p (BOS first when the window reaches the start of the document).
  */
-public record EncoderSettings(int contextPatches, int blockPatches, int bosToken, int byteOffset, byte recordSeparator) {
+public record BltStageSettings(int contextPatches, int blockPatches, int bosToken, int byteOffset, byte recordSeparator) {
 
-    public EncoderSettings {
+    public BltStageSettings {
         if (contextPatches < 1 || blockPatches < 1) {
             throw new IllegalArgumentException("BLT windows must be positive, got context=" + contextPatches
                     + " block=" + blockPatches);

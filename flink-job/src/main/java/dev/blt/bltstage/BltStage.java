@@ -1,4 +1,4 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,9 +23,9 @@ import java.util.List;
  * patch adds the record separator as a patch of its own, context only: it is in later windows but
  * has no output, and the next record's patches are numbered from 0 again.
  */
-public final class PatchEncoder {
+public final class BltStage {
 
-    private final EncoderSettings settings;
+    private final BltStageSettings settings;
     private long nextIndex;                   // patches added so far
     private long encodedUpTo;                 // patches with outputs handed out
     private long heldFrom;                    // index of held.get(0)
@@ -33,7 +33,7 @@ public final class PatchEncoder {
     private final java.util.ArrayDeque<Long> separators = new java.util.ArrayDeque<>(); // indices of held separator patches
     private long nextOutputIndex;             // record-relative index of the next patch to be output
 
-    public PatchEncoder(EncoderSettings settings) {
+    public BltStage(BltStageSettings settings) {
         this.settings = settings;
     }
 
@@ -105,11 +105,11 @@ public final class PatchEncoder {
     }
 
     /** Outputs of every patch not yet encoded, from the scores of {@link #windowsToRun()}. */
-    public List<EncodedPatch> accept(List<Window> windows, List<BltScorer.Outputs> outputs) {
+    public List<PatchOutputs> accept(List<Window> windows, List<BltScorer.Outputs> outputs) {
         if (windows.size() != outputs.size()) {
             throw new IllegalArgumentException("got " + outputs.size() + " outputs for " + windows.size() + " windows");
         }
-        List<EncodedPatch> encoded = new ArrayList<>();
+        List<PatchOutputs> encoded = new ArrayList<>();
         for (int w = 0; w < windows.size(); w++) {
             Window window = windows.get(w);
             BltScorer.Outputs out = outputs.get(w);
@@ -123,9 +123,9 @@ public final class PatchEncoder {
                 int first = (int) window.patchStart()[local];
                 int length = patch(p).length;
                 float[] logprobs = Arrays.copyOfRange(out.nextLogprob(), first - 1, first - 1 + length);
-                EncodedPatch.Prompt prompt = new EncodedPatch.Prompt(Arrays.copyOf(window.tokens(), first + length),
+                PatchOutputs.Prompt prompt = new PatchOutputs.Prompt(Arrays.copyOf(window.tokens(), first + length),
                         Arrays.copyOf(window.patchStart(), local + 1));
-                encoded.add(new EncodedPatch(nextOutputIndex++, out.patchEmbedding()[local], logprobs,
+                encoded.add(new PatchOutputs(nextOutputIndex++, out.patchEmbedding()[local], logprobs,
                         out.patchEndLogprobs()[local], prompt));
             }
         }
@@ -174,8 +174,8 @@ public final class PatchEncoder {
         }
     }
 
-    public static PatchEncoder restore(EncoderSettings settings, byte[] snapshot) {
-        PatchEncoder e = new PatchEncoder(settings);
+    public static BltStage restore(BltStageSettings settings, byte[] snapshot) {
+        BltStage e = new BltStage(settings);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
             if (version != SNAPSHOT_VERSION && version != 1) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * bits of running every window whole, under any arrival pattern, lone bytes and restores (which
  * drop the cache) included: the patches never depend on the cache.
  */
-class StepScoringTest {
+class StepScoringIT {
 
     static List<Path> models() {
         return ModelFolders.all();

@@ -1,4 +1,4 @@
-package dev.blt.encoding;
+package dev.blt.bltstage;
 
 /**
  * Running anomaly signal of one record: its mean bits per byte under BLT and its most surprising
@@ -12,7 +12,7 @@ public final class RecordSurprise {
     private long maxPatchIndex = -1;
     private double maxBitsPerByte = Double.NEGATIVE_INFINITY;
 
-    public void add(EncodedPatch patch) {
+    public void add(PatchOutputs patch) {
         int n = patch.byteLogprobs().length;
         double patchBits = patch.bitsPerByte() * n;
         bytes += n;
