@@ -1,5 +1,7 @@
 package dev.blt.bltstage;
 
+import dev.blt.patching.AlignedBlocks;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -66,19 +68,17 @@ public final class BltStage {
 
     public List<Window> windowsToRun() {
         List<Window> windows = new ArrayList<>();
-        int b = settings.blockPatches();
-        int c = settings.contextPatches();
-        for (long block = encodedUpTo / b; block * b < nextIndex; block++) {
-            long blockStart = block * b;
-            long end = Math.min(nextIndex, blockStart + b);
-            long contextStart = Math.max(0, blockStart - c);
-            boolean bos = blockStart <= c;
-            windows.add(window(blockStart, contextStart, bos, end));
+        AlignedBlocks blocks = settings.blocks();
+        for (long block = blocks.blockOf(encodedUpTo); blocks.startOf(block) < nextIndex; block++) {
+            windows.add(window(blocks.pass(block, nextIndex)));
         }
         return windows;
     }
 
-    private Window window(long blockStart, long contextStart, boolean bos, long end) {
+    private Window window(AlignedBlocks.Pass pass) {
+        long contextStart = pass.contextStart();
+        long end = pass.end();
+        boolean bos = pass.bos();
         int shift = bos ? 1 : 0;
         int patches = (int) (end - contextStart);
         int length = shift;
@@ -97,7 +97,7 @@ public final class BltStage {
                 tokens[position++] = (x & 0xFF) + settings.byteOffset();
             }
         }
-        return new Window(blockStart, contextStart, bos, end, tokens, starts);
+        return new Window(pass.start(), contextStart, bos, end, tokens, starts);
     }
 
     private byte[] patch(long index) {
@@ -136,8 +136,7 @@ public final class BltStage {
 
     /** Drops patches no future window needs. */
     private void trim() {
-        long block = nextIndex / settings.blockPatches();
-        long keepFrom = Math.max(0, block * settings.blockPatches() - settings.contextPatches());
+        long keepFrom = settings.blocks().keepFrom(nextIndex);
         while (heldFrom < keepFrom) {
             held.remove(0);
             heldFrom++;

@@ -1,5 +1,7 @@
 package dev.blt.bltstage;
 
+import dev.blt.patching.AlignedBlocks;
+
 /**
  * The BLT stage's windows, from the manifest: every output of patch p in block k = p / blockPatches
  * comes from one pass over the contextPatches patches before the block start, then the block's
@@ -12,5 +14,10 @@ public record BltStageSettings(int contextPatches, int blockPatches, int bosToke
             throw new IllegalArgumentException("BLT windows must be positive, got context=" + contextPatches
                     + " block=" + blockPatches);
         }
+    }
+
+    /** The patcher's aligned blocks, over patch indices. */
+    public AlignedBlocks blocks() {
+        return new AlignedBlocks(contextPatches, blockPatches);
     }
 }

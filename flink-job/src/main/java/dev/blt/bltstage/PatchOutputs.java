@@ -20,4 +20,9 @@ public record PatchOutputs(long patchIndex, float[] embedding, float[] byteLogpr
     public double bitsPerByte() {
         return Predictions.bitsPerByte(byteLogprobs);
     }
+
+    /** Total surprise of the patch's bytes, in bits: what a record's or a stream's bits per byte sum. */
+    public double bits() {
+        return bitsPerByte() * byteLogprobs.length;
+    }
 }

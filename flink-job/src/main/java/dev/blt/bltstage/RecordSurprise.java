@@ -13,11 +13,9 @@ public final class RecordSurprise {
     private double maxBitsPerByte = Double.NEGATIVE_INFINITY;
 
     public void add(PatchOutputs patch) {
-        int n = patch.byteLogprobs().length;
-        double patchBits = patch.bitsPerByte() * n;
-        bytes += n;
+        bytes += patch.byteLogprobs().length;
         patches++;
-        bits += patchBits;
+        bits += patch.bits();
         if (patch.bitsPerByte() > maxBitsPerByte) {
             maxBitsPerByte = patch.bitsPerByte();
             maxPatchIndex = patch.patchIndex();

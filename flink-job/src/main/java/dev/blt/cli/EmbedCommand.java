@@ -84,7 +84,7 @@ public class EmbedCommand implements Callable<Integer> {
                 @Override
                 public void patch(long record, ClosedPatch patch, PatchOutputs encoded, byte[] continuation) {
                     if (perRecord) {
-                        summary.add(patch.length(), encoded);
+                        summary.add(encoded);
                         return;
                     }
                     ObjectNode json = patchJson(stream ? -1 : record, patch, encoded, byteOffset);

@@ -233,7 +233,7 @@ public class EvalLoghubCommand implements Callable<Integer> {
 
             @Override
             public void patch(long record, ClosedPatch patch, PatchOutputs encoded, byte[] continuation) {
-                summary.add(patch.length(), encoded);
+                summary.add(encoded);
             }
 
             @Override

@@ -130,7 +130,7 @@ public final class StreamCompression {
     private static double encodeBits(BltStage encoder, LoadedModel model) {
         double bits = 0;
         for (PatchOutputs e : BatchedBltStages.runAll(List.of(encoder), model.bltScorer()).get(0)) {
-            bits += e.bitsPerByte() * e.byteLogprobs().length;
+            bits += e.bits();
         }
         return bits;
     }

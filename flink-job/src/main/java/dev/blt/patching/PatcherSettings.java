@@ -17,6 +17,11 @@ public record PatcherSettings(PatchingRule rule, int contextBytes, int blockByte
         }
     }
 
+    /** The entropy windows: blocks of B bytes, each scored after C bytes of context. */
+    public AlignedBlocks blocks() {
+        return new AlignedBlocks(contextBytes, blockBytes);
+    }
+
     /** Longest token window one scoring call can carry: BOS + C + B. */
     public int maxWindowTokens() {
         return 1 + contextBytes + blockBytes;

@@ -109,14 +109,11 @@ public final class StreamPatcher {
         if (received == 0 || (logprobUpTo >= received && scoredUpTo > received)) {
             return windows;
         }
-        int c = settings.contextBytes();
-        int b = settings.blockBytes();
-        for (long block = logprobUpTo / b; block <= received / b; block++) {
-            long blockStart = block * b;
-            long end = Math.min(received, blockStart + b);
-            long contextStart = Math.max(0, blockStart - c);
-            boolean bos = blockStart <= c;
-            windows.add(new Window(blockStart, contextStart, bos, end, tokens(contextStart, end, bos)));
+        AlignedBlocks blocks = settings.blocks();
+        for (long block = blocks.blockOf(logprobUpTo); block <= blocks.blockOf(received); block++) {
+            AlignedBlocks.Pass pass = blocks.pass(block, received);
+            windows.add(new Window(pass.start(), pass.contextStart(), pass.bos(), pass.end(),
+                    tokens(pass.contextStart(), pass.end(), pass.bos())));
         }
         return windows;
     }
@@ -260,8 +257,7 @@ public final class StreamPatcher {
 
     /** Drops bytes no future window needs: keep from the context start of the next window's block. */
     private void trim() {
-        long block = logprobUpTo / settings.blockBytes();
-        long keepFrom = Math.min(ruled, Math.max(0, block * settings.blockBytes() - settings.contextBytes()));
+        long keepFrom = Math.min(ruled, settings.blocks().keepFrom(logprobUpTo));
         int drop = (int) (keepFrom - bufferStart);
         if (drop <= 0) {
             return;

@@ -87,7 +87,7 @@ class RecordEncodersIT {
                     assertArrayEquals(whole.get(r).get(p).embedding(), out.encoded().embedding(), what);
                     assertArrayEquals(whole.get(r).get(p).byteLogprobs(), out.encoded().byteLogprobs(), what);
                     assertArrayEquals(whole.get(r).get(p).nextByteLogprobs(), out.encoded().nextByteLogprobs(), what);
-                    summary.add(out.patch().length(), out.encoded());
+                    summary.add(out.encoded());
                 }
                 assertArrayEquals(RecordVectors.unitMean(whole.get(r)), summary.embedding(), 1e-6f, "embedding of record " + r);
             }
@@ -114,7 +114,7 @@ class RecordEncodersIT {
                 }
                 PatchOutputs e = new PatchOutputs(p, embedding, logprobs, new float[260], null);
                 patches.add(e);
-                summary.add(logprobs.length, e);
+                summary.add(e);
                 bytes += logprobs.length;
                 bits += e.bitsPerByte() * logprobs.length;
             }
