@@ -150,9 +150,21 @@ public final class BltStage {
     private static final int SNAPSHOT_VERSION = 2;
 
     public byte[] snapshot() {
+        return snapshot(SNAPSHOT_VERSION);
+    }
+
+    /**
+     * The state in the layout of a format version. Only the current one is written in production;
+     * version 1 exists so that the format tests can pin it (it lacks what its reader does without:
+     * the next output index, which it takes to be the encoded count, and record separators).
+     */
+    byte[] snapshot(int version) {
+        if (version < 1 || version > SNAPSHOT_VERSION) {
+            throw new IllegalArgumentException("no BLT stage state version " + version);
+        }
         try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
              DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(SNAPSHOT_VERSION);
+            out.writeInt(version);
             out.writeLong(nextIndex);
             out.writeLong(encodedUpTo);
             out.writeLong(heldFrom);
@@ -161,10 +173,12 @@ public final class BltStage {
                 out.writeInt(p.length);
                 out.write(p);
             }
-            out.writeLong(nextOutputIndex);
-            out.writeInt(separators.size());
-            for (long s : separators) {
-                out.writeLong(s);
+            if (version >= 2) {
+                out.writeLong(nextOutputIndex);
+                out.writeInt(separators.size());
+                for (long s : separators) {
+                    out.writeLong(s);
+                }
             }
             out.flush();
             return bytes.toByteArray();
@@ -177,21 +191,21 @@ public final class BltStage {
         BltStage e = new BltStage(settings);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
             int version = in.readInt();
-            if (version != SNAPSHOT_VERSION && version != 1) {
-                throw new IllegalStateException("unknown BLT encoder state version " + version);
+            if (version < 1 || version > SNAPSHOT_VERSION) {
+                throw new IllegalStateException("unknown BLT stage state version " + version);
             }
             e.nextIndex = in.readLong();
             e.encodedUpTo = in.readLong();
             e.heldFrom = in.readLong();
             int n = in.readInt();
             if (n < 0 || n > in.available() / 4) { // each held patch: a length, then its bytes
-                throw new IllegalStateException("corrupt BLT encoder state: it claims " + n
+                throw new IllegalStateException("corrupt BLT stage state: it claims " + n
                         + " held patches but holds only " + in.available() + " more bytes");
             }
             for (int i = 0; i < n; i++) {
                 int length = in.readInt();
                 if (length < 0 || length > in.available()) { // checked before it is allocated
-                    throw new IllegalStateException("corrupt BLT encoder state: a held patch claims " + length
+                    throw new IllegalStateException("corrupt BLT stage state: a held patch claims " + length
                             + " bytes but only " + in.available() + " are left");
                 }
                 byte[] p = new byte[length];
@@ -203,7 +217,7 @@ public final class BltStage {
                 e.nextOutputIndex = in.readLong();
                 int pending = in.readInt();
                 if (pending < 0 || 8L * pending > in.available()) {
-                    throw new IllegalStateException("corrupt BLT encoder state: it claims " + pending + " separators");
+                    throw new IllegalStateException("corrupt BLT stage state: it claims " + pending + " separators");
                 }
                 for (int i = 0; i < pending; i++) {
                     e.separators.addLast(in.readLong());
@@ -211,7 +225,7 @@ public final class BltStage {
             }
             return e;
         } catch (IOException ex) {
-            throw new UncheckedIOException("corrupt BLT encoder state", ex);
+            throw new UncheckedIOException("corrupt BLT stage state", ex);
         }
     }
 }

@@ -1,5 +1,9 @@
 package dev.blt.bltstage;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Running anomaly signal of one record: its mean bits per byte under BLT and its most surprising
  * patch. Patches may arrive over several bundles, so this travels in keyed state.
@@ -42,18 +46,22 @@ public final class RecordSurprise {
         return maxBitsPerByte;
     }
 
-    public long[] toLongs() {
-        return new long[] {bytes, patches, Double.doubleToLongBits(bits), maxPatchIndex,
-                Double.doubleToLongBits(maxBitsPerByte)};
+    /** Five longs: bytes, patches, bits, most surprising patch, its bits per byte (document state v1 on). */
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeLong(bytes);
+        out.writeLong(patches);
+        out.writeDouble(bits);
+        out.writeLong(maxPatchIndex);
+        out.writeDouble(maxBitsPerByte);
     }
 
-    public static RecordSurprise fromLongs(long[] v) {
+    public static RecordSurprise readFrom(DataInput in) throws IOException {
         RecordSurprise r = new RecordSurprise();
-        r.bytes = v[0];
-        r.patches = v[1];
-        r.bits = Double.longBitsToDouble(v[2]);
-        r.maxPatchIndex = v[3];
-        r.maxBitsPerByte = Double.longBitsToDouble(v[4]);
+        r.bytes = in.readLong();
+        r.patches = in.readLong();
+        r.bits = in.readDouble();
+        r.maxPatchIndex = in.readLong();
+        r.maxBitsPerByte = in.readDouble();
         return r;
     }
 }

@@ -14,13 +14,8 @@ import dev.blt.bltstage.Predictions;
 import dev.blt.bltstage.RecentRecords;
 import dev.blt.bltstage.RecordEmbedding;
 import dev.blt.bltstage.RecordSurprise;
-import dev.blt.flink.AvroRecords;
 import dev.blt.model.OperatorModel;
 import dev.blt.patching.RecordContext;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -180,7 +175,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         work.key = key;
         byte[] state = documentState.value();
         if (state != null) {
-            work.fromState = readDocument(state);
+            work.fromState = DocumentState.read(settings, state);
         }
         return work;
     }
@@ -285,9 +280,9 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 BltStage context = recordContext == RecordContext.CARRY ? last.encoder : new BltStage(settings);
                 Document ended = new Document(last.recordIndex, 0, context);
                 ended.finished = true;
-                documentState.update(writeDocument(ended));
+                documentState.update(DocumentState.write(ended));
             } else {
-                documentState.update(writeDocument(last));
+                documentState.update(DocumentState.write(last));
             }
         }
         bundlePatches.update(count);
@@ -417,63 +412,6 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         return Double.isNaN(novelty) ? null : (float) novelty;
     }
 
-    /**
-     * Marks versioned document state. State written before it began with the record index as a long,
-     * whose first four bytes are 0x00000000 or 0xFFFFFFFF, never this.
-     */
-    private static final int DOCUMENT_STATE_V2 = 0x424C5402; // "BLT" 2
-    /** v3 adds the open record's embedding sum after the surprise. */
-    private static final int DOCUMENT_STATE_V3 = 0x424C5403;
-
     /** Novelty is measured against this many of a key's last records unless configured. */
     public static final int DEFAULT_NOVELTY_WINDOW = 32;
-
-    private static byte[] writeDocument(Document doc) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(DOCUMENT_STATE_V3);
-            out.writeLong(doc.firstPatchIndex);
-            out.writeBoolean(doc.finished);
-            out.writeLong(doc.recordIndex);
-            for (long v : doc.surprise.toLongs()) {
-                out.writeLong(v);
-            }
-            doc.embedding.writeTo(out);
-            byte[] encoder = doc.encoder.snapshot();
-            out.writeInt(encoder.length);
-            out.write(encoder);
-        }
-        return bytes.toByteArray();
-    }
-
-    private Document readDocument(byte[] state) throws IOException {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
-            long firstPatchIndex = 0;
-            boolean finished = false;
-            int version = java.nio.ByteBuffer.wrap(state).getInt();
-            if (version == DOCUMENT_STATE_V2 || version == DOCUMENT_STATE_V3) {
-                in.readInt();
-                firstPatchIndex = in.readLong();
-                finished = in.readBoolean();
-            } // else v1: no header, it began with the record index
-            long record = in.readLong();
-            long[] surprise = new long[5];
-            for (int i = 0; i < surprise.length; i++) {
-                surprise[i] = in.readLong();
-            }
-            // Before v3 the open record's embedding was not kept: its vector then covers the patches after the upgrade.
-            RecordEmbedding embedding = version == DOCUMENT_STATE_V3 ? RecordEmbedding.readFrom(in) : new RecordEmbedding();
-            int encoderLength = in.readInt();
-            if (encoderLength < 0 || encoderLength > in.available()) {
-                throw new IOException("corrupt BLT-stage document state: encoder snapshot of " + encoderLength
-                        + " bytes, " + in.available() + " left");
-            }
-            byte[] encoder = new byte[encoderLength];
-            in.readFully(encoder);
-            Document doc = new Document(record, firstPatchIndex, BltStage.restore(settings, encoder),
-                    RecordSurprise.fromLongs(surprise), embedding);
-            doc.finished = finished;
-            return doc;
-        }
-    }
 }

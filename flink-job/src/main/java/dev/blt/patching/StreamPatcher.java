@@ -290,9 +290,21 @@ public final class StreamPatcher {
     private static final int SNAPSHOT_VERSION = 3;
 
     public byte[] snapshot() {
+        return snapshot(SNAPSHOT_VERSION);
+    }
+
+    /**
+     * The state in the layout of a format version. Only the current one is written in production;
+     * the earlier layouts exist so that the format tests can pin them (what they lack is what their
+     * reader does without: scores before the first unruled byte, pending separators).
+     */
+    byte[] snapshot(int version) {
+        if (version < 1 || version > SNAPSHOT_VERSION) {
+            throw new IllegalArgumentException("no patcher state version " + version);
+        }
         try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + bufferLength * 9 + openLength * 9);
              DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(SNAPSHOT_VERSION);
+            out.writeInt(version);
             out.writeLong(received);
             out.writeLong(scoredUpTo);
             out.writeLong(logprobUpTo);
@@ -300,8 +312,11 @@ public final class StreamPatcher {
             out.writeLong(bufferStart);
             out.writeInt(bufferLength);
             out.write(buffer, 0, bufferLength);
-            int scoresFrom = (int) (ruled - bufferStart);
-            out.writeInt(scoresFrom);
+            int scoresFrom = 0;
+            if (version >= 3) {
+                scoresFrom = (int) (ruled - bufferStart);
+                out.writeInt(scoresFrom);
+            }
             for (int i = scoresFrom; i <= bufferLength; i++) {
                 out.writeFloat(entropy[i]);
                 out.writeFloat(logprob[i]);
@@ -315,9 +330,11 @@ public final class StreamPatcher {
             }
             out.writeLong(nextPatchIndex);
             out.writeFloat(previousEntropy);
-            out.writeInt(separators.size());
-            for (long position : separators) {
-                out.writeLong(position);
+            if (version >= 2) {
+                out.writeInt(separators.size());
+                for (long position : separators) {
+                    out.writeLong(position);
+                }
             }
             out.flush();
             return bytes.toByteArray();
