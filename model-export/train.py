@@ -59,6 +59,21 @@ class Phases:
         log(f"[{name}: {self.seconds[name]:.0f}s]")
 
 
+def load_or_train(checkpoint, new_model, seed, train, save_as):
+    """A model and its training report: from a checkpoint (the report is the .json beside it), or
+    trained now and saved as save_as (and its report beside it), for a later --*-checkpoint run."""
+    if checkpoint:
+        torch.manual_seed(seed)
+        model = new_model()
+        model.load_state_dict(torch.load(checkpoint))
+        model.eval()
+        return model, json.loads(checkpoint.with_suffix(".json").read_text())
+    model, report = train()
+    torch.save(model.state_dict(), save_as)
+    save_as.with_suffix(".json").write_text(json.dumps(report, indent=2))
+    return model, report
+
+
 def calibrate(entropy_model, sources, cfg):
     runner = entropy_runner(entropy_model)
     sample = [document_entropies(runner, spread_sample(s.data, CALIBRATION_BYTES_PER_SOURCE), cfg.streaming.entropy_context_bytes,
@@ -115,16 +130,9 @@ def main():
         f"{sum(len(v) for v in validation.values()) / 1e3:.0f} KB validation")
     phases.done("corpus")
 
-    if args.entropy_checkpoint:
-        torch.manual_seed(cfg.entropy_train.seed)
-        entropy_model = EntropyModel(cfg.entropy)
-        entropy_model.load_state_dict(torch.load(args.entropy_checkpoint))
-        entropy_model.eval()
-        entropy_report = json.loads(args.entropy_checkpoint.with_suffix(".json").read_text())
-    else:
-        entropy_model, entropy_report = train_entropy_model(cfg, sources, validation, log)
-        torch.save(entropy_model.state_dict(), build / "entropy.pt")
-        (build / "entropy.json").write_text(json.dumps(entropy_report, indent=2))
+    entropy_model, entropy_report = load_or_train(
+        args.entropy_checkpoint, lambda: EntropyModel(cfg.entropy), cfg.entropy_train.seed,
+        lambda: train_entropy_model(cfg, sources, validation, log), build / "entropy.pt")
     phases.done("entropy_training")
 
     temperature = fit_temperature(entropy_model, temperature_sample(files), cfg)
@@ -140,18 +148,15 @@ def main():
     # Spread, not the head: BLT trained on the head of the multilingual file (a few languages) and
     # met the others only in validation, at 13.9 bits per byte.
     trimmed = [make_source(s.group, spread_sample(s.data, limit)) for s in sources]
-    if args.blt_checkpoint:
-        torch.manual_seed(cfg.blt_train.seed)
-        blt_model = ByteLatentTransformer(cfg.blt)
-        blt_model.load_state_dict(torch.load(args.blt_checkpoint))
-        blt_model.eval()
-        blt_report = json.loads(args.blt_checkpoint.with_suffix(".json").read_text())
-    else:
+
+    def train_blt_now():
         patched = patch_sources(entropy_model, trimmed, cfg, theta)
         phases.done("patching_blt_data")
-        blt_model, blt_report = train_blt(cfg, entropy_model, patched, validation, theta, log)
-        torch.save(blt_model.state_dict(), build / "blt.pt")
-        (build / "blt.json").write_text(json.dumps(blt_report, indent=2))
+        return train_blt(cfg, entropy_model, patched, validation, theta, log)
+
+    blt_model, blt_report = load_or_train(
+        args.blt_checkpoint, lambda: ByteLatentTransformer(cfg.blt), cfg.blt_train.seed, train_blt_now,
+        build / "blt.pt")
     phases.done("blt_training")
 
     metrics = evaluate(entropy_model, blt_model, validation, cfg, theta)
