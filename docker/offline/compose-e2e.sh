@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# End-to-end run of docker/docker-compose.yml as it is: Kafka, topics, the job (application mode)
+# and its TaskManager, the log producer. Checks from the host (docker/offline/e2e_check.py, a
+# read_committed client on localhost:29092) that every input record comes out as patches,
+# embeddings, predictions and one record score, equal to the offline CLI's patches; then kills
+# the TaskManager while the job runs and checks again that nothing was lost or duplicated.
+#
+#   docker/offline/build-images.sh     # once, on a machine without a registry
+#   docker/offline/compose-e2e.sh
+#
+# Environment: RECORDS (300): input records before the producer is stopped; KILL_AT (150): input
+# records when the TaskManager is killed; WAIT_S (600): limit of each wait. Tears the stack down
+# (down -v) at the end, also on failure; the services' logs are kept in $E2E_LOGS
+# (/var/tmp/blt-offline/e2e-logs).
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$repo"
+records="${RECORDS:-300}"
+kill_at="${KILL_AT:-150}"
+wait_s="${WAIT_S:-600}"
+logs="${E2E_LOGS:-/var/tmp/blt-offline/e2e-logs}"
+export COMPOSE_PROJECT_NAME=blt-e2e
+compose=(docker-compose -f docker/docker-compose.yml)
+check=(/usr/bin/python3 docker/offline/e2e_check.py --bootstrap-servers localhost:29092)
+
+for image in apache/kafka:4.2.0 flink:2.2.1-java17; do
+  if ! docker image inspect "$image" >/dev/null 2>&1; then
+    echo "error: no image $image; run docker/offline/build-images.sh (or pull it)" >&2
+    exit 1
+  fi
+done
+if [ ! -f flink-job/target/blt.jar ]; then
+  echo "error: flink-job/target/blt.jar is missing (mvn -B -ntp -q install -DskipTests)" >&2
+  exit 1
+fi
+
+teardown() {
+  local rc=$?
+  mkdir -p "$logs"
+  "${compose[@]}" logs --no-color >"$logs/compose.log" 2>&1 || true
+  "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+  if [ "$rc" -ne 0 ]; then
+    echo "compose-e2e.sh FAILED (exit $rc); services' logs in $logs/compose.log" >&2
+  fi
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM  # so that a stopped run also tears down
+
+now() { date +%s; }
+figures=()
+figure() { figures+=("$(printf '%-44s %s' "$1" "$2")"); echo "== $1: $2" >&2; }
+
+# count TOPIC: committed records of the topic (one read of every topic from the host)
+count() { "${check[@]}" count | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+# wait_for WHAT COMMAND...: polls COMMAND every 2 s until it succeeds, at most $wait_s seconds
+wait_for() {
+  local what="$1" deadline=$((SECONDS + wait_s))
+  shift
+  until "$@"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "error: timed out after ${wait_s} s waiting for: $what" >&2
+      return 1
+    fi
+    sleep 2
+  done
+}
+
+at_least() { [ "$(count "$1")" -ge "$2" ]; }
+# caught_up: one record score per input record, and the counts unchanged over two reads
+# (5 s checkpoints: an output commit lands at most one interval after its input).
+caught_up() {
+  local a b
+  a=$("${check[@]}" count)
+  /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(d['blt.record-scores'] != d['blt.bytes'])" "$a" || return 1
+  sleep 6
+  b=$("${check[@]}" count)
+  [ "$a" = "$b" ]
+}
+tm_running() {
+  local id
+  id=$("${compose[@]}" ps -q taskmanager)
+  [ -n "$id" ] && [ "$(docker inspect -f '{{.State.Running}}' "$id")" = true ]
+}
+
+t_start=$(now)
+t=$(now)
+docker build -q -f docker/Dockerfile -t blt-flink . >/dev/null
+figure "docker build blt-flink" "$(($(now) - t)) s"
+
+t=$(now)
+# up -d returns once kafka is healthy and topics has exited 0 (depends_on conditions)
+"${compose[@]}" up -d --no-build
+figure "compose up -d (kafka healthy, topics created)" "$(($(now) - t)) s"
+t_up=$(now)
+
+wait_for "a first committed record score" at_least blt.record-scores 1
+figure "time to first record score (from up)" "$(($(now) - t_up)) s"
+
+wait_for "$kill_at input records" at_least blt.bytes "$kill_at"
+before=$(count blt.record-scores)
+tm=$("${compose[@]}" ps -q taskmanager)
+restarts_before=$(docker inspect -f '{{.RestartCount}}' "$tm")
+t_kill=$(now)
+docker kill "$tm" >/dev/null
+figure "TaskManager killed at" "$(count blt.bytes) input records, $before record scores out"
+
+# Does the restart policy (unless-stopped) bring a killed container back? Give it 30 s.
+deadline=$((SECONDS + 30))
+restarted=no
+while [ "$SECONDS" -lt "$deadline" ]; do
+  if [ "$(docker inspect -f '{{.RestartCount}}' "$tm")" -gt "$restarts_before" ] && tm_running; then
+    restarted=yes
+    break
+  fi
+  sleep 1
+done
+if [ "$restarted" = no ]; then
+  echo "the restart policy did not restart the killed TaskManager: docker-compose up -d taskmanager" >&2
+  "${compose[@]}" up -d --no-build --no-deps taskmanager
+fi
+wait_for "the TaskManager running again" tm_running
+figure "TaskManager running again" "$(($(now) - t_kill)) s after the kill (restarted by its policy: $restarted; 'no' includes the 30 s waited for it)"
+wait_for "record scores past the $before before the kill" at_least blt.record-scores $((before + 1))
+figure "recovery: new output after the kill" "$(($(now) - t_kill)) s"
+
+wait_for "$records input records" at_least blt.bytes "$records"
+"${compose[@]}" stop producer
+t_stop=$(now)
+wait_for "the job to catch up with the input" caught_up
+figure "catch-up after the producer stopped" "$(($(now) - t_stop)) s"
+
+result=$("${check[@]}" check --jar flink-job/target/blt.jar)
+figure "checked" "$result"
+figure "whole run (build to checked)" "$(($(now) - t_start)) s"
+
+echo
+echo "compose-e2e.sh figures:"
+printf '  %s\n' "${figures[@]}"
