@@ -13,13 +13,11 @@
 # Run as root from anywhere:  docker/offline/build-images.sh
 #
 # Environment: BLT_OFFLINE_DIR (/var/tmp/blt-offline): build contexts and fetched jars, outside
-# git; DOCKERD_LOG (/var/log/dockerd.log); DOCKER_WAIT_S (60): how long to wait for the engine.
+# git; DOCKERD_LOG, DOCKER_WAIT_S: see start-engine.sh.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 work="${BLT_OFFLINE_DIR:-/var/tmp/blt-offline}"
-dockerd_log="${DOCKERD_LOG:-/var/log/dockerd.log}"
-docker_wait_s="${DOCKER_WAIT_S:-60}"
 # The engine here (docker.io 20.10) has BuildKit only through the buildx plugin, which Debian 12
 # does not package: the classic builder it is.
 export DOCKER_BUILDKIT=0
@@ -37,31 +35,19 @@ timed() {  # timed LABEL COMMAND [ARGS...]: runs the command and records its dur
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# upstream_image NAME: true when NAME exists and is not one of our stand-ins (it was pulled), which
+# is then kept as it is.
+upstream_image() {
+  image_exists "$1" &&
+    [ "$(docker image inspect -f '{{index .Config.Labels "dev.blt.offline-stand-in"}}' "$1")" != true ]
+}
+
 start_engine() {
-  if docker info >/dev/null 2>&1; then
-    return 0
-  fi
-  if ! command -v dockerd >/dev/null 2>&1; then
+  if ! command -v dockerd >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io
   fi
-  echo "starting dockerd, log in $dockerd_log" >&2
-  # setsid: the daemon outlives this script and its terminal.
-  setsid dockerd >>"$dockerd_log" 2>&1 </dev/null &
-  local pid=$! deadline=$((SECONDS + docker_wait_s))
-  until docker info >/dev/null 2>&1; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "error: dockerd exited while starting; last lines of $dockerd_log:" >&2
-      tail -n 20 "$dockerd_log" >&2
-      exit 1
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "error: the Docker engine did not answer within ${docker_wait_s} s; last lines of $dockerd_log:" >&2
-      tail -n 20 "$dockerd_log" >&2
-      exit 1
-    fi
-    sleep 1
-  done
+  "$here/start-engine.sh"
 }
 
 debian_mirror() {  # the Debian mirror apt uses here for bookworm (deb822 or one-line sources)
@@ -146,6 +132,10 @@ build_jre() {
 }
 
 build_kafka() {
+  if upstream_image apache/kafka:4.2.0; then
+    echo "apache/kafka:4.2.0 is the upstream image, kept" >&2
+    return 0
+  fi
   local ctx
   ctx=$(context kafka)
   fetch_jars "$here/kafka-jars.pom.xml" "$ctx/lib"
@@ -153,6 +143,10 @@ build_kafka() {
 }
 
 build_flink() {
+  if upstream_image flink:2.2.1-java17; then
+    echo "flink:2.2.1-java17 is the upstream image, kept" >&2
+    return 0
+  fi
   local ctx
   ctx=$(context flink)
   fetch_jars "$here/flink-jars.pom.xml" "$ctx/lib"

@@ -8,8 +8,10 @@
 #   docker/offline/build-images.sh     # once, on a machine without a registry
 #   docker/offline/compose-e2e.sh
 #
-# Environment: RECORDS (300): input records before the producer is stopped; KILL_AT (150): input
-# records when the TaskManager is killed; WAIT_S (600): limit of each wait. Tears the stack down
+# Environment: BLT_JAR (flink-job/target/blt.jar): the job jar, copied first, so that a build
+# running meanwhile may rewrite it; RECORDS (300): input records before the producer is stopped;
+# KILL_AT (150): input records when the TaskManager is killed; WAIT_S (600): limit of each wait.
+# Tears the stack down
 # (down -v) at the end, also on failure; the services' logs are kept in $E2E_LOGS
 # (/var/tmp/blt-offline/e2e-logs).
 set -euo pipefail
@@ -30,16 +32,25 @@ for image in apache/kafka:4.2.0 flink:2.2.1-java17; do
     exit 1
   fi
 done
-if [ ! -f flink-job/target/blt.jar ]; then
-  echo "error: flink-job/target/blt.jar is missing (mvn -B -ntp -q install -DskipTests)" >&2
+jar="${BLT_JAR:-flink-job/target/blt.jar}"
+if [ ! -f "$jar" ]; then
+  echo "error: $jar is missing (mvn -B -ntp -q install -DskipTests)" >&2
   exit 1
 fi
+# The image's build context: only what docker/Dockerfile copies. The classic builder (no BuildKit
+# here) ignores Dockerfile.dockerignore and would send the whole checkout.
+context=$(mktemp -d)
+mkdir -p "$context/flink-job/target" "$context/model-export/artifacts"
+cp "$jar" "$context/flink-job/target/blt.jar"
+cp -r model-export/artifacts/blt-default "$context/model-export/artifacts/"
+jar="$context/flink-job/target/blt.jar"
 
 teardown() {
   local rc=$?
   mkdir -p "$logs"
   "${compose[@]}" logs --no-color >"$logs/compose.log" 2>&1 || true
   "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true
+  rm -rf "$context"
   if [ "$rc" -ne 0 ]; then
     echo "compose-e2e.sh FAILED (exit $rc); services' logs in $logs/compose.log" >&2
   fi
@@ -86,7 +97,7 @@ tm_running() {
 
 t_start=$(now)
 t=$(now)
-docker build -q -f docker/Dockerfile -t blt-flink . >/dev/null
+docker build -q -f docker/Dockerfile -t blt-flink "$context" >/dev/null
 figure "docker build blt-flink" "$(($(now) - t)) s"
 
 t=$(now)
@@ -101,27 +112,14 @@ figure "time to first record score (from up)" "$(($(now) - t_up)) s"
 wait_for "$kill_at input records" at_least blt.bytes "$kill_at"
 before=$(count blt.record-scores)
 tm=$("${compose[@]}" ps -q taskmanager)
-restarts_before=$(docker inspect -f '{{.RestartCount}}' "$tm")
 t_kill=$(now)
 docker kill "$tm" >/dev/null
 figure "TaskManager killed at" "$(count blt.bytes) input records, $before record scores out"
-
-# Does the restart policy (unless-stopped) bring a killed container back? Give it 30 s.
-deadline=$((SECONDS + 30))
-restarted=no
-while [ "$SECONDS" -lt "$deadline" ]; do
-  if [ "$(docker inspect -f '{{.RestartCount}}' "$tm")" -gt "$restarts_before" ] && tm_running; then
-    restarted=yes
-    break
-  fi
-  sleep 1
-done
-if [ "$restarted" = no ]; then
-  echo "the restart policy did not restart the killed TaskManager: docker-compose up -d taskmanager" >&2
-  "${compose[@]}" up -d --no-build --no-deps taskmanager
-fi
+# Docker takes a kill for a deliberate stop: the restart policy (unless-stopped) does not bring the
+# container back (seen here, docker.io 20.10). Start it again, as an orchestrator would.
+"${compose[@]}" up -d --no-build --no-deps taskmanager
 wait_for "the TaskManager running again" tm_running
-figure "TaskManager running again" "$(($(now) - t_kill)) s after the kill (restarted by its policy: $restarted; 'no' includes the 30 s waited for it)"
+figure "TaskManager running again" "$(($(now) - t_kill)) s after the kill"
 wait_for "record scores past the $before before the kill" at_least blt.record-scores $((before + 1))
 figure "recovery: new output after the kill" "$(($(now) - t_kill)) s"
 
@@ -131,7 +129,7 @@ t_stop=$(now)
 wait_for "the job to catch up with the input" caught_up
 figure "catch-up after the producer stopped" "$(($(now) - t_stop)) s"
 
-result=$("${check[@]}" check --jar flink-job/target/blt.jar)
+result=$("${check[@]}" check --jar "$jar")
 figure "checked" "$result"
 figure "whole run (build to checked)" "$(($(now) - t_start)) s"
 

@@ -31,7 +31,9 @@ final class ContainerKafkaBroker implements TestKafkaBroker {
             container.start();
         } catch (RuntimeException e) {
             container.close();
-            throw e;
+            throw new IllegalStateException("the Kafka container (" + IMAGE + ") did not start. Without a "
+                    + "registry, build the stand-in image with docker/offline/build-images.sh, or use the in-JVM "
+                    + "broker: -D" + TestKafkaBrokers.SELECT_PROPERTY + "=embedded", e);
         }
         return new ContainerKafkaBroker(container);
     }
