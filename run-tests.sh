@@ -14,8 +14,8 @@ if ! "$PYTHON" -c 'import torch, onnx, avro' 2>/dev/null; then
   exit 1
 fi
 
-# The Compose test runs beside the other tests (it mostly waits on its containers): the images
-# and the job jar first, in the background, while the Python tests run.
+# The Compose test runs beside the other tests: the job jar and the images are built in the
+# background while the Python tests run, then the stack runs beside the Maven tests.
 work=$(mktemp -d)
 docker_pid=""
 cleanup() {
@@ -31,10 +31,11 @@ elif ! why=$(docker/offline/start-engine.sh 2>&1); then
   echo "run-tests: so no Compose end-to-end test, and the job tests use the in-JVM Kafka broker"
   export BLT_TEST_KAFKA=embedded
 else
-  echo "run-tests: Docker engine up: images, then the Compose end-to-end test, in the background (log: $work/docker.log)"
-  mvn -B -ntp -q install -DskipTests  # the jar the image copies (the verify below rebuilds the same)
-  cp flink-job/target/blt.jar "$work/blt.jar"
+  echo "run-tests: Docker engine up: jar and images, then the Compose end-to-end test, in the background (log: $work/docker.log)"
   (
+    # The jar the image copies (the verify below rebuilds the same); copied, as verify rewrites it.
+    mvn -B -ntp -q install -DskipTests
+    cp flink-job/target/blt.jar "$work/blt.jar"
     docker/offline/build-images.sh
     touch "$work/images-ready"
     BLT_JAR="$work/blt.jar" docker/offline/compose-e2e.sh
@@ -49,10 +50,10 @@ rm -rf model-export/build/test-models
 (cd examples && "$PYTHON" -m pytest -q -p no:cacheprovider test_blt_avro.py)
 
 if [ -n "$docker_pid" ]; then
-  # The job tests start Testcontainers' Kafka from the image built above.
+  # Maven must be done with the jar, and the job tests start Testcontainers' Kafka from the image.
   while [ ! -f "$work/images-ready" ]; do
     if ! kill -0 "$docker_pid" 2>/dev/null; then
-      echo "run-tests: building the images failed:" >&2
+      echo "run-tests: building the jar or the images failed:" >&2
       tail -n 40 "$work/docker.log" >&2
       exit 1
     fi

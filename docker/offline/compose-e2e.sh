@@ -62,10 +62,10 @@ now() { date +%s; }
 figures=()
 figure() { figures+=("$(printf '%-44s %s' "$1" "$2")"); echo "== $1: $2" >&2; }
 
-# count TOPIC: committed records of the topic (one read of every topic from the host)
-count() { "${check[@]}" count | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+# count TOPIC: committed records of the topic (a read of the topic from the host)
+count() { "${check[@]}" count --topics "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
-# wait_for WHAT COMMAND...: polls COMMAND every 2 s until it succeeds, at most $wait_s seconds
+# wait_for WHAT COMMAND...: polls COMMAND every 3 s until it succeeds, at most $wait_s seconds
 wait_for() {
   local what="$1" deadline=$((SECONDS + wait_s))
   shift
@@ -74,7 +74,7 @@ wait_for() {
       echo "error: timed out after ${wait_s} s waiting for: $what" >&2
       return 1
     fi
-    sleep 2
+    sleep 3
   done
 }
 
@@ -83,10 +83,10 @@ at_least() { [ "$(count "$1")" -ge "$2" ]; }
 # (5 s checkpoints: an output commit lands at most one interval after its input).
 caught_up() {
   local a b
-  a=$("${check[@]}" count)
+  a=$("${check[@]}" count --topics blt.bytes blt.record-scores)
   /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(d['blt.record-scores'] != d['blt.bytes'])" "$a" || return 1
   sleep 6
-  b=$("${check[@]}" count)
+  b=$("${check[@]}" count --topics blt.bytes blt.record-scores)
   [ "$a" = "$b" ]
 }
 tm_running() {
