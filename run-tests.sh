@@ -32,6 +32,14 @@ elif ! why=$(docker/offline/start-engine.sh 2>&1); then
   export BLT_TEST_KAFKA=embedded
 else
   echo "run-tests: Docker engine up: jar and images, then the Compose end-to-end test, in the background (log: $work/docker.log)"
+  # With an engine the job tests must run on Testcontainers, not fall back to the in-JVM broker.
+  export BLT_TEST_KAFKA=testcontainers
+  if [ -f /.dockerenv ] && pgrep -x dockerd >/dev/null; then
+    # This machine is a container running its own dockerd, so published ports are on localhost.
+    # Left alone, Testcontainers looks for the host's gateway with an alpine container, which
+    # without a registry it retries pulling for two minutes before every container.
+    export TESTCONTAINERS_HOST_OVERRIDE="${TESTCONTAINERS_HOST_OVERRIDE:-localhost}"
+  fi
   (
     # The jar the image copies (the verify below rebuilds the same); copied, as verify rewrites it.
     mvn -B -ntp -q install -DskipTests

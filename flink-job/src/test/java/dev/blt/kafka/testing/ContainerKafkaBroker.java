@@ -32,7 +32,8 @@ final class ContainerKafkaBroker implements TestKafkaBroker {
         } catch (RuntimeException e) {
             container.close();
             throw new IllegalStateException("the Kafka container (" + IMAGE + ") did not start. Without a "
-                    + "registry, build the stand-in image with docker/offline/build-images.sh, or use the in-JVM "
+                    + "registry, build the stand-in image with docker/offline/build-images.sh (and, in a container "
+                    + "that runs its own dockerd, set TESTCONTAINERS_HOST_OVERRIDE=localhost), or use the in-JVM "
                     + "broker: -D" + TestKafkaBrokers.SELECT_PROPERTY + "=embedded", e);
         }
         return new ContainerKafkaBroker(container);
