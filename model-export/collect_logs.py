@@ -561,6 +561,33 @@ enable-debug-command yes
     shutil.copy(t / "redis.log", out / "redis.log")
 
 
+# Statements that fail in the ways applications make them fail: typos, missing objects, bad casts.
+BAD_SQL = ["SELEC 1;", "SELECT * FROM missing_table;", "SELECT 1/0;", "INSERT INTO orders(id) VALUES (1);",
+           "SELECT 'abc'::int;", "DROP TABLE nothing;", "CREATE TABLE orders(x int);",
+           "SELECT amount FROM orders WHERE customer = ;"]
+
+
+def sql_statement(rng):
+    """One statement of the PostgreSQL workload, drawn by weight (percent): mostly writes and reads,
+    then slow queries, errors and maintenance, so the server logs every kind of line it has."""
+    workload = [
+        (40, lambda: f"INSERT INTO orders(customer, amount) SELECT '{rng.choice(USERS)}', random()*1000 "
+                     f"FROM generate_series(1,{rng.randint(1, 500)});"),
+        (20, lambda: f"SELECT count(*), avg(amount) FROM orders WHERE customer = '{rng.choice(USERS)}';"),
+        (7, lambda: f"SELECT pg_sleep({rng.choice([0.06, 0.1, 0.3])});"),
+        (5, lambda: "SELECT * FROM orders ORDER BY amount DESC LIMIT 5000 OFFSET 10;"),
+        (8, lambda: rng.choice(BAD_SQL)),
+        (5, lambda: f"UPDATE orders SET amount = amount + 1 WHERE id % {rng.randint(2, 50)} = 0;"),
+        (3, lambda: "DELETE FROM orders WHERE id < (SELECT max(id) - 20000 FROM orders);"),
+        (2, lambda: "VACUUM ANALYZE orders;"),
+        (2, lambda: "CHECKPOINT;"),
+        (2, lambda: "SET statement_timeout = '100ms'; SELECT pg_sleep(1); RESET statement_timeout;"),
+        (6, lambda: f"CREATE TEMP TABLE t{rng.randint(1, 99)} AS SELECT * FROM orders; "),
+    ]
+    weights, makers = zip(*workload)
+    return rng.choices(makers, weights)[0]()
+
+
 @source("postgresql", ["postgresql-15"], ["PostgreSQL stderr log", "PostgreSQL csvlog", "PostgreSQL jsonlog"])
 def src_postgresql(ctx):
     t, rng, out = ctx["tmp"], ctx["rng"], ctx["out"]
@@ -604,33 +631,7 @@ work_mem = 64kB
     while time.time() < end:
         lines = []
         for _ in range(rng.randint(20, 80)):
-            r = rng.random()
-            if r < 0.4:
-                lines.append(f"INSERT INTO orders(customer, amount) SELECT '{rng.choice(USERS)}', random()*1000 "
-                             f"FROM generate_series(1,{rng.randint(1, 500)});")
-            elif r < 0.6:
-                lines.append(f"SELECT count(*), avg(amount) FROM orders WHERE customer = '{rng.choice(USERS)}';")
-            elif r < 0.67:
-                lines.append(f"SELECT pg_sleep({rng.choice([0.06, 0.1, 0.3])});")
-            elif r < 0.72:
-                lines.append("SELECT * FROM orders ORDER BY amount DESC LIMIT 5000 OFFSET 10;")
-            elif r < 0.8:
-                lines.append(rng.choice(["SELEC 1;", "SELECT * FROM missing_table;", "SELECT 1/0;",
-                                         "INSERT INTO orders(id) VALUES (1);", "SELECT 'abc'::int;",
-                                         "DROP TABLE nothing;", "CREATE TABLE orders(x int);",
-                                         "SELECT amount FROM orders WHERE customer = ;"]))
-            elif r < 0.85:
-                lines.append(f"UPDATE orders SET amount = amount + 1 WHERE id % {rng.randint(2, 50)} = 0;")
-            elif r < 0.88:
-                lines.append(f"DELETE FROM orders WHERE id < (SELECT max(id) - 20000 FROM orders);")
-            elif r < 0.9:
-                lines.append("VACUUM ANALYZE orders;")
-            elif r < 0.92:
-                lines.append("CHECKPOINT;")
-            elif r < 0.94:
-                lines.append("SET statement_timeout = '100ms'; SELECT pg_sleep(1); RESET statement_timeout;")
-            else:
-                lines.append(f"CREATE TEMP TABLE t{rng.randint(1, 99)} AS SELECT * FROM orders; ")
+            lines.append(sql_statement(rng))
         run(["psql", "-v", "ON_ERROR_STOP=0", "-q"], check=False, input="\n".join(lines), env=env)
         # failed logins, unknown databases and users
         for _ in range(rng.randint(1, 4)):

@@ -6,7 +6,9 @@ Its output is training data only; it never goes into evaluation sets.
 """
 import json
 import random
+import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 HOSTS = ["web-01", "web-02", "db-primary", "cache-3", "worker-17", "edge-eu-1", "kafka-2", "api-gw"]
 DAEMONS = ["sshd", "systemd", "kernel", "cron", "nginx", "postfix/smtpd", "dockerd", "kubelet"]
@@ -27,28 +29,37 @@ def _ip(r):
     return f"{r.choice([10, 172, 192, 203, 66])}.{r.randrange(256)}.{r.randrange(256)}.{r.randrange(1, 255)}"
 
 
+# The messages' templates are data: {user}, {host}, {word}, {ip} and {A..B} (randrange(A, B)).
+MESSAGES = json.loads(Path(__file__).with_name("synthetic_log_messages.json").read_text())
+_FIELDS = {"user": lambda r: r.choice(USERS), "host": lambda r: r.choice(HOSTS), "word": lambda r: r.choice(WORDS),
+           "ip": _ip}
+_PLACEHOLDER = re.compile(r"\{(?:(\d+)\.\.(\d+)|(\w+))\}")
+
+
+def _fill(template, r):
+    """The template with its placeholders drawn left to right, as an f-string evaluates its fields."""
+    def draw(m):
+        if m.group(1) is not None:
+            return str(r.randrange(int(m.group(1)), int(m.group(2))))
+        return _FIELDS[m.group(3)](r)
+    return _PLACEHOLDER.sub(draw, template)
+
+
+def _message(r, shape):
+    # Every template is filled before one is chosen (the order the generator has always drawn in),
+    # so that each seed keeps giving the same bytes.
+    return r.choice([_fill(t, r) for t in MESSAGES[shape]])
+
+
 def _syslog(r, ts):
     daemon = r.choice(DAEMONS)
-    msg = r.choice([
-        f"Accepted publickey for {r.choice(USERS)} from {_ip(r)} port {r.randrange(1024, 65535)} ssh2",
-        f"Failed password for invalid user {r.choice(USERS)} from {_ip(r)} port {r.randrange(1024, 65535)} ssh2",
-        f"Started Session {r.randrange(1, 9999)} of user {r.choice(USERS)}.",
-        f"({r.choice(USERS)}) CMD (/usr/local/bin/backup.sh --full > /dev/null 2>&1)",
-        f"Out of memory: Killed process {r.randrange(100, 60000)} (java) total-vm:{r.randrange(10**6, 10**7)}kB",
-        f"connect from unknown[{_ip(r)}]",
-    ])
+    msg = _message(r, "syslog")
     return f"{ts:%b %d %H:%M:%S} {r.choice(HOSTS)} {daemon}[{r.randrange(1, 65535)}]: {msg}"
 
 
 def _log4j(r, ts):
     level = r.choice(LEVELS)
-    msg = r.choice([
-        f"Processed order {r.randrange(10**6, 10**7)} in {r.randrange(1, 900)} ms",
-        f"Connection to node {r.randrange(0, 9)} ({r.choice(HOSTS)}/{_ip(r)}:9092) could not be established.",
-        f"Checkpoint {r.randrange(1, 5000)} completed in {r.randrange(5, 3000)}ms",
-        f"Token for user {r.choice(USERS)} {r.choice(WORDS)}; {r.choice(WORDS)} after {r.randrange(1, 5)} attempts",
-        f"Completed initialization in {r.randrange(1, 200)} ms",
-    ])
+    msg = _message(r, "log4j")
     thread = r.choice(["main", f"pool-{r.randrange(1, 9)}-thread-{r.randrange(1, 32)}", "kafka-producer-network-thread"])
     return f"{ts:%Y-%m-%d %H:%M:%S},{ts.microsecond // 1000:03d} {level:5} [{thread}] {r.choice(CLASSES)} - {msg}"
 

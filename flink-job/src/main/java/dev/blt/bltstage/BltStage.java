@@ -1,13 +1,11 @@
 package dev.blt.bltstage;
 
 import dev.blt.patching.AlignedBlocks;
+import dev.blt.patching.VersionedSnapshot;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -148,6 +146,7 @@ public final class BltStage {
 
     /** 2 added the next output index and the held separators; 1 (one document) is still read. */
     private static final int SNAPSHOT_VERSION = 2;
+    private static final String STATE = "BLT stage state";
 
     public byte[] snapshot() {
         return snapshot(SNAPSHOT_VERSION);
@@ -159,73 +158,53 @@ public final class BltStage {
      * the next output index, which it takes to be the encoded count, and record separators).
      */
     byte[] snapshot(int version) {
-        if (version < 1 || version > SNAPSHOT_VERSION) {
-            throw new IllegalArgumentException("no BLT stage state version " + version);
+        return VersionedSnapshot.write(STATE, version, SNAPSHOT_VERSION, 64, this::writeBody);
+    }
+
+    private void writeBody(DataOutputStream out, int version) throws IOException {
+        out.writeLong(nextIndex);
+        out.writeLong(encodedUpTo);
+        out.writeLong(heldFrom);
+        out.writeInt(held.size());
+        for (byte[] p : held) {
+            out.writeInt(p.length);
+            out.write(p);
         }
-        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-             DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(version);
-            out.writeLong(nextIndex);
-            out.writeLong(encodedUpTo);
-            out.writeLong(heldFrom);
-            out.writeInt(held.size());
-            for (byte[] p : held) {
-                out.writeInt(p.length);
-                out.write(p);
-            }
-            if (version >= 2) {
-                out.writeLong(nextOutputIndex);
-                out.writeInt(separators.size());
-                for (long s : separators) {
-                    out.writeLong(s);
-                }
-            }
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (version >= 2) {
+            out.writeLong(nextOutputIndex);
+            VersionedSnapshot.writePositions(out, separators);
         }
     }
 
     public static BltStage restore(BltStageSettings settings, byte[] snapshot) {
+        return VersionedSnapshot.read(STATE, SNAPSHOT_VERSION, snapshot, (in, version) -> readBody(settings, in, version));
+    }
+
+    private static BltStage readBody(BltStageSettings settings, DataInputStream in, int version) throws IOException {
         BltStage e = new BltStage(settings);
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
-            int version = in.readInt();
-            if (version < 1 || version > SNAPSHOT_VERSION) {
-                throw new IllegalStateException("unknown BLT stage state version " + version);
-            }
-            e.nextIndex = in.readLong();
-            e.encodedUpTo = in.readLong();
-            e.heldFrom = in.readLong();
-            int n = in.readInt();
-            if (n < 0 || n > in.available() / 4) { // each held patch: a length, then its bytes
-                throw new IllegalStateException("corrupt BLT stage state: it claims " + n
-                        + " held patches but holds only " + in.available() + " more bytes");
-            }
-            for (int i = 0; i < n; i++) {
-                int length = in.readInt();
-                if (length < 0 || length > in.available()) { // checked before it is allocated
-                    throw new IllegalStateException("corrupt BLT stage state: a held patch claims " + length
-                            + " bytes but only " + in.available() + " are left");
-                }
-                byte[] p = new byte[length];
-                in.readFully(p);
-                e.held.add(p);
-            }
-            e.nextOutputIndex = e.encodedUpTo;
-            if (version >= 2) {
-                e.nextOutputIndex = in.readLong();
-                int pending = in.readInt();
-                if (pending < 0 || 8L * pending > in.available()) {
-                    throw new IllegalStateException("corrupt BLT stage state: it claims " + pending + " separators");
-                }
-                for (int i = 0; i < pending; i++) {
-                    e.separators.addLast(in.readLong());
-                }
-            }
-            return e;
-        } catch (IOException ex) {
-            throw new UncheckedIOException("corrupt BLT stage state", ex);
+        e.nextIndex = in.readLong();
+        e.encodedUpTo = in.readLong();
+        e.heldFrom = in.readLong();
+        int n = in.readInt();
+        if (n < 0 || n > in.available() / 4) { // each held patch: a length, then its bytes
+            throw new IllegalStateException("corrupt BLT stage state: it claims " + n
+                    + " held patches but holds only " + in.available() + " more bytes");
         }
+        for (int i = 0; i < n; i++) {
+            int length = in.readInt();
+            if (length < 0 || length > in.available()) { // checked before it is allocated
+                throw new IllegalStateException("corrupt BLT stage state: a held patch claims " + length
+                        + " bytes but only " + in.available() + " are left");
+            }
+            byte[] p = new byte[length];
+            in.readFully(p);
+            e.held.add(p);
+        }
+        e.nextOutputIndex = e.encodedUpTo;
+        if (version >= 2) {
+            e.nextOutputIndex = in.readLong();
+            VersionedSnapshot.readPositions(in, e.separators, STATE);
+        }
+        return e;
     }
 }

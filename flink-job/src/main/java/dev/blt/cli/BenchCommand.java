@@ -22,7 +22,6 @@ import dev.blt.patching.BatchScoring;
 import dev.blt.patching.OfflinePatcher;
 import dev.blt.patching.PatcherSettings;
 import dev.blt.patching.StreamPatcher;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -409,10 +408,7 @@ public class BenchCommand implements Callable<Integer> {
         List<byte[]> lines = new ArrayList<>();
         long total = 0;
         for (String f : files) {
-            byte[] data;
-            try (InputStream in = InputFiles.open(f)) {
-                data = in.readAllBytes();
-            }
+            byte[] data = InputFiles.readAll(f);
             for (byte[] line : InputFiles.lines(data)) {
                 if (total >= maxBytes) {
                     return lines;

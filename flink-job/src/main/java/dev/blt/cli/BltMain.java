@@ -26,7 +26,7 @@ public final class BltMain implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new BltMain());
+        CommandLine cl = Converters.withEnumConverters(new CommandLine(new BltMain()));
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // Bad configuration and bad models are the user's to fix: say what, not a stack trace.
             commandLine.getErr().println("blt: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

@@ -7,7 +7,6 @@ import dev.blt.patching.PatchingRule;
 import dev.blt.patching.RecordContext;
 import dev.blt.patching.Segmentation;
 import dev.blt.patching.ThetaCalibrator;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,15 +30,11 @@ public class CalibrateCommand implements Callable<Integer> {
     double target;
 
     @Option(names = "--segmentation", defaultValue = "stream", paramLabel = "stream|record",
-            converter = Converters.SegmentationConverter.class,
             description = "stream: each file is one stream; record: each line is a record (default: ${DEFAULT-VALUE}).")
     Segmentation segmentation;
 
-    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
-            converter = Converters.RecordContextConverter.class,
-            description = "record: score each line after the lines before it (carry, as blt run does by default) "
-                    + "or alone (reset); use what the job will run with (default: ${DEFAULT-VALUE}).")
-    RecordContext recordContext;
+    @Mixin
+    RecordContextOption recordContext;
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Files of representative input.")
     List<String> files;
@@ -56,12 +51,9 @@ public class CalibrateCommand implements Callable<Integer> {
         List<float[]> documents = new ArrayList<>();
         long done = 0;
         for (String f : files) {
-            byte[] data;
-            try (InputStream in = InputFiles.open(f)) {
-                data = in.readAllBytes();
-            }
+            byte[] data = InputFiles.readAll(f);
             List<byte[]> docs = segmentation == Segmentation.STREAM ? List.of(data) : InputFiles.lines(data);
-            if (segmentation == Segmentation.RECORD && recordContext == RecordContext.CARRY) {
+            if (segmentation == Segmentation.RECORD && recordContext.value == RecordContext.CARRY) {
                 // one file is one key: each line after the lines before it
                 for (List<ClosedPatch> doc : patcher.patchRecordsInContext(docs)) {
                     documents.add(entropies(doc));

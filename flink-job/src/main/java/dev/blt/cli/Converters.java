@@ -7,6 +7,7 @@ import dev.blt.patching.Segmentation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -17,16 +18,30 @@ final class Converters {
     }
 
     /**
-     * An enum option, case-insensitive ('-' for '_'), whose message lists the choices. The one way
-     * every enum option of the CLI is read.
+     * Registers the one way every enum option of the CLI is read, on a command line and its
+     * subcommands: case-insensitive ('-' for '_'), and a message that lists the choices.
      */
-    abstract static class EnumConverter<E extends Enum<E>> implements ITypeConverter<E> {
+    static CommandLine withEnumConverters(CommandLine commandLine) {
+        for (Class<? extends Enum<?>> type : List.of(Segmentation.class, RecordContext.class, InputFormat.class,
+                JobOptions.Stage.class, PatchPrinter.Format.class)) {
+            register(commandLine, type);
+        }
+        return commandLine;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"}) // each type is an enum class, as the list above holds
+    private static void register(CommandLine commandLine, Class type) {
+        commandLine.registerConverter(type, new EnumConverter(type));
+    }
+
+    /** An enum option's converter; its messages name the option by its type ("record context"). */
+    static final class EnumConverter<E extends Enum<E>> implements ITypeConverter<E> {
         private final Class<E> type;
         private final String what;
 
-        EnumConverter(Class<E> type, String what) {
+        EnumConverter(Class<E> type) {
             this.type = type;
-            this.what = what;
+            this.what = type.getSimpleName().replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(Locale.ROOT);
         }
 
         @Override
@@ -43,36 +58,6 @@ final class Converters {
             }
             throw new TypeConversionException(what + " must be " + String.join(", ", choices.subList(0, choices.size() - 1))
                     + " or " + choices.get(choices.size() - 1) + ", got '" + value + "'");
-        }
-    }
-
-    static final class RecordContextConverter extends EnumConverter<RecordContext> {
-        RecordContextConverter() {
-            super(RecordContext.class, "record context");
-        }
-    }
-
-    static final class SegmentationConverter extends EnumConverter<Segmentation> {
-        SegmentationConverter() {
-            super(Segmentation.class, "segmentation");
-        }
-    }
-
-    static final class FormatConverter extends EnumConverter<PatchPrinter.Format> {
-        FormatConverter() {
-            super(PatchPrinter.Format.class, "format");
-        }
-    }
-
-    static final class InputFormatConverter extends EnumConverter<InputFormat> {
-        InputFormatConverter() {
-            super(InputFormat.class, "input format");
-        }
-    }
-
-    static final class StageConverter extends EnumConverter<JobOptions.Stage> {
-        StageConverter() {
-            super(JobOptions.Stage.class, "stage");
         }
     }
 

@@ -31,7 +31,6 @@ public class EmbedCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Option(names = "--segmentation", defaultValue = "record", paramLabel = "stream|record",
-            converter = Converters.SegmentationConverter.class,
             description = "record: every line is a record; stream: the input is one stream (default: ${DEFAULT-VALUE}).")
     Segmentation segmentation;
 

@@ -67,7 +67,6 @@ public class EvalLoghubCommand implements Callable<Integer> {
     List<String> onlySystems;
 
     @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
-            converter = Converters.RecordContextConverter.class,
             description = "Embeddings table: each line after the lines before it (carry, the job's default) or alone.")
     RecordContext recordContext;
 

@@ -33,6 +33,13 @@ final class InputFiles {
         }
     }
 
+    /** The whole of a file, or of stdin for "-". */
+    static byte[] readAll(String file) throws IOException {
+        try (InputStream in = open(file)) {
+            return in.readAllBytes();
+        }
+    }
+
     /** Size of a regular file in bytes; -1 for stdin or anything else whose size is unknown. */
     static long size(String file) throws IOException {
         if ("-".equals(file)) {

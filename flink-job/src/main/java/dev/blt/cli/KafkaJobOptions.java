@@ -20,7 +20,6 @@ public class KafkaJobOptions {
     String inputTopic;
 
     @Option(names = "--input-format", defaultValue = "raw", paramLabel = "raw|avro",
-            converter = Converters.InputFormatConverter.class,
             description = "raw: key = stream id, value = bytes; avro: ByteChunk single-object encoding (default: ${DEFAULT-VALUE}).")
     InputFormat inputFormat;
 
@@ -44,7 +43,6 @@ public class KafkaJobOptions {
     String recordScoresTopic;
 
     @Option(names = "--stage", defaultValue = "all", paramLabel = "all|patch|blt",
-            converter = Converters.StageConverter.class,
             description = "all: patcher and BLT stage; patch: patcher only; blt: BLT stage alone, reading the patches topic (default: ${DEFAULT-VALUE}).")
     JobOptions.Stage stage;
 
@@ -67,12 +65,10 @@ public class KafkaJobOptions {
     String transactionalIdPrefix;
 
     @Option(names = "--segmentation", defaultValue = "stream", paramLabel = "stream|record",
-            converter = Converters.SegmentationConverter.class,
             description = "stream: one byte stream per key; record: every Kafka record is a document, as for log lines (default: ${DEFAULT-VALUE}).")
     Segmentation segmentation;
 
     @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
-            converter = Converters.RecordContextConverter.class,
             description = "Record segmentation: carry = the models see the key's earlier records before each one "
                     + "(patches still never span records); reset = every record is scored alone (default: ${DEFAULT-VALUE}).")
     RecordContext recordContext;
@@ -171,7 +167,7 @@ public class KafkaJobOptions {
      */
     public static KafkaJobOptions parse(String... args) {
         KafkaJobOptions options = new KafkaJobOptions();
-        new picocli.CommandLine(options).setOverwrittenOptionsAllowed(true).parseArgs(args);
+        Converters.withEnumConverters(new picocli.CommandLine(options)).setOverwrittenOptionsAllowed(true).parseArgs(args);
         return options;
     }
 

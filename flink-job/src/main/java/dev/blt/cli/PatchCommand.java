@@ -24,7 +24,6 @@ public class PatchCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Option(names = "--segmentation", defaultValue = "stream", paramLabel = "stream|record",
-            converter = Converters.SegmentationConverter.class,
             description = "stream: one continuous stream; record: every line is a record (default: ${DEFAULT-VALUE}).")
     Segmentation segmentation;
 
@@ -36,7 +35,7 @@ public class PatchCommand implements Callable<Integer> {
     int chunkSize;
 
     @Option(names = "--format", defaultValue = "pretty", paramLabel = "jsonl|pretty",
-            converter = Converters.FormatConverter.class, description = "Output format (default: ${DEFAULT-VALUE}).")
+            description = "Output format (default: ${DEFAULT-VALUE}).")
     PatchPrinter.Format format;
 
     @Parameters(index = "0", paramLabel = "FILE|-", description = "Input file, or - for stdin.")

@@ -7,8 +7,7 @@ import picocli.CommandLine.Option;
 public class RecordContextOption {
 
     @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
-            converter = Converters.RecordContextConverter.class,
-            description = "record: carry = each line is scored after the lines before it; reset = each line alone "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "record: carry = each line is scored after the lines before it, as `blt run` does by "
+                    + "default; reset = each line alone (default: ${DEFAULT-VALUE}).")
     RecordContext value;
 }

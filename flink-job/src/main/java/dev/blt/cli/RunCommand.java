@@ -102,7 +102,7 @@ public class RunCommand implements Callable<Integer> {
         StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "blt run: bounded run finished in %.1f s",
                 result.getNetRuntime() / 1e3));
         String sep = ": ";
-        for (var total : dev.blt.flink.RunTotals.of(result.getAllAccumulatorResults()).entrySet()) {
+        for (var total : dev.blt.flink.RunTotal.of(result.getAllAccumulatorResults()).entrySet()) {
             line.append(sep).append(total.getKey()).append(' ').append(total.getValue());
             sep = ", ";
         }

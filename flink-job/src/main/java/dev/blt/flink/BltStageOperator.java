@@ -159,8 +159,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 new ValueStateDescriptor<>("blt-recent-records", BytePrimitiveArraySerializer.INSTANCE));
         MetricGroup g = getMetricGroup().addGroup("blt");
         patches = g.counter("encodedPatches");
-        encodedTotal = RunTotals.counter(getRuntimeContext(), RunTotals.ENCODED_PATCHES);
-        scoreTotal = RunTotals.counter(getRuntimeContext(), RunTotals.RECORD_SCORES);
+        encodedTotal = RunTotal.ENCODED_PATCHES.counter(getRuntimeContext());
+        scoreTotal = RunTotal.RECORD_SCORES.counter(getRuntimeContext());
         contextResets = g.counter("contextResets");
         deadLetters = g.counter("deadLetters");
         g.meter("encodedPatchesPerSecond", new MeterView(patches));

@@ -70,8 +70,8 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
     @Override
     public void open(org.apache.flink.api.common.functions.OpenContext context) {
         deadLetters = getRuntimeContext().getMetricGroup().addGroup("blt").counter("deadLetters");
-        inputTotal = RunTotals.counter(getRuntimeContext(), RunTotals.INPUT_RECORDS);
-        deadLetterTotal = RunTotals.counter(getRuntimeContext(), RunTotals.DEAD_LETTERS);
+        inputTotal = RunTotal.INPUT_RECORDS.counter(getRuntimeContext());
+        deadLetterTotal = RunTotal.DEAD_LETTERS.counter(getRuntimeContext());
     }
 
     @Override
@@ -86,38 +86,38 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
                 deadLetters.inc();
                 deadLetterTotal.add(1);
             }
-            ctx.output(DEAD_LETTERS, DeadLetters.of(e.getMessage(), r.key, r.value, r.topic, r.partition, r.offset,
-                    r.timestampMs));
+            ctx.output(DEAD_LETTERS, DeadLetters.of(e.getMessage(), r.key(), r.value(), r.topic(), r.partition(), r.offset(),
+                    r.timestampMs()));
         }
     }
 
     StreamChunk decodeRaw(KafkaInputRecord r) throws BadRecordException {
-        if (r.value == null) {
+        if (r.value() == null) {
             throw new BadRecordException("null value (tombstone): a raw record must carry bytes");
         }
-        requireRecordSize(r.value.length);
-        if (r.key != null && r.key.length > limits.maxKeyBytes()) {
-            throw new BadRecordException(tooLongStreamId(r.key.length));
+        requireRecordSize(r.value().length);
+        if (r.key() != null && r.key().length > limits.maxKeyBytes()) {
+            throw new BadRecordException(tooLongStreamId(r.key().length));
         }
-        if (r.value.length == 0) {
+        if (r.value().length == 0) {
             throw new BadRecordException(EMPTY);
         }
-        String streamId = r.key == null ? defaultStreamId : strictUtf8(r.key, "record key (stream id)");
-        return new StreamChunk(streamId, -1, r.value, r.topic, r.partition, r.offset, r.timestampMs);
+        String streamId = r.key() == null ? defaultStreamId : strictUtf8(r.key(), "record key (stream id)");
+        return new StreamChunk(streamId, -1, r.value(), r.topic(), r.partition(), r.offset(), r.timestampMs());
     }
 
     StreamChunk decodeAvro(KafkaInputRecord r) throws BadRecordException {
-        if (r.value == null) {
+        if (r.value() == null) {
             throw new BadRecordException("null value (tombstone): expected an Avro ByteChunk");
         }
-        requireRecordSize(r.value.length);
+        requireRecordSize(r.value().length);
         ByteChunk chunk;
-        if (registryReader != null && RegistryFramedReader.isFramed(r.value)) {
-            chunk = decodeRegistryFramed(r.value);
+        if (registryReader != null && RegistryFramedReader.isFramed(r.value())) {
+            chunk = decodeRegistryFramed(r.value());
         } else {
-            requireLengthsWithin(r.value, limits.maxKeyBytes());
+            requireLengthsWithin(r.value(), limits.maxKeyBytes());
             try {
-                chunk = DECODER.decode(r.value);
+                chunk = DECODER.decode(r.value());
             } catch (Exception e) {
                 throw new BadRecordException("not an Avro ByteChunk in single-object encoding: " + e);
             }
@@ -134,9 +134,9 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         }
         byte[] bytes = new byte[payload.remaining()];
         payload.get(bytes);
-        long time = chunk.getEventTimeMs() == null ? r.timestampMs : chunk.getEventTimeMs();
-        return new StreamChunk(chunk.getStreamId(), chunk.getSequence(), chunk.getProducerSession(), bytes, r.topic,
-                r.partition, r.offset, time);
+        long time = chunk.getEventTimeMs() == null ? r.timestampMs() : chunk.getEventTimeMs();
+        return new StreamChunk(chunk.getStreamId(), chunk.getSequence(), chunk.getProducerSession(), bytes, r.topic(),
+                r.partition(), r.offset(), time);
     }
 
     /**

@@ -46,7 +46,7 @@ public final class DeadLetters {
     }
 
     static DeadLetter of(String reason, StreamChunk chunk) {
-        byte[] key = chunk.streamId == null ? null : chunk.streamId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return of(reason, key, chunk.payload, chunk.topic, chunk.partition, chunk.offset, chunk.timestampMs);
+        byte[] key = chunk.streamId() == null ? null : chunk.streamId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return of(reason, key, chunk.payload(), chunk.topic(), chunk.partition(), chunk.offset(), chunk.timestampMs());
     }
 }

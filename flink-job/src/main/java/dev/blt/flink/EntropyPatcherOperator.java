@@ -152,8 +152,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
                 new ValueStateDescriptor<>("last-sequence", LongSerializer.INSTANCE));
         sessionState = getRuntimeContext().getState(new ValueStateDescriptor<>("producer-session", StringSerializer.INSTANCE));
         metrics = new PatcherMetrics(getMetricGroup());
-        patchTotal = RunTotals.counter(getRuntimeContext(), RunTotals.PATCHES);
-        deadLetterTotal = RunTotals.counter(getRuntimeContext(), RunTotals.DEAD_LETTERS);
+        patchTotal = RunTotal.PATCHES.counter(getRuntimeContext());
+        deadLetterTotal = RunTotal.DEAD_LETTERS.counter(getRuntimeContext());
         int maxLive = (int) Math.min(Integer.MAX_VALUE, windowCacheBytes / Math.max(1, model.windowCacheBytes()));
         live = new java.util.LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -194,32 +194,32 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     @Override
     protected int addToWork(KeyWork work, StreamChunk chunk) {
-        if (chunk.sequence >= 0) {
-            boolean newSession = chunk.producerSession != null && !chunk.producerSession.equals(work.session);
-            if (!newSession && work.lastSequence != null && chunk.sequence <= work.lastSequence) {
-                deadLetter(chunk, "sequence " + chunk.sequence + " of stream '" + chunk.streamId + "'"
+        if (chunk.sequence() >= 0) {
+            boolean newSession = chunk.producerSession() != null && !chunk.producerSession().equals(work.session);
+            if (!newSession && work.lastSequence != null && chunk.sequence() <= work.lastSequence) {
+                deadLetter(chunk, "sequence " + chunk.sequence() + " of stream '" + chunk.streamId() + "'"
                         + (work.session == null ? "" : " (producer session '" + work.session + "')")
                         + " is not after the last accepted sequence " + work.lastSequence
                         + " (a replay or out of order; a restarted producer sets a new producer_session); not patched");
                 return 0;
             }
-            work.lastSequence = chunk.sequence;
+            work.lastSequence = chunk.sequence();
             if (newSession) {
-                work.session = chunk.producerSession;
+                work.session = chunk.producerSession();
             }
         }
         work.chunks.add(chunk);
         if (carriesRecordContext()) {
-            work.pieces.add(new Piece(work.stream, chunk.payload, true, work.nextRecord++));
+            work.pieces.add(new Piece(work.stream, chunk.payload(), true, work.nextRecord++));
         } else if (segmentation == Segmentation.RECORD) {
             StreamPatcher record = new StreamPatcher(settings);
             work.documents.add(new Document(record, work.nextRecord++));
-            work.pieces.add(new Piece(record, chunk.payload, true, -1));
+            work.pieces.add(new Piece(record, chunk.payload(), true, -1));
         } else {
-            work.pieces.add(new Piece(work.stream, chunk.payload, false, -1));
+            work.pieces.add(new Piece(work.stream, chunk.payload(), false, -1));
         }
-        metrics.bytesIn(chunk.payload.length);
-        return chunk.payload.length;
+        metrics.bytesIn(chunk.payload().length);
+        return chunk.payload().length;
     }
 
     @Override

@@ -44,15 +44,15 @@ public class PatchDecoder extends ProcessFunction<KafkaInputRecord, PatchEvent> 
     @Override
     public void processElement(KafkaInputRecord r, Context ctx, Collector<PatchEvent> out) {
         try {
-            if (r.value == null) {
+            if (r.value() == null) {
                 throw new IllegalArgumentException("null value (tombstone): expected an Avro Patch");
             }
-            if (registryReader != null && RegistryFramedReader.isFramed(r.value)) {
-                out.collect(AvroRecords.patchEvent(registryReader.read(r.value)));
+            if (registryReader != null && RegistryFramedReader.isFramed(r.value())) {
+                out.collect(AvroRecords.patchEvent(registryReader.read(r.value())));
                 return;
             }
-            LENGTHS.requireWithin(r.value);
-            out.collect(AvroRecords.patchEvent(Patch.getDecoder().decode(r.value)));
+            LENGTHS.requireWithin(r.value());
+            out.collect(AvroRecords.patchEvent(Patch.getDecoder().decode(r.value())));
         } catch (java.io.UncheckedIOException registryDown) {
             throw registryDown; // not the record's fault: fail the task, read it again after the restart
         } catch (Exception e) {
@@ -61,7 +61,7 @@ public class PatchDecoder extends ProcessFunction<KafkaInputRecord, PatchEvent> 
             }
             String format = registryReader == null ? "in single-object encoding" : "(single-object or registry framed)";
             ctx.output(DEAD_LETTERS, DeadLetters.of("not an Avro Patch " + format + ": " + e.getMessage(),
-                    r.key, r.value, r.topic, r.partition, r.offset, r.timestampMs));
+                    r.key(), r.value(), r.topic(), r.partition(), r.offset(), r.timestampMs()));
         }
     }
 }

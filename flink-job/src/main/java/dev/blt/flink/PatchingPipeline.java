@@ -35,7 +35,7 @@ public final class PatchingPipeline {
                 .name("decode-" + format.name().toLowerCase())
                 .uid("decode");
         SingleOutputStreamOperator<PatchEvent> patches = chunks
-                .keyBy(chunk -> chunk.streamId)
+                .keyBy(chunk -> chunk.streamId())
                 .transform("entropy-patcher", TypeInformation.of(PatchEvent.class),
                         new EntropyPatcherOperator(model, segmentation, recordContext, bundle, stateTtlMs,
                                 windowCacheBytes))

@@ -11,7 +11,7 @@ abstract class BatchedGraphRunner implements AutoCloseable {
     protected final long tokenBudget;
 
     /** Takes over {@code session}: closing the runner releases it. */
-    BatchedGraphRunner(SharedSession session, ModelManifest manifest, long tokenBudget, GraphIo.Graph graph) {
+    BatchedGraphRunner(SharedSession session, ModelManifest manifest, long tokenBudget, GraphIo graph) {
         if (tokenBudget < 1) {
             throw new IllegalArgumentException("token budget must be >= 1, was " + tokenBudget);
         }

@@ -32,7 +32,7 @@ public final class BltModelRunner extends BatchedGraphRunner {
     public static final long DEFAULT_TOKEN_BUDGET = 8_192;
 
     private static final Set<String> OUTPUTS =
-            Set.of(GraphIo.PATCH_EMBEDDING, GraphIo.NEXT_LOGPROB, GraphIo.PATCH_END_LOGPROBS);
+            Set.of(GraphTensor.PATCH_EMBEDDING.id, GraphTensor.NEXT_LOGPROB.id, GraphTensor.PATCH_END_LOGPROBS.id);
 
     /** Takes over {@code session}: closing the runner releases it. */
     public BltModelRunner(SharedSession session, ModelManifest manifest, long tokenBudget) {
@@ -44,10 +44,6 @@ public final class BltModelRunner extends BatchedGraphRunner {
             throws OrtException {
         return InferenceSessions.acquireInto(bundle.bltModel(), settings,
                 session -> new BltModelRunner(session, bundle.manifest(), tokenBudget));
-    }
-
-    public static BltModelRunner open(ModelBundle bundle, SessionSettings settings) throws OrtException {
-        return open(bundle, settings, DEFAULT_TOKEN_BUDGET);
     }
 
     /** The outputs of every call, in input order. */
@@ -77,7 +73,7 @@ public final class BltModelRunner extends BatchedGraphRunner {
             try (OnnxTensor tokenTensor = Tensors.int64(paddedTokens, batch.length, width);
                     OnnxTensor startTensor = Tensors.int64(paddedStarts, batch.length, patches);
                     OrtSession.Result result = session.run(
-                            Map.of(GraphIo.TOKENS, tokenTensor, GraphIo.PATCH_START, startTensor), OUTPUTS)) {
+                            Map.of(GraphTensor.TOKENS.id, tokenTensor, GraphTensor.PATCH_START.id, startTensor), OUTPUTS)) {
                 List<BltScorer.Outputs> read = read(result, calls, batch, width, patches);
                 for (int b = 0; b < batch.length; b++) {
                     results[batch[b]] = read.get(b);
@@ -89,9 +85,9 @@ public final class BltModelRunner extends BatchedGraphRunner {
 
     private static List<BltScorer.Outputs> read(OrtSession.Result result, List<BltCall> calls, int[] batch, int width,
             int patches) {
-        Tensors.Floats embedding = Tensors.floats(result, GraphIo.PATCH_EMBEDDING, batch.length, patches);
-        Tensors.Floats logprob = Tensors.floats(result, GraphIo.NEXT_LOGPROB, batch.length, width);
-        Tensors.Floats endLogprobs = Tensors.floats(result, GraphIo.PATCH_END_LOGPROBS, batch.length, patches);
+        Tensors.Floats embedding = Tensors.floats(result, GraphTensor.PATCH_EMBEDDING.id, batch.length, patches);
+        Tensors.Floats logprob = Tensors.floats(result, GraphTensor.NEXT_LOGPROB.id, batch.length, width);
+        Tensors.Floats endLogprobs = Tensors.floats(result, GraphTensor.PATCH_END_LOGPROBS.id, batch.length, patches);
         int d = embedding.dim(2);
         int vocab = endLogprobs.dim(2);
         List<BltScorer.Outputs> out = new ArrayList<>(batch.length);

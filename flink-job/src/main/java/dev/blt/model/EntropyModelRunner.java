@@ -35,8 +35,8 @@ public final class EntropyModelRunner extends BatchedGraphRunner {
      */
     public static final long DEFAULT_TOKEN_BUDGET = 16_384;
 
-    private static final Set<String> ENTROPY_OUTPUTS = Set.of(GraphIo.ENTROPY, GraphIo.NEXT_LOGPROB);
-    private static final Set<String> HIDDEN_OUTPUT = Set.of(GraphIo.HIDDEN);
+    private static final Set<String> ENTROPY_OUTPUTS = Set.of(GraphTensor.ENTROPY.id, GraphTensor.NEXT_LOGPROB.id);
+    private static final Set<String> HIDDEN_OUTPUT = Set.of(GraphTensor.HIDDEN.id);
 
     /** Takes over {@code session}: closing the runner releases it. */
     public EntropyModelRunner(SharedSession session, ModelManifest manifest, long tokenBudget) {
@@ -50,15 +50,11 @@ public final class EntropyModelRunner extends BatchedGraphRunner {
                 session -> new EntropyModelRunner(session, bundle.manifest(), tokenBudget));
     }
 
-    public static EntropyModelRunner open(ModelBundle bundle, SessionSettings settings) throws OrtException {
-        return open(bundle, settings, DEFAULT_TOKEN_BUDGET);
-    }
-
     /** Entropy and next-token log-probability of every position of every row, in input order. */
     public List<EntropyScorer.Scores> run(List<long[]> rows) throws OrtException {
         return runBatches(rows, ENTROPY_OUTPUTS, (result, batch, width) -> {
-            Tensors.Floats entropy = Tensors.floats(result, GraphIo.ENTROPY, batch.length, width);
-            Tensors.Floats logprob = Tensors.floats(result, GraphIo.NEXT_LOGPROB, batch.length, width);
+            Tensors.Floats entropy = Tensors.floats(result, GraphTensor.ENTROPY.id, batch.length, width);
+            Tensors.Floats logprob = Tensors.floats(result, GraphTensor.NEXT_LOGPROB.id, batch.length, width);
             List<EntropyScorer.Scores> out = new ArrayList<>(batch.length);
             for (int b = 0; b < batch.length; b++) {
                 int n = rows.get(batch[b]).length;
@@ -73,7 +69,7 @@ public final class EntropyModelRunner extends BatchedGraphRunner {
     /** The final normed hidden state [T][d_model] of every row, in input order. */
     public List<float[][]> hidden(List<long[]> rows) throws OrtException {
         return runBatches(rows, HIDDEN_OUTPUT, (result, batch, width) -> {
-            Tensors.Floats hidden = Tensors.floats(result, GraphIo.HIDDEN, batch.length, width);
+            Tensors.Floats hidden = Tensors.floats(result, GraphTensor.HIDDEN.id, batch.length, width);
             int d = hidden.dim(2);
             List<float[][]> out = new ArrayList<>(batch.length);
             for (int b = 0; b < batch.length; b++) {
@@ -108,7 +104,7 @@ public final class EntropyModelRunner extends BatchedGraphRunner {
                 System.arraycopy(row, 0, padded, b * width, row.length);
             }
             try (OnnxTensor input = Tensors.int64(padded, batch.length, width);
-                    OrtSession.Result result = session.run(Map.of(GraphIo.TOKENS, input), outputs)) {
+                    OrtSession.Result result = session.run(Map.of(GraphTensor.TOKENS.id, input), outputs)) {
                 List<T> read = reader.read(result, batch, width);
                 for (int b = 0; b < batch.length; b++) {
                     results.set(batch[b], read.get(b));

@@ -26,8 +26,8 @@ import java.util.Map;
  */
 public final class EntropyStepRunner implements StepScorer, AutoCloseable {
 
-    private static final java.util.Set<String> OUTPUTS = java.util.Set.of(GraphIo.ENTROPY, GraphIo.NEXT_LOGPROB,
-            GraphIo.LAST_LOGP, GraphIo.PRESENT_KEY, GraphIo.PRESENT_VALUE);
+    private static final java.util.Set<String> OUTPUTS = java.util.Set.of(GraphTensor.ENTROPY.id, GraphTensor.NEXT_LOGPROB.id,
+            GraphTensor.LAST_LOGP.id, GraphTensor.PRESENT_KEY.id, GraphTensor.PRESENT_VALUE.id);
 
     private final SharedSession session;
     private final ModelManifest.Tokens tokens;
@@ -81,13 +81,13 @@ public final class EntropyStepRunner implements StepScorer, AutoCloseable {
         try (OnnxTensor t = Tensors.int64(input, 1, input.length);
                 OnnxTensor k = floats(pastKey, pastShape);
                 OnnxTensor v = floats(pastValue, pastShape);
-                OrtSession.Result result = session.run(Map.of(GraphIo.TOKENS, t, GraphIo.PAST_KEY, k, GraphIo.PAST_VALUE, v),
+                OrtSession.Result result = session.run(Map.of(GraphTensor.TOKENS.id, t, GraphTensor.PAST_KEY.id, k, GraphTensor.PAST_VALUE.id, v),
                         OUTPUTS)) {
-            Tensors.Floats entropy = Tensors.floats(result, GraphIo.ENTROPY, 1, input.length);
-            Tensors.Floats logprob = Tensors.floats(result, GraphIo.NEXT_LOGPROB, 1, input.length);
-            Tensors.Floats lastLogp = Tensors.floats(result, GraphIo.LAST_LOGP, 1);
-            Tensors.Floats keys = Tensors.floats(result, GraphIo.PRESENT_KEY, layers, 1, heads, past + input.length);
-            Tensors.Floats values = Tensors.floats(result, GraphIo.PRESENT_VALUE, layers, 1, heads, past + input.length);
+            Tensors.Floats entropy = Tensors.floats(result, GraphTensor.ENTROPY.id, 1, input.length);
+            Tensors.Floats logprob = Tensors.floats(result, GraphTensor.NEXT_LOGPROB.id, 1, input.length);
+            Tensors.Floats lastLogp = Tensors.floats(result, GraphTensor.LAST_LOGP.id, 1);
+            Tensors.Floats keys = Tensors.floats(result, GraphTensor.PRESENT_KEY.id, layers, 1, heads, past + input.length);
+            Tensors.Floats values = Tensors.floats(result, GraphTensor.PRESENT_VALUE.id, layers, 1, heads, past + input.length);
             cache.update(past + input.length, input[input.length - 1], keys.data(), values.data(), lastLogp.data());
             int skip = lone ? 1 : 0; // the recomputed cached token's outputs are known already
             float[] nextLogprob = logprob.slice(skip, fresh.length);

@@ -275,7 +275,7 @@ public record ModelManifest(
         }
     }
 
-    private void validateModel(Checks c, String field, ModelSpec spec, GraphIo.Graph graph) {
+    private void validateModel(Checks c, String field, ModelSpec spec, GraphIo graph) {
         c.notNull(spec, field);
         c.require(spec.file != null && files.containsKey(spec.file), field + ".file",
                 "is " + spec.file + ", which is not listed under 'files' (every model file must be checksummed)");
@@ -285,7 +285,7 @@ public record ModelManifest(
     }
 
     private static void validateTensors(Checks c, String field, List<TensorSpec> declared,
-            List<GraphIo.Tensor> required) {
+            List<GraphTensor> required) {
         c.notNull(declared, field);
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < declared.size(); i++) {
@@ -295,13 +295,13 @@ public record ModelManifest(
             c.require(seen.add(t.name), field + "[" + i + "].name", "duplicates " + t.name);
         }
         Map<String, TensorSpec> byName = declared.stream().collect(Collectors.toMap(TensorSpec::name, t -> t));
-        for (GraphIo.Tensor want : required) {
-            TensorSpec got = byName.get(want.name());
-            c.require(got != null, field, "has no '" + want.name() + "' (declared: " + byName.keySet() + ")");
-            c.require(want.dtype().equals(got.dtype), field + "." + want.name() + ".dtype",
-                    "is " + got.dtype + " but the runtime needs " + want.dtype());
-            c.require(got.shape.size() == want.rank(), field + "." + want.name() + ".shape",
-                    "is " + got.shape + " but the runtime needs rank " + want.rank());
+        for (GraphTensor want : required) {
+            TensorSpec got = byName.get(want.id);
+            c.require(got != null, field, "has no '" + want.id + "' (declared: " + byName.keySet() + ")");
+            c.require(want.dtype.equals(got.dtype), field + "." + want.id + ".dtype",
+                    "is " + got.dtype + " but the runtime needs " + want.dtype);
+            c.require(got.shape.size() == want.rank, field + "." + want.id + ".shape",
+                    "is " + got.shape + " but the runtime needs rank " + want.rank);
         }
     }
 

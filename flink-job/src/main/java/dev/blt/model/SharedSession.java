@@ -53,19 +53,19 @@ public final class SharedSession implements AutoCloseable {
      * Checks that the loaded graph has every input and output {@code graph} names, so that a graph
      * that disagrees with its manifest fails when the operator opens.
      */
-    public void requireSignature(GraphIo.Graph graph) {
+    public void requireSignature(GraphIo graph) {
         Set<String> inputs = session.getInputNames();
         Set<String> outputs = session.getOutputNames();
-        Set<String> wantedInputs = graph.inputs().stream().map(GraphIo.Tensor::name).collect(Collectors.toSet());
+        Set<String> wantedInputs = graph.inputs().stream().map(t -> t.id).collect(Collectors.toSet());
         // Inputs must match exactly: the runtime feeds only these, and ONNX Runtime rejects a run
         // that leaves a graph input unfed.
         if (!inputs.equals(wantedInputs)) {
             throw new ModelLoadException("graph " + modelName + " takes inputs " + inputs + " but the runtime feeds "
                     + wantedInputs);
         }
-        for (GraphIo.Tensor t : graph.outputs()) {
-            if (!outputs.contains(t.name())) {
-                throw new ModelLoadException("graph " + modelName + " has no output '" + t.name() + "' (it has "
+        for (GraphTensor t : graph.outputs()) {
+            if (!outputs.contains(t.id)) {
+                throw new ModelLoadException("graph " + modelName + " has no output '" + t.id + "' (it has "
                         + outputs + ")");
             }
         }

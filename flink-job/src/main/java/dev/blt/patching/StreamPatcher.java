@@ -1,11 +1,8 @@
 package dev.blt.patching;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -288,6 +285,7 @@ public final class StreamPatcher {
      * end; 1 and 2 are still read.
      */
     private static final int SNAPSHOT_VERSION = 3;
+    private static final String STATE = "patcher state";
 
     public byte[] snapshot() {
         return snapshot(SNAPSHOT_VERSION);
@@ -299,108 +297,89 @@ public final class StreamPatcher {
      * reader does without: scores before the first unruled byte, pending separators).
      */
     byte[] snapshot(int version) {
-        if (version < 1 || version > SNAPSHOT_VERSION) {
-            throw new IllegalArgumentException("no patcher state version " + version);
+        return VersionedSnapshot.write(STATE, version, SNAPSHOT_VERSION, 64 + bufferLength * 9 + openLength * 9,
+                this::writeBody);
+    }
+
+    private void writeBody(DataOutputStream out, int version) throws IOException {
+        out.writeLong(received);
+        out.writeLong(scoredUpTo);
+        out.writeLong(logprobUpTo);
+        out.writeLong(ruled);
+        out.writeLong(bufferStart);
+        out.writeInt(bufferLength);
+        out.write(buffer, 0, bufferLength);
+        int scoresFrom = 0;
+        if (version >= 3) {
+            scoresFrom = (int) (ruled - bufferStart);
+            out.writeInt(scoresFrom);
         }
-        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + bufferLength * 9 + openLength * 9);
-             DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(version);
-            out.writeLong(received);
-            out.writeLong(scoredUpTo);
-            out.writeLong(logprobUpTo);
-            out.writeLong(ruled);
-            out.writeLong(bufferStart);
-            out.writeInt(bufferLength);
-            out.write(buffer, 0, bufferLength);
-            int scoresFrom = 0;
-            if (version >= 3) {
-                scoresFrom = (int) (ruled - bufferStart);
-                out.writeInt(scoresFrom);
-            }
-            for (int i = scoresFrom; i <= bufferLength; i++) {
-                out.writeFloat(entropy[i]);
-                out.writeFloat(logprob[i]);
-            }
-            out.writeLong(openStart);
-            out.writeInt(openLength);
-            out.write(openBytes, 0, openLength);
-            for (int i = 0; i < openLength; i++) {
-                out.writeFloat(openEntropy[i]);
-                out.writeFloat(openLogprob[i]);
-            }
-            out.writeLong(nextPatchIndex);
-            out.writeFloat(previousEntropy);
-            if (version >= 2) {
-                out.writeInt(separators.size());
-                for (long position : separators) {
-                    out.writeLong(position);
-                }
-            }
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int i = scoresFrom; i <= bufferLength; i++) {
+            out.writeFloat(entropy[i]);
+            out.writeFloat(logprob[i]);
+        }
+        out.writeLong(openStart);
+        out.writeInt(openLength);
+        out.write(openBytes, 0, openLength);
+        for (int i = 0; i < openLength; i++) {
+            out.writeFloat(openEntropy[i]);
+            out.writeFloat(openLogprob[i]);
+        }
+        out.writeLong(nextPatchIndex);
+        out.writeFloat(previousEntropy);
+        if (version >= 2) {
+            VersionedSnapshot.writePositions(out, separators);
         }
     }
 
     public static StreamPatcher restore(PatcherSettings settings, byte[] snapshot) {
+        return VersionedSnapshot.read(STATE, SNAPSHOT_VERSION, snapshot, (in, version) -> readBody(settings, in, version));
+    }
+
+    private static StreamPatcher readBody(PatcherSettings settings, DataInputStream in, int version) throws IOException {
         StreamPatcher p = new StreamPatcher(settings);
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(snapshot))) {
-            int version = in.readInt();
-            if (version < 1 || version > SNAPSHOT_VERSION) {
-                throw new IllegalStateException("unknown patcher state version " + version);
-            }
-            p.received = in.readLong();
-            p.scoredUpTo = in.readLong();
-            p.logprobUpTo = in.readLong();
-            p.ruled = in.readLong();
-            p.bufferStart = in.readLong();
-            p.bufferLength = in.readInt();
-            // Checked before anything is allocated for it: a byte per buffered byte, then two scores
-            // per scored byte and the lookahead's two.
-            if (p.bufferLength < 0 || p.bufferLength + 8L > in.available()) {
-                throw new IllegalStateException("corrupt patcher state: it claims " + p.bufferLength
-                        + " buffered bytes but holds only " + in.available() + " more bytes");
-            }
-            p.ensureCapacity(p.bufferLength);
-            in.readFully(p.buffer, 0, p.bufferLength);
-            int scoresFrom = version >= 3 ? in.readInt() : 0;
-            if (scoresFrom < 0 || scoresFrom > p.bufferLength || 8L * (p.bufferLength - scoresFrom + 1) > in.available()) {
-                throw new IllegalStateException("corrupt patcher state: scores from " + scoresFrom + " of "
-                        + p.bufferLength + " buffered bytes, " + in.available() + " bytes left");
-            }
-            for (int i = scoresFrom; i <= p.bufferLength; i++) {
-                p.entropy[i] = in.readFloat();
-                p.logprob[i] = in.readFloat();
-            }
-            p.openStart = in.readLong();
-            p.openLength = in.readInt();
-            if (p.openLength < 0) {
-                throw new IllegalStateException("corrupt patcher state: an open patch of " + p.openLength + " bytes");
-            }
-            if (p.openLength > p.openBytes.length) {
-                throw new IllegalStateException("patcher state holds an open patch of " + p.openLength
-                        + " bytes, above max_patch_length " + p.openBytes.length + ": was it written by another model?");
-            }
-            in.readFully(p.openBytes, 0, p.openLength);
-            for (int i = 0; i < p.openLength; i++) {
-                p.openEntropy[i] = in.readFloat();
-                p.openLogprob[i] = in.readFloat();
-            }
-            p.nextPatchIndex = in.readLong();
-            p.previousEntropy = in.readFloat();
-            if (version >= 2) {
-                int pending = in.readInt();
-                if (pending < 0 || 8L * pending > in.available()) {
-                    throw new IllegalStateException("corrupt patcher state: it claims " + pending + " separators");
-                }
-                for (int i = 0; i < pending; i++) {
-                    p.separators.addLast(in.readLong());
-                }
-            }
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt patcher state", e);
+        p.received = in.readLong();
+        p.scoredUpTo = in.readLong();
+        p.logprobUpTo = in.readLong();
+        p.ruled = in.readLong();
+        p.bufferStart = in.readLong();
+        p.bufferLength = in.readInt();
+        // Checked before anything is allocated for it: a byte per buffered byte, then two scores
+        // per scored byte and the lookahead's two.
+        if (p.bufferLength < 0 || p.bufferLength + 8L > in.available()) {
+            throw new IllegalStateException("corrupt patcher state: it claims " + p.bufferLength
+                    + " buffered bytes but holds only " + in.available() + " more bytes");
         }
+        p.ensureCapacity(p.bufferLength);
+        in.readFully(p.buffer, 0, p.bufferLength);
+        int scoresFrom = version >= 3 ? in.readInt() : 0;
+        if (scoresFrom < 0 || scoresFrom > p.bufferLength || 8L * (p.bufferLength - scoresFrom + 1) > in.available()) {
+            throw new IllegalStateException("corrupt patcher state: scores from " + scoresFrom + " of "
+                    + p.bufferLength + " buffered bytes, " + in.available() + " bytes left");
+        }
+        for (int i = scoresFrom; i <= p.bufferLength; i++) {
+            p.entropy[i] = in.readFloat();
+            p.logprob[i] = in.readFloat();
+        }
+        p.openStart = in.readLong();
+        p.openLength = in.readInt();
+        if (p.openLength < 0) {
+            throw new IllegalStateException("corrupt patcher state: an open patch of " + p.openLength + " bytes");
+        }
+        if (p.openLength > p.openBytes.length) {
+            throw new IllegalStateException("patcher state holds an open patch of " + p.openLength
+                    + " bytes, above max_patch_length " + p.openBytes.length + ": was it written by another model?");
+        }
+        in.readFully(p.openBytes, 0, p.openLength);
+        for (int i = 0; i < p.openLength; i++) {
+            p.openEntropy[i] = in.readFloat();
+            p.openLogprob[i] = in.readFloat();
+        }
+        p.nextPatchIndex = in.readLong();
+        p.previousEntropy = in.readFloat();
+        if (version >= 2) {
+            VersionedSnapshot.readPositions(in, p.separators, STATE);
+        }
+        return p;
     }
 }

@@ -156,14 +156,14 @@ class ChunkDecoderPropertiesTest {
         if (decoded == null) {
             return;
         }
-        assertEquals(chunk.streamId(), decoded.streamId);
-        assertEquals(chunk.sequence(), decoded.sequence);
-        assertEquals(session, decoded.producerSession);
-        assertArrayEquals(chunk.payload(), decoded.payload);
-        assertEquals(chunk.eventTimeMs() == null ? kafkaTimestamp : chunk.eventTimeMs(), decoded.timestampMs);
-        assertEquals("in", decoded.topic);
-        assertEquals(3, decoded.partition);
-        assertEquals(17, decoded.offset);
+        assertEquals(chunk.streamId(), decoded.streamId());
+        assertEquals(chunk.sequence(), decoded.sequence());
+        assertEquals(session, decoded.producerSession());
+        assertArrayEquals(chunk.payload(), decoded.payload());
+        assertEquals(chunk.eventTimeMs() == null ? kafkaTimestamp : chunk.eventTimeMs(), decoded.timestampMs());
+        assertEquals("in", decoded.topic());
+        assertEquals(3, decoded.partition());
+        assertEquals(17, decoded.offset());
     }
 
     @Provide
@@ -197,10 +197,10 @@ class ChunkDecoderPropertiesTest {
         if (decoded == null) {
             return;
         }
-        assertEquals(key == null ? "the-default" : new String(key, StandardCharsets.UTF_8), decoded.streamId);
-        assertEquals(-1, decoded.sequence);
-        assertArrayEquals(value, decoded.payload);
-        assertEquals(3, decoded.timestampMs);
+        assertEquals(key == null ? "the-default" : new String(key, StandardCharsets.UTF_8), decoded.streamId());
+        assertEquals(-1, decoded.sequence());
+        assertArrayEquals(value, decoded.payload());
+        assertEquals(3, decoded.timestampMs());
     }
 
     @Provide
@@ -241,9 +241,9 @@ class ChunkDecoderPropertiesTest {
             assertFalse(outcome.thrown().getMessage() == null || outcome.thrown().getMessage().isBlank(), "no reason");
         } else {
             StreamChunk c = outcome.value();
-            assertFalse(c.streamId.isEmpty(), "empty stream id");
-            assertTrue(c.sequence >= 0, "negative sequence");
-            assertTrue(c.payload.length > 0 && c.payload.length < value.length, "payload of " + c.payload.length);
+            assertFalse(c.streamId().isEmpty(), "empty stream id");
+            assertTrue(c.sequence() >= 0, "negative sequence");
+            assertTrue(c.payload().length > 0 && c.payload().length < value.length, "payload of " + c.payload().length);
         }
         long allowed = HostileBytes.allocationAllowance(value.length);
         assertTrue(outcome.allocatedBytes() <= allowed, "decoding a record of " + value.length + " bytes allocated "

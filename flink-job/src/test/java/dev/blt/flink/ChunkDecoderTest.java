@@ -60,9 +60,9 @@ class ChunkDecoderTest {
         byte[] payload = new byte[300];
         Arrays.fill(payload, (byte) 'x');
         var decoded = decoder.decodeAvro(input(AvroBytes.encode(chunk("stream-7", 42, payload))));
-        assertEquals("stream-7", decoded.streamId);
-        assertEquals(42, decoded.sequence);
-        assertArrayEquals(payload, decoded.payload);
+        assertEquals("stream-7", decoded.streamId());
+        assertEquals(42, decoded.sequence());
+        assertArrayEquals(payload, decoded.payload());
     }
 
     @Test
@@ -77,10 +77,10 @@ class ChunkDecoderTest {
         byte[] bytes = new byte[encoded.remaining()];
         encoded.get(bytes);
         var decoded = decoder.decodeAvro(input(bytes));
-        assertEquals("old-producer", decoded.streamId);
-        assertEquals(7, decoded.sequence);
-        assertEquals(null, decoded.producerSession);
-        assertArrayEquals(new byte[] {'h', 'i'}, decoded.payload);
+        assertEquals("old-producer", decoded.streamId());
+        assertEquals(7, decoded.sequence());
+        assertEquals(null, decoded.producerSession());
+        assertArrayEquals(new byte[] {'h', 'i'}, decoded.payload());
     }
 
     @Test
@@ -96,7 +96,7 @@ class ChunkDecoderTest {
     @Test
     void aSessionDecodes() throws Exception {
         byte[] bytes = AvroBytes.encode(ByteChunk.newBuilder(chunk("s", 0, new byte[] {1})).setProducerSession("p-2").build());
-        assertEquals("p-2", decoder.decodeAvro(input(bytes)).producerSession);
+        assertEquals("p-2", decoder.decodeAvro(input(bytes)).producerSession());
     }
 
     @Test

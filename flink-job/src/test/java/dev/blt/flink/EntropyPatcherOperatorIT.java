@@ -76,7 +76,7 @@ class EntropyPatcherOperatorIT {
                                                         BundleSettings bundle, long ttlMs, long cacheBytes)
             throws Exception {
         return KeyedHarness.of(new EntropyPatcherOperator(source, segmentation, context, bundle, ttlMs, cacheBytes),
-                c -> c.streamId);
+                c -> c.streamId());
     }
 
     static KeyedHarness<StreamChunk, PatchEvent> opened(Segmentation segmentation, BundleSettings bundle, long ttlMs)
@@ -454,7 +454,7 @@ class EntropyPatcherOperatorIT {
                 if ((Boolean) step[2]) {
                     accepted.add(payload);
                 } else {
-                    deadExpected.put(c.offset, "sequence " + step[0] + " of stream 'a'");
+                    deadExpected.put(c.offset(), "sequence " + step[0] + " of stream 'a'");
                 }
                 String after = step.length > 3 ? (String) step[3] : "";
                 if (after.equals("flush")) {
@@ -525,8 +525,8 @@ class EntropyPatcherOperatorIT {
             int k = random.nextInt(keys);
             if (taken[k] < perKey.get(k).size()) {
                 StreamChunk c = perKey.get(k).get(taken[k]++);
-                c.offset = input.size();
-                input.add(c);
+                input.add(new StreamChunk(c.streamId(), c.sequence(), c.producerSession(), c.payload(), c.topic(),
+                        c.partition(), input.size(), c.timestampMs()));
             }
         }
 
@@ -535,18 +535,18 @@ class EntropyPatcherOperatorIT {
         Map<String, Long> last = new HashMap<>();
         Map<String, String> sessionOf = new HashMap<>();
         for (StreamChunk c : input) {
-            if (c.sequence < 0) {
+            if (c.sequence() < 0) {
                 continue;
             }
-            boolean newSession = c.producerSession != null && !c.producerSession.equals(sessionOf.get(c.streamId));
-            Long previous = last.get(c.streamId);
-            if (!newSession && previous != null && c.sequence <= previous) {
-                expectedDead.add(c.offset);
+            boolean newSession = c.producerSession() != null && !c.producerSession().equals(sessionOf.get(c.streamId()));
+            Long previous = last.get(c.streamId());
+            if (!newSession && previous != null && c.sequence() <= previous) {
+                expectedDead.add(c.offset());
                 continue;
             }
-            last.put(c.streamId, c.sequence);
+            last.put(c.streamId(), c.sequence());
             if (newSession) {
-                sessionOf.put(c.streamId, c.producerSession);
+                sessionOf.put(c.streamId(), c.producerSession());
             }
         }
         assertTrue(expectedDead.size() >= 3, "the seed must produce some replays: " + expectedDead.size());
@@ -579,14 +579,14 @@ class EntropyPatcherOperatorIT {
             assertTrue(deadOffsets.add(d.getOffset()), "chunk " + d.getOffset() + " dead-lettered twice");
             assertFalse(d.getReason().isBlank(), "a dead letter says why");
             StreamChunk c = input.get((int) d.getOffset());
-            assertArrayEquals(c.payload, bytes(d.getOriginalValue()), "dead letter of chunk " + d.getOffset());
-            assertArrayEquals(c.streamId.getBytes(UTF_8), bytes(d.getOriginalKey()));
+            assertArrayEquals(c.payload(), bytes(d.getOriginalValue()), "dead letter of chunk " + d.getOffset());
+            assertArrayEquals(c.streamId().getBytes(UTF_8), bytes(d.getOriginalKey()));
         }
         assertEquals(expectedDead, deadOffsets, "dead-lettered chunks");
         for (int k = 0; k < keys; k++) {
             String key = "key-" + k;
-            List<byte[]> kept = input.stream().filter(c -> c.streamId.equals(key) && !deadOffsets.contains(c.offset))
-                    .map(c -> c.payload).toList();
+            List<byte[]> kept = input.stream().filter(c -> c.streamId().equals(key) && !deadOffsets.contains(c.offset()))
+                    .map(c -> c.payload()).toList();
             List<PatchEvent> patches = patchesOf(key, out);
             if (segmentation == Segmentation.STREAM) {
                 assertArrayEquals(concat(kept), bytesOf(patches), key + ": every kept byte once, in order");

@@ -30,7 +30,7 @@ class EntropyPatcherOperatorWithATestScorerTest {
     private static KeyedHarness<StreamChunk, PatchEvent> opened(TestScorerModel model, Segmentation segmentation,
                                                                BundleSettings bundle) throws Exception {
         KeyedHarness<StreamChunk, PatchEvent> h = KeyedHarness.of(new EntropyPatcherOperator(model, segmentation,
-                RecordContext.CARRY, bundle, 0, EntropyPatcherOperator.DEFAULT_WINDOW_CACHE_BYTES), c -> c.streamId);
+                RecordContext.CARRY, bundle, 0, EntropyPatcherOperator.DEFAULT_WINDOW_CACHE_BYTES), c -> c.streamId());
         h.open();
         return h;
     }

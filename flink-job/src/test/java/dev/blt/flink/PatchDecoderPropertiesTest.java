@@ -160,7 +160,7 @@ class PatchDecoderPropertiesTest {
         decoder.processElement(record, decoder.new Context() {
             @Override
             public Long timestamp() {
-                return record.timestampMs;
+                return record.timestampMs();
             }
 
             @Override

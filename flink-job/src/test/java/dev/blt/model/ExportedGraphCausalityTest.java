@@ -40,23 +40,23 @@ class ExportedGraphCausalityTest {
         ModelManifest.Tokens ids = bundle.manifest().tokens();
         Random random = new Random(42);
         long[] tokens = randomRow(random, ids);
-        Set<String> outputs = Set.of(GraphIo.ENTROPY, GraphIo.NEXT_LOGPROB, GraphIo.HIDDEN);
+        Set<String> outputs = Set.of(GraphTensor.ENTROPY.id, GraphTensor.NEXT_LOGPROB.id, GraphTensor.HIDDEN.id);
         try (SharedSession session = InferenceSessions.acquire(bundle.entropyModel(), ModelFolders.sessionSettings())) {
             Map<String, Tensors.Floats> before = runEntropy(session, tokens, outputs);
             for (int t : new int[] {0, 1, LENGTH / 2, LENGTH - 2}) {
                 long[] changed = changeToken(tokens, t + 1, random, ids);
                 Map<String, Tensors.Floats> after = runEntropy(session, changed, outputs);
                 String what = folder.getFileName() + " entropy model, token " + (t + 1) + " changed:";
-                assertClose(what + " entropy", prefix(before, GraphIo.ENTROPY, t + 1),
-                        prefix(after, GraphIo.ENTROPY, t + 1), UNCHANGED);
-                int d = before.get(GraphIo.HIDDEN).dim(2);
+                assertClose(what + " entropy", prefix(before, GraphTensor.ENTROPY.id, t + 1),
+                        prefix(after, GraphTensor.ENTROPY.id, t + 1), UNCHANGED);
+                int d = before.get(GraphTensor.HIDDEN.id).dim(2);
                 assertClose(what + " hidden", new int[] {t + 1, d},
-                        prefix(before, GraphIo.HIDDEN, (t + 1) * d), prefix(after, GraphIo.HIDDEN, (t + 1) * d),
+                        prefix(before, GraphTensor.HIDDEN.id, (t + 1) * d), prefix(after, GraphTensor.HIDDEN.id, (t + 1) * d),
                         UNCHANGED);
-                assertClose(what + " next_logprob", prefix(before, GraphIo.NEXT_LOGPROB, t),
-                        prefix(after, GraphIo.NEXT_LOGPROB, t), UNCHANGED);
+                assertClose(what + " next_logprob", prefix(before, GraphTensor.NEXT_LOGPROB.id, t),
+                        prefix(after, GraphTensor.NEXT_LOGPROB.id, t), UNCHANGED);
                 // The change itself must be seen, or the checks above prove nothing.
-                assertNotEquals(before.get(GraphIo.NEXT_LOGPROB).data()[t], after.get(GraphIo.NEXT_LOGPROB).data()[t],
+                assertNotEquals(before.get(GraphTensor.NEXT_LOGPROB.id).data()[t], after.get(GraphTensor.NEXT_LOGPROB.id).data()[t],
                         what + " next_logprob at " + t + " should reflect the new token");
             }
         }
@@ -70,7 +70,7 @@ class ExportedGraphCausalityTest {
         Random random = new Random(43);
         long[] tokens = randomRow(random, ids);
         long[] starts = randomPatchStarts(random);
-        Set<String> outputs = Set.of(GraphIo.PATCH_EMBEDDING, GraphIo.NEXT_LOGPROB, GraphIo.PATCH_END_LOGPROBS);
+        Set<String> outputs = Set.of(GraphTensor.PATCH_EMBEDDING.id, GraphTensor.NEXT_LOGPROB.id, GraphTensor.PATCH_END_LOGPROBS.id);
         try (SharedSession session = InferenceSessions.acquire(bundle.bltModel(), ModelFolders.sessionSettings())) {
             Map<String, Tensors.Floats> before = runBlt(session, tokens, starts, outputs);
             for (int t : new int[] {0, 1, LENGTH / 2, LENGTH - 2}) {
@@ -78,16 +78,16 @@ class ExportedGraphCausalityTest {
                         outputs);
                 String what = folder.getFileName() + " BLT, token " + (t + 1) + " changed (patches start at "
                         + Arrays.toString(starts) + "):";
-                assertClose(what + " next_logprob", prefix(before, GraphIo.NEXT_LOGPROB, t),
-                        prefix(after, GraphIo.NEXT_LOGPROB, t), UNCHANGED);
+                assertClose(what + " next_logprob", prefix(before, GraphTensor.NEXT_LOGPROB.id, t),
+                        prefix(after, GraphTensor.NEXT_LOGPROB.id, t), UNCHANGED);
                 // Patches that end at or before t hold only tokens the change cannot reach.
                 int closed = patchesEndingBy(starts, t);
-                for (String output : new String[] {GraphIo.PATCH_EMBEDDING, GraphIo.PATCH_END_LOGPROBS}) {
+                for (String output : new String[] {GraphTensor.PATCH_EMBEDDING.id, GraphTensor.PATCH_END_LOGPROBS.id}) {
                     int width = before.get(output).dim(2);
                     assertClose(what + " " + output, new int[] {closed, width},
                             prefix(before, output, closed * width), prefix(after, output, closed * width), UNCHANGED);
                 }
-                assertNotEquals(before.get(GraphIo.NEXT_LOGPROB).data()[t], after.get(GraphIo.NEXT_LOGPROB).data()[t],
+                assertNotEquals(before.get(GraphTensor.NEXT_LOGPROB.id).data()[t], after.get(GraphTensor.NEXT_LOGPROB.id).data()[t],
                         what + " next_logprob at " + t + " should reflect the new token");
             }
         }
@@ -138,7 +138,7 @@ class ExportedGraphCausalityTest {
     private static Map<String, Tensors.Floats> runEntropy(SharedSession session, long[] tokens, Set<String> outputs)
             throws Exception {
         try (OnnxTensor input = Tensors.int64(tokens, 1, tokens.length);
-                OrtSession.Result result = session.run(Map.of(GraphIo.TOKENS, input), outputs)) {
+                OrtSession.Result result = session.run(Map.of(GraphTensor.TOKENS.id, input), outputs)) {
             return read(result, outputs);
         }
     }
@@ -148,7 +148,7 @@ class ExportedGraphCausalityTest {
         try (OnnxTensor tokenTensor = Tensors.int64(tokens, 1, tokens.length);
                 OnnxTensor startTensor = Tensors.int64(starts, 1, starts.length);
                 OrtSession.Result result = session.run(
-                        Map.of(GraphIo.TOKENS, tokenTensor, GraphIo.PATCH_START, startTensor), outputs)) {
+                        Map.of(GraphTensor.TOKENS.id, tokenTensor, GraphTensor.PATCH_START.id, startTensor), outputs)) {
             return read(result, outputs);
         }
     }

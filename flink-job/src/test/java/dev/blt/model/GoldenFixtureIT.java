@@ -40,9 +40,9 @@ class GoldenFixtureIT {
         int[] shape = Fixtures.shape(call.get("tokens"));
         try (SharedSession session = InferenceSessions.acquire(bundle.entropyModel(), ModelFolders.sessionSettings());
                 OnnxTensor tokens = Tensors.int64(Fixtures.longs(call.get("tokens")), shape[0], shape[1]);
-                OrtSession.Result result = session.run(Map.of(GraphIo.TOKENS, tokens),
-                        Set.of(GraphIo.ENTROPY, GraphIo.NEXT_LOGPROB))) {
-            for (String output : List.of(GraphIo.ENTROPY, GraphIo.NEXT_LOGPROB)) {
+                OrtSession.Result result = session.run(Map.of(GraphTensor.TOKENS.id, tokens),
+                        Set.of(GraphTensor.ENTROPY.id, GraphTensor.NEXT_LOGPROB.id))) {
+            for (String output : List.of(GraphTensor.ENTROPY.id, GraphTensor.NEXT_LOGPROB.id)) {
                 Tensors.Floats actual = Tensors.floats(result, output, shape[0], shape[1]);
                 assertClose(folder.getFileName() + " entropy." + output, shape, Fixtures.floats(call.get(output)),
                         actual.data(), Fixtures.tolerance(fixtures));
@@ -58,13 +58,13 @@ class GoldenFixtureIT {
         JsonNode call = fixtures.at("/model_calls/blt");
         int[] tokenShape = Fixtures.shape(call.get("tokens"));
         int[] startShape = Fixtures.shape(call.get("patch_start"));
-        Set<String> outputs = Set.of(GraphIo.PATCH_EMBEDDING, GraphIo.NEXT_LOGPROB, GraphIo.PATCH_END_LOGPROBS);
+        Set<String> outputs = Set.of(GraphTensor.PATCH_EMBEDDING.id, GraphTensor.NEXT_LOGPROB.id, GraphTensor.PATCH_END_LOGPROBS.id);
         try (SharedSession session = InferenceSessions.acquire(bundle.bltModel(), ModelFolders.sessionSettings());
                 OnnxTensor tokens = Tensors.int64(Fixtures.longs(call.get("tokens")), tokenShape[0], tokenShape[1]);
                 OnnxTensor starts = Tensors.int64(Fixtures.longs(call.get("patch_start")), startShape[0],
                         startShape[1]);
                 OrtSession.Result result = session.run(
-                        Map.of(GraphIo.TOKENS, tokens, GraphIo.PATCH_START, starts), outputs)) {
+                        Map.of(GraphTensor.TOKENS.id, tokens, GraphTensor.PATCH_START.id, starts), outputs)) {
             for (String output : outputs) {
                 JsonNode expected = call.get(output);
                 int[] shape = Fixtures.shape(expected);
@@ -156,7 +156,8 @@ class GoldenFixtureIT {
             rows.add(unpad(Fixtures.longs(padded), pad));
         }
         int d = ((Number) bundle.manifest().models().entropy().config().get("d_model")).intValue();
-        try (EntropyModelRunner runner = EntropyModelRunner.open(bundle, ModelFolders.sessionSettings())) {
+        try (EntropyModelRunner runner = EntropyModelRunner.open(bundle, ModelFolders.sessionSettings(),
+                EntropyModelRunner.DEFAULT_TOKEN_BUDGET)) {
             List<float[][]> together = runner.hidden(rows);
             for (int r = 0; r < rows.size(); r++) {
                 float[][] alone = runner.hidden(List.of(rows.get(r))).get(0);

@@ -152,7 +152,7 @@ class ModelBundleTest {
                         "field streaming.blt_context_patches is missing or invalid"),
                 new BrokenManifest("NaN theta", text.replaceFirst("\"theta\": [^,]+,", "\"theta\": NaN,"),
                         "field patching.theta must be finite and > 0 (an entropy threshold in nats), was NaN"),
-                edit(text, "no hidden output", m -> removeOutput(m, "entropy", GraphIo.HIDDEN),
+                edit(text, "no hidden output", m -> removeOutput(m, "entropy", GraphTensor.HIDDEN.id),
                         "field models.entropy.outputs has no 'hidden'"),
                 edit(text, "wrong dtype", m -> firstInput(m, "blt").put("dtype", "int32"),
                         "field models.blt.inputs.tokens.dtype is int32 but the runtime needs int64"),

@@ -21,27 +21,8 @@ import org.apache.kafka.server.common.MetadataVersion;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
-    /**
-     * Broker settings for a one-node cluster on which transactions and consumer groups work,
-     * plus a few that make it start and react fast.
-     */
-    static final Map<String, String> BROKER_CONFIG = Map.ofEntries(
-            Map.entry("offsets.topic.replication.factor", "1"),
-            Map.entry("offsets.topic.num.partitions", "1"),
-            Map.entry("transaction.state.log.replication.factor", "1"),
-            Map.entry("transaction.state.log.min.isr", "1"),
-            Map.entry("transaction.state.log.num.partitions", "1"),
-            Map.entry("min.insync.replicas", "1"),
-            Map.entry("default.replication.factor", "1"),
-            Map.entry("num.partitions", "1"),
-            Map.entry("group.initial.rebalance.delay.ms", "0"),
-            Map.entry("auto.create.topics.enable", "false"),
-            // The broker's maximum; KafkaSink's transaction.timeout.ms must stay under it.
-            Map.entry("transaction.max.timeout.ms", "900000"),
-            // KafkaClusterTestKit turns unstable features on by default; a test broker should
-            // behave like a released one.
-            Map.entry("unstable.api.versions.enable", "false"),
-            Map.entry("unstable.feature.versions.enable", "false"));
+    /** Broker settings for a one-node cluster on which transactions work (broker.properties beside this class). */
+    static final Map<String, String> BROKER_CONFIG = loadBrokerConfig();
 
     private final KafkaClusterTestKit cluster;
     private final String bootstrapServers;
@@ -153,5 +134,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     @Override
     public void close() throws Exception {
         cluster.close();
+    }
+
+    private static Map<String, String> loadBrokerConfig() {
+        java.util.Properties properties = new java.util.Properties();
+        try (java.io.InputStream in = EmbeddedKafkaBroker.class.getResourceAsStream("broker.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("broker.properties is missing beside " + EmbeddedKafkaBroker.class);
+            }
+            properties.load(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Map<String, String> config = new TreeMap<>();
+        properties.stringPropertyNames().forEach(name -> config.put(name, properties.getProperty(name)));
+        return java.util.Collections.unmodifiableMap(config);
     }
 }

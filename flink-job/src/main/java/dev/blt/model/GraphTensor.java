@@ -1,0 +1,29 @@
+package dev.blt.model;
+
+import java.util.Locale;
+
+/**
+ * A tensor that the Java runtime feeds to or reads from an exported graph: named as the graph
+ * names it (the constant in lower case, see {@code model-export/blt_models/export.py}), with the
+ * element type (as the manifest spells it) and the rank it must have. {@link GraphIo} lists which
+ * graph takes and produces which.
+ */
+public enum GraphTensor {
+    // The entropy model's full-window graph, and the extra tensors of its incremental (step) graph.
+    TOKENS("int64", 2), ENTROPY("float32", 2), NEXT_LOGPROB("float32", 2), HIDDEN("float32", 3),
+    PAST_KEY("float32", 5), PAST_VALUE("float32", 5), LAST_LOGP("float32", 2),
+    PRESENT_KEY("float32", 5), PRESENT_VALUE("float32", 5),
+    // The BLT graph (local encoder, latent transformer, local decoder) also takes TOKENS and gives NEXT_LOGPROB.
+    PATCH_START("int64", 2), PATCH_EMBEDDING("float32", 3), PATCH_END_LOGPROBS("float32", 3);
+
+    /** The name in the graph and in the manifest. */
+    public final String id;
+    public final String dtype;
+    public final int rank;
+
+    GraphTensor(String dtype, int rank) {
+        this.id = name().toLowerCase(Locale.ROOT);
+        this.dtype = dtype;
+        this.rank = rank;
+    }
+}
