@@ -68,7 +68,8 @@ if [ -n "$docker_pid" ]; then
     sleep 2
   done
 fi
-mvn -B -ntp verify
+maven_rc=0
+mvn -B -ntp verify || maven_rc=$?
 
 if [ -n "$docker_pid" ]; then
   echo "run-tests: waiting for the Compose end-to-end test"
@@ -83,4 +84,8 @@ if [ -n "$docker_pid" ]; then
     tail -n 60 "$work/docker.log" >&2
     exit 1
   fi
+fi
+if [ "$maven_rc" -ne 0 ]; then
+  echo "run-tests: the Maven build FAILED (exit $maven_rc)" >&2
+  exit "$maven_rc"
 fi

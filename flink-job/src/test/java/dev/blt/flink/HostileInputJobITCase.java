@@ -8,11 +8,13 @@ import dev.blt.avro.DeadLetter;
 import dev.blt.avro.Patch;
 import dev.blt.avro.RecordScore;
 import dev.blt.kafka.AvroBytes;
+import dev.blt.kafka.testing.Producing;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
 import dev.blt.testing.SampleText;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -74,7 +76,9 @@ class HostileInputJobITCase extends KafkaJobTestBase {
         // embedding the 70 KB stream would double this test's time on 2 cores.
         runJob(prefix, "--input-format", "raw", "--segmentation", "stream", "--stage", "patch");
 
-        List<DeadLetter> dead = read(prefix + ".dlq", b -> decode(DeadLetter.getDecoder(), b));
+        // Waits, as a reader must: the job has ended, but a commit can still be landing on a busy machine.
+        List<DeadLetter> dead = awaitCommitted(prefix + ".dlq", b -> decode(DeadLetter.getDecoder(), b),
+                letters -> letters.size() >= 5, Duration.ofSeconds(60));
         assertEquals(5, dead.size(), "dead letters: " + reasons(dead));
         DeadLetter invalid = only(dead, "is not valid UTF-8");
         assertTrue(invalid.getTruncated());
@@ -171,8 +175,7 @@ class HostileInputJobITCase extends KafkaJobTestBase {
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * MB));
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            records.forEach(producer::send);
-            producer.flush();
+            Producing.sendAll(producer, records);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.blt.flink;
 
 import dev.blt.cli.KafkaJobOptions;
 import dev.blt.kafka.TopicReader;
+import dev.blt.kafka.testing.Producing;
 import dev.blt.kafka.testing.TestKafkaBroker;
 import dev.blt.kafka.testing.TestKafkaBrokers;
 import dev.blt.model.LoadedModel;
@@ -97,8 +98,7 @@ public abstract class KafkaJobTestBase {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            records.forEach(producer::send);
-            producer.flush();
+            Producing.sendAll(producer, records);
         }
     }
 

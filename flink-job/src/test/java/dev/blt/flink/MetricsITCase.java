@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blt.cli.KafkaJobOptions;
+import dev.blt.kafka.testing.Producing;
 import dev.blt.kafka.testing.TestKafkaBroker;
 import dev.blt.kafka.testing.TestKafkaBrokers;
 import dev.blt.model.ModelSource;
@@ -59,7 +60,7 @@ class MetricsITCase {
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             try (KafkaProducer<byte[], byte[]> producer =
                          new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-                records.forEach(producer::send);
+                Producing.sendAll(producer, records);
             }
             JobOptions options = KafkaJobOptions.parse("--input-topic", prefix + ".in", "--patches-topic",
                     prefix + ".patches", "--embeddings-topic", prefix + ".embeddings", "--predictions-topic",
