@@ -41,17 +41,8 @@ public class EmbedCommand implements Callable<Integer> {
             + "embeddings, L2-normalised, as the job's RecordScore), novelty and bits per byte.")
     boolean perRecord;
 
-    @Option(names = "--novelty-window", defaultValue = "" + dev.blt.flink.BltStageOperator.DEFAULT_NOVELTY_WINDOW,
-            paramLabel = "N", description = "--per-record: novelty is 1 - the highest cosine similarity to the last N "
-                    + "records' embeddings; 0 = off (default: ${DEFAULT-VALUE}).")
-    int noveltyWindow;
-
-    @Option(names = "--top-k", defaultValue = "5", description = "Next-byte candidates per patch (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--continuation-bytes", defaultValue = "0",
-            description = "Greedy continuation after each patch; 0 = off, one BLT call per byte (default: ${DEFAULT-VALUE}).")
-    int continuationBytes;
+    @Mixin
+    BltOutputOptions outputs;
 
     @Option(names = "--format", defaultValue = "jsonl", paramLabel = "jsonl", description = "Output format (only jsonl).")
     String format;
@@ -64,8 +55,8 @@ public class EmbedCommand implements Callable<Integer> {
         if (!"jsonl".equals(format)) {
             throw new IllegalArgumentException("--format must be jsonl, got '" + format + "'");
         }
-        if (noveltyWindow < 0) {
-            throw new IllegalArgumentException("--novelty-window must be >= 0, got " + noveltyWindow);
+        if (outputs.noveltyWindow < 0) {
+            throw new IllegalArgumentException("--novelty-window must be >= 0, got " + outputs.noveltyWindow);
         }
         LoadedModel loaded = model.source().open();
         int byteOffset = loaded.manifest().tokens().byteOffset();
@@ -78,7 +69,7 @@ public class EmbedCommand implements Callable<Integer> {
                     : new LinePieces(in, RecordPatcher.DEFAULT_MAX_BYTES);
             RecordEncoders.Output output = new RecordEncoders.Output() {
                 RecordSummary summary = new RecordSummary();
-                final RecentRecords recent = noveltyWindow == 0 ? null : new RecentRecords(noveltyWindow);
+                final RecentRecords recent = outputs.noveltyWindow == 0 ? null : new RecentRecords(outputs.noveltyWindow);
 
                 @Override
                 public void patch(long record, ClosedPatch patch, PatchOutputs encoded, byte[] continuation) {
@@ -110,7 +101,7 @@ public class EmbedCommand implements Callable<Integer> {
             // The whole input as one stream is one record without context to carry.
             RecordContext context = stream ? RecordContext.RESET : recordContext.value;
             RecordEncoders encoders = new RecordEncoders(loaded.encoderSettings(), loaded.bltScorer(), context,
-                    perRecord ? 0 : continuationBytes, byteOffset, output);
+                    perRecord ? 0 : outputs.continuationBytes, byteOffset, output);
             RecordPatcher patcher = new RecordPatcher(loaded.patcherSettings(), loaded.entropyScorer(), context,
                     stream ? CloseReason.END_OF_STREAM : CloseReason.END_OF_RECORD, RecordPatcher.DEFAULT_MAX_RECORDS,
                     RecordPatcher.DEFAULT_MAX_BYTES, encoders);
@@ -129,7 +120,7 @@ public class EmbedCommand implements Callable<Integer> {
         o.put("blt_bits_per_byte", round(encoded.bitsPerByte()));
         o.put("entropy_model_bits_per_byte", round(Predictions.bitsPerByte(patch.logprobs())));
         ArrayNode top = o.putArray("next_byte_top_k");
-        for (Predictions.NextByte b : Predictions.topK(encoded.nextByteLogprobs(), byteOffset, topK)) {
+        for (Predictions.NextByte b : Predictions.topK(encoded.nextByteLogprobs(), byteOffset, outputs.topK)) {
             top.addObject().put("byte", b.value()).put("probability", round(b.probability()));
         }
         floats(o.putArray("embedding"), encoded.embedding());

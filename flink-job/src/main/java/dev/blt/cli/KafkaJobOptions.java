@@ -11,6 +11,7 @@ import dev.blt.patching.Segmentation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The flags of a Kafka job, shared by `blt run` and `blt demo`. */
@@ -46,13 +47,8 @@ public class KafkaJobOptions {
             description = "all: patcher and BLT stage; patch: patcher only; blt: BLT stage alone, reading the patches topic (default: ${DEFAULT-VALUE}).")
     JobOptions.Stage stage;
 
-    @Option(names = "--top-k", defaultValue = "5",
-            description = "Most likely next bytes in each Prediction (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--continuation-bytes", defaultValue = "0",
-            description = "Greedy continuation of each patch in its Prediction; 0 = off. Costs one BLT call per byte (default: ${DEFAULT-VALUE}).")
-    int continuationBytes;
+    @Mixin
+    BltOutputOptions outputs;
 
     @Option(names = "--dlq-topic", defaultValue = "blt.dlq", description = "Dead-letter topic (default: ${DEFAULT-VALUE}).")
     String deadLetterTopic;
@@ -72,13 +68,6 @@ public class KafkaJobOptions {
             description = "Record segmentation: carry = the models see the key's earlier records before each one "
                     + "(patches still never span records); reset = every record is scored alone (default: ${DEFAULT-VALUE}).")
     RecordContext recordContext;
-
-    @Option(names = "--novelty-window", defaultValue = "" + dev.blt.flink.BltStageOperator.DEFAULT_NOVELTY_WINDOW,
-            paramLabel = "N",
-            description = "Record segmentation: each RecordScore's novelty is 1 - its embedding's highest cosine "
-                    + "similarity to the key's last N records (about N x d_latent bytes of state per key); 0 = off "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int noveltyWindow;
 
     @Option(names = "--window-cache-mb", defaultValue = "256", paramLabel = "MB",
             description = "Heap per patcher for the attention keys and values of recently active keys' open windows, "
@@ -176,9 +165,9 @@ public class KafkaJobOptions {
         props.putAll(kafkaProperties);
         return new JobOptions(bootstrapServers, inputTopic, inputFormat, defaultStreamId, groupId,
                 patchesTopic, topic(embeddingsTopic), topic(predictionsTopic), topic(recordScoresTopic),
-                deadLetterTopic, stage, topK, continuationBytes, transactionalIdPrefix, props, schemaRegistry(),
+                deadLetterTopic, stage, outputs.topK, outputs.continuationBytes, transactionalIdPrefix, props, schemaRegistry(),
                 model, segmentation,
-                recordContext, windowCacheMb << 20, noveltyWindow,
+                recordContext, windowCacheMb << 20, outputs.noveltyWindow,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), stateTtlMs,
                 new InputLimits(maxKeyBytes, maxRecordBytes), checkpointIntervalMs,
                 checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory,
