@@ -181,6 +181,6 @@ public class DemoCommand implements Callable<Integer> {
     }
 
     private static ClosedPatch toClosedPatch(Patch p) {
-        return AvroRecords.patchEvent(p).toClosedPatch();
+        return AvroRecords.patchEvent(p).patch();
     }
 }

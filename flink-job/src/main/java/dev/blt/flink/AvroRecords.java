@@ -1,6 +1,7 @@
 package dev.blt.flink;
 
 import dev.blt.patching.CloseReason;
+import dev.blt.patching.ClosedPatch;
 import dev.blt.avro.Patch;
 import dev.blt.avro.PatchCloseReason;
 import java.nio.ByteBuffer;
@@ -14,36 +15,30 @@ public final class AvroRecords {
     }
 
     public static Patch patch(PatchEvent e) {
+        ClosedPatch p = e.patch();
         return Patch.newBuilder()
-                .setStreamId(e.streamId)
-                .setPatchIndex(e.patchIndex)
-                .setStartOffset(e.startOffset)
-                .setBytes(ByteBuffer.wrap(e.bytes))
-                .setEntropies(floats(e.entropies))
-                .setCloseReason(PatchCloseReason.valueOf(e.closeReason.name()))
-                .setRecordIndex(e.recordIndex < 0 ? null : e.recordIndex)
-                .setLastInRecord(e.lastInRecord)
-                .setEntropyModelLogprobs(floats(e.logprobs))
-                .setModelId(e.modelId)
+                .setStreamId(e.streamId())
+                .setPatchIndex(p.patchIndex())
+                .setStartOffset(p.startOffset())
+                .setBytes(ByteBuffer.wrap(p.bytes()))
+                .setEntropies(floats(p.entropies()))
+                .setCloseReason(PatchCloseReason.valueOf(p.reason().name()))
+                .setRecordIndex(e.recordIndex() < 0 ? null : e.recordIndex())
+                .setLastInRecord(e.lastInRecord())
+                .setEntropyModelLogprobs(floats(p.logprobs()))
+                .setModelId(e.modelId())
                 .build();
     }
 
     /** The inverse of {@link #patch}: a patch read back from the patches topic. */
     public static PatchEvent patchEvent(Patch p) {
-        PatchEvent e = new PatchEvent();
-        e.streamId = p.getStreamId();
-        e.recordIndex = p.getRecordIndex() == null ? -1 : p.getRecordIndex();
-        e.patchIndex = p.getPatchIndex();
-        e.startOffset = p.getStartOffset();
         ByteBuffer b = p.getBytes().duplicate();
-        e.bytes = new byte[b.remaining()];
-        b.get(e.bytes);
-        e.entropies = floats(p.getEntropies());
-        e.logprobs = floats(p.getEntropyModelLogprobs());
-        e.closeReason = CloseReason.valueOf(p.getCloseReason().name());
-        e.lastInRecord = p.getLastInRecord();
-        e.modelId = p.getModelId();
-        return e;
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        ClosedPatch patch = new ClosedPatch(p.getPatchIndex(), p.getStartOffset(), bytes, floats(p.getEntropies()),
+                floats(p.getEntropyModelLogprobs()), CloseReason.valueOf(p.getCloseReason().name()));
+        return new PatchEvent(p.getStreamId(), p.getRecordIndex() == null ? -1 : p.getRecordIndex(), patch,
+                p.getLastInRecord(), p.getModelId());
     }
 
     public static float[] floats(List<Float> values) {

@@ -119,7 +119,7 @@ public final class BltJob {
                     o.schemaRegistry());
             patches = out.patches();
             deadLetters = out.deadLetters();
-            patches.sinkTo(sink(o, o.patchesTopic(), "patches", AvroRecords::patch, e -> KafkaSinks.utf8(e.streamId)))
+            patches.sinkTo(sink(o, o.patchesTopic(), "patches", AvroRecords::patch, e -> KafkaSinks.utf8(e.streamId())))
                     .name("kafka-" + o.patchesTopic()).uid("patches-sink");
         }
 

@@ -25,7 +25,7 @@ public final class BltPipeline {
                                 int continuationBytes, RecordContext recordContext, int noveltyWindow,
                                 long stateTtlMs) {
         SingleOutputStreamOperator<PatchEmbedding> embeddings = patches
-                .keyBy(patch -> patch.streamId)
+                .keyBy(patch -> patch.streamId())
                 .transform("blt-stage", TypeInformation.of(PatchEmbedding.class),
                         new BltStageOperator(model, bundle, topK, continuationBytes, recordContext,
                                 noveltyWindow, stateTtlMs))

@@ -183,48 +183,48 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     @Override
     protected int addToWork(KeyWork work, PatchEvent event) {
         Document open = work.documents.isEmpty() ? work.fromState : work.documents.get(work.documents.size() - 1);
-        boolean sameDocument = open != null && !open.finished && open.recordIndex == event.recordIndex;
+        boolean sameDocument = open != null && !open.finished && open.recordIndex == event.recordIndex();
         Document doc;
         if (open != null && replaysAnEarlierRecord(open, event)) {
-            deadLetter(event, "patch " + event.patchIndex + " of record " + event.recordIndex + " of stream '"
-                    + event.streamId + "' arrived after record " + open.recordIndex
+            deadLetter(event, "patch " + event.patchIndex() + " of record " + event.recordIndex() + " of stream '"
+                    + event.streamId() + "' arrived after record " + open.recordIndex
                     + (open.finished ? " ended" : " began") + " (a replay or duplicate); not encoded");
             return 0;
         }
-        if (sameDocument && event.patchIndex == open.nextPatchIndex()) {
+        if (sameDocument && event.patchIndex() == open.nextPatchIndex()) {
             doc = open;
             if (work.documents.isEmpty()) {
                 work.documents.add(doc); // the open document continues from an earlier bundle
             }
-        } else if (sameDocument && event.patchIndex > 0 && event.patchIndex < open.nextPatchIndex()) {
-            deadLetter(event, "patch " + event.patchIndex + " of stream '" + event.streamId + "' arrived after patch "
+        } else if (sameDocument && event.patchIndex() > 0 && event.patchIndex() < open.nextPatchIndex()) {
+            deadLetter(event, "patch " + event.patchIndex() + " of stream '" + event.streamId() + "' arrived after patch "
                     + (open.nextPatchIndex() - 1) + " (a replay or duplicate); not encoded");
             return 0;
         } else if (continuesRecordContext(open, event)) {
-            doc = new Document(event.recordIndex, 0, open.encoder); // the key's encoder goes on
+            doc = new Document(event.recordIndex(), 0, open.encoder); // the key's encoder goes on
             work.documents.add(doc);
         } else {
-            boolean contextLost = open != null && recordContext == RecordContext.CARRY && event.recordIndex >= 0;
-            if (event.patchIndex != 0 || sameDocument || contextLost) { // a gap, or the open document restarts at 0
+            boolean contextLost = open != null && recordContext == RecordContext.CARRY && event.recordIndex() >= 0;
+            if (event.patchIndex() != 0 || sameDocument || contextLost) { // a gap, or the open document restarts at 0
                 contextResets.inc();
             }
-            doc = new Document(event.recordIndex, event.patchIndex, new BltStage(settings));
+            doc = new Document(event.recordIndex(), event.patchIndex(), new BltStage(settings));
             work.documents.add(doc);
         }
-        doc.encoder.add(event.bytes);
+        doc.encoder.add(event.bytes());
         doc.patches++;
         doc.events.add(event);
-        doc.finished = event.lastInRecord;
+        doc.finished = event.lastInRecord();
         if (doc.finished && recordContext == RecordContext.CARRY) {
             doc.encoder.endRecord();
         }
-        return event.bytes.length;
+        return event.bytes().length;
     }
 
     /** Record context: the first patch of the record right after the open one, which has ended. */
     private boolean continuesRecordContext(Document open, PatchEvent event) {
         return recordContext == RecordContext.CARRY && open != null && open.finished && open.recordIndex >= 0
-                && event.recordIndex == open.recordIndex + 1 && event.patchIndex == 0;
+                && event.recordIndex() == open.recordIndex + 1 && event.patchIndex() == 0;
     }
 
     /**
@@ -232,10 +232,10 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
      * ended. Record 0's patch 0 is a restart instead (the patcher forgot the quiet stream).
      */
     private static boolean replaysAnEarlierRecord(Document open, PatchEvent event) {
-        if (event.recordIndex < 0 || open.recordIndex < 0 || (event.recordIndex == 0 && event.patchIndex == 0)) {
+        if (event.recordIndex() < 0 || open.recordIndex < 0 || (event.recordIndex() == 0 && event.patchIndex() == 0)) {
             return false;
         }
-        return event.recordIndex < open.recordIndex || (event.recordIndex == open.recordIndex && open.finished);
+        return event.recordIndex() < open.recordIndex || (event.recordIndex() == open.recordIndex && open.finished);
     }
 
     @Override
@@ -347,9 +347,9 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             value = new byte[encoded.remaining()];
             encoded.get(value);
         } catch (IOException e) {
-            value = event.bytes;
+            value = event.bytes();
         }
-        byte[] key = event.streamId == null ? null : event.streamId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] key = event.streamId() == null ? null : event.streamId().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         output.collect(DEAD_LETTERS, new StreamRecord<>(DeadLetters.of(reason, key, value, "", -1, -1,
                 getProcessingTimeService().getCurrentProcessingTime())));
     }
@@ -362,18 +362,18 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     }
 
     private void emit(Document doc, PatchEvent event, PatchOutputs encoded, byte[] continuation) {
-        if (doc.firstPatchIndex + encoded.patchIndex() != event.patchIndex) {
-            throw new IllegalStateException("BLT stage of stream '" + event.streamId + "' expected patch "
-                    + (doc.firstPatchIndex + encoded.patchIndex()) + " but received patch " + event.patchIndex);
+        if (doc.firstPatchIndex + encoded.patchIndex() != event.patchIndex()) {
+            throw new IllegalStateException("BLT stage of stream '" + event.streamId() + "' expected patch "
+                    + (doc.firstPatchIndex + encoded.patchIndex()) + " but received patch " + event.patchIndex());
         }
         patches.inc();
         encodedTotal.add(1);
         doc.surprise.add(encoded);
         doc.embedding.add(encoded.embedding());
-        Long record = event.recordIndex < 0 ? null : event.recordIndex;
+        Long record = event.recordIndex() < 0 ? null : event.recordIndex();
         output.collect(new StreamRecord<>(PatchEmbedding.newBuilder()
-                .setStreamId(event.streamId).setPatchIndex(event.patchIndex).setRecordIndex(record)
-                .setStartOffset(event.startOffset).setLength(event.bytes.length)
+                .setStreamId(event.streamId()).setPatchIndex(event.patchIndex()).setRecordIndex(record)
+                .setStartOffset(event.patch().startOffset()).setLength(event.bytes().length)
                 .setEmbedding(AvroRecords.floats(encoded.embedding())).setModelId(model.modelId()).build()));
         List<NextByteProbability> top = new ArrayList<>(topK);
         for (Predictions.NextByte b : Predictions.topK(encoded.nextByteLogprobs(), model.byteOffset(),
@@ -381,10 +381,10 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             top.add(new NextByteProbability(b.value(), (float) b.probability()));
         }
         output.collect(PREDICTIONS, new StreamRecord<>(Prediction.newBuilder()
-                .setStreamId(event.streamId).setPatchIndex(event.patchIndex).setRecordIndex(record)
-                .setStartOffset(event.startOffset).setLength(event.bytes.length)
+                .setStreamId(event.streamId()).setPatchIndex(event.patchIndex()).setRecordIndex(record)
+                .setStartOffset(event.patch().startOffset()).setLength(event.bytes().length)
                 .setBltBitsPerByte((float) encoded.bitsPerByte())
-                .setEntropyModelBitsPerByte((float) Predictions.bitsPerByte(event.logprobs))
+                .setEntropyModelBitsPerByte((float) Predictions.bitsPerByte(event.patch().logprobs()))
                 .setNextByteTopK(top).setContinuation(continuation == null ? null : java.nio.ByteBuffer.wrap(continuation))
                 .setModelId(model.modelId()).build()));
     }

@@ -353,7 +353,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     private void emit(String key, long recordIndex, ClosedPatch patch, boolean lastInRecord) {
         metrics.patch(patch);
         patchTotal.add(1);
-        output.collect(new StreamRecord<>(PatchEvent.of(key, recordIndex, patch, lastInRecord, model.modelId())));
+        output.collect(new StreamRecord<>(new PatchEvent(key, recordIndex, patch, lastInRecord, model.modelId())));
     }
 
     private void deadLetter(StreamChunk chunk, String reason) {

@@ -61,7 +61,7 @@ class BltStageOperatorIT {
     }
 
     static KeyedHarness<PatchEvent, PatchEmbedding> harness(long ttlMs) throws Exception {
-        return KeyedHarness.of(new BltStageOperator(source, BUNDLE, 3, 0, ttlMs), e -> e.streamId);
+        return KeyedHarness.of(new BltStageOperator(source, BUNDLE, 3, 0, ttlMs), e -> e.streamId());
     }
 
     static KeyedHarness<PatchEvent, PatchEmbedding> opened(long ttlMs) throws Exception {
@@ -101,7 +101,7 @@ class BltStageOperatorIT {
     }
 
     static PatchEvent event(String key, ClosedPatch patch) {
-        return PatchEvent.of(key, -1, patch, false, model.modelId());
+        return new PatchEvent(key, -1, patch, false, model.modelId());
     }
 
     /** The offline encoder over patches, as one document. */
@@ -208,14 +208,14 @@ class BltStageOperatorIT {
         Collected out = new Collected();
         KeyedHarness<PatchEvent, PatchEmbedding> h = opened(0);
         for (int i = 0; i < record0.size(); i++) {
-            h.processElement(PatchEvent.of("r", 0, record0.get(i), i == record0.size() - 1, model.modelId()), 0);
+            h.processElement(new PatchEvent("r", 0, record0.get(i), i == record0.size() - 1, model.modelId()), 0);
         }
         h = restart(h, out); // record 0 ended before the checkpoint
-        h.processElement(PatchEvent.of("r", 0, record0.get(1), false, model.modelId()), 0); // replay of the ended record
+        h.processElement(new PatchEvent("r", 0, record0.get(1), false, model.modelId()), 0); // replay of the ended record
         for (int i = 0; i < record1.size(); i++) {
-            h.processElement(PatchEvent.of("r", 1, record1.get(i), i == record1.size() - 1, model.modelId()), 0);
+            h.processElement(new PatchEvent("r", 1, record1.get(i), i == record1.size() - 1, model.modelId()), 0);
             if (i == 2) {
-                h.processElement(PatchEvent.of("r", 0, record0.get(3), false, model.modelId()), 0); // an earlier record
+                h.processElement(new PatchEvent("r", 0, record0.get(3), false, model.modelId()), 0); // an earlier record
             }
         }
         h.endInput();
@@ -266,7 +266,7 @@ class BltStageOperatorIT {
         Collected out = new Collected();
         List<RecordScore> scores = new ArrayList<>();
         KeyedHarness<PatchEvent, PatchEmbedding> h = KeyedHarness.of(
-                new BltStageOperator(source, BUNDLE, 3, 0, context, 0), e -> e.streamId);
+                new BltStageOperator(source, BUNDLE, 3, 0, context, 0), e -> e.streamId());
         h.open();
         try {
             int a = 0;
@@ -286,7 +286,7 @@ class BltStageOperatorIT {
                     out.takeFrom(h);
                     scores.addAll(h.side(BltStageOperator.RECORD_SCORES));
                     h.close();
-                    h = KeyedHarness.of(new BltStageOperator(source, BUNDLE, 3, 0, context, 0), e -> e.streamId);
+                    h = KeyedHarness.of(new BltStageOperator(source, BUNDLE, 3, 0, context, 0), e -> e.streamId());
                     h.initializeState(state);
                     h.open();
                 }
@@ -334,7 +334,7 @@ class BltStageOperatorIT {
         for (int r = 0; r < records.size(); r++) {
             List<ClosedPatch> record = records.get(r);
             for (int i = 0; i < record.size(); i++) {
-                events.add(PatchEvent.of(key, r, record.get(i), i == record.size() - 1, model.modelId()));
+                events.add(new PatchEvent(key, r, record.get(i), i == record.size() - 1, model.modelId()));
             }
         }
         return events;
@@ -412,7 +412,7 @@ class BltStageOperatorIT {
         // A byte bound no 20 patches reach, whatever their sizes under the model: the bundle runs at
         // the delay, which is when the key was last active, so the TTL counts from there.
         BltStageOperator operator = new BltStageOperator(source, new BundleSettings(1 << 20, DELAY, 0), 3, 0, ttl);
-        try (KeyedHarness<PatchEvent, PatchEmbedding> h = KeyedHarness.of(operator, e -> e.streamId)) {
+        try (KeyedHarness<PatchEvent, PatchEmbedding> h = KeyedHarness.of(operator, e -> e.streamId())) {
             h.open();
             first.forEach(p -> process(h, event("a", p)));
             h.advance(DELAY);

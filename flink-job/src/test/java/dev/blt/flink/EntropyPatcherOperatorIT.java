@@ -124,7 +124,7 @@ class EntropyPatcherOperatorIT {
     }
 
     static List<PatchEvent> patchesOf(String key, List<PatchEvent> all) {
-        return all.stream().filter(p -> p.streamId.equals(key)).toList();
+        return all.stream().filter(p -> p.streamId().equals(key)).toList();
     }
 
     static ClosedPatch withReason(ClosedPatch p, CloseReason reason) {
@@ -133,16 +133,16 @@ class EntropyPatcherOperatorIT {
 
     static void assertPatches(List<ClosedPatch> expected, List<PatchEvent> actual, String what) {
         assertArrayEquals(expected.stream().mapToLong(ClosedPatch::startOffset).toArray(),
-                actual.stream().mapToLong(p -> p.startOffset).toArray(), what + ": patch boundaries");
+                actual.stream().mapToLong(p -> p.patch().startOffset()).toArray(), what + ": patch boundaries");
         for (int i = 0; i < expected.size(); i++) {
             ClosedPatch e = expected.get(i);
             PatchEvent a = actual.get(i);
-            assertEquals(e.patchIndex(), a.patchIndex, what + ": index of patch " + i);
-            assertArrayEquals(e.bytes(), a.bytes, what + ": bytes of patch " + i);
-            assertEquals(e.reason(), a.closeReason, what + ": close reason of patch " + i);
-            FloatAsserts.assertClose(what + ": entropies of patch " + i, e.entropies(), a.entropies, TOLERANCE);
-            FloatAsserts.assertClose(what + ": logprobs of patch " + i, e.logprobs(), a.logprobs, TOLERANCE);
-            assertEquals(model.modelId(), a.modelId);
+            assertEquals(e.patchIndex(), a.patchIndex(), what + ": index of patch " + i);
+            assertArrayEquals(e.bytes(), a.bytes(), what + ": bytes of patch " + i);
+            assertEquals(e.reason(), a.patch().reason(), what + ": close reason of patch " + i);
+            FloatAsserts.assertClose(what + ": entropies of patch " + i, e.entropies(), a.patch().entropies(), TOLERANCE);
+            FloatAsserts.assertClose(what + ": logprobs of patch " + i, e.logprobs(), a.patch().logprobs(), TOLERANCE);
+            assertEquals(model.modelId(), a.modelId());
         }
     }
 
@@ -173,7 +173,7 @@ class EntropyPatcherOperatorIT {
     }
 
     static byte[] bytesOf(List<PatchEvent> patches) {
-        return concat(patches.stream().map(p -> p.bytes).toList());
+        return concat(patches.stream().map(p -> p.bytes()).toList());
     }
 
     static byte[] bytes(ByteBuffer buffer) {
@@ -230,7 +230,7 @@ class EntropyPatcherOperatorIT {
 
             h.setProcessingTime(lastBundle + idle);
             List<PatchEvent> patches = h.extractOutputValues();
-            long idleFlushes = patches.stream().filter(p -> p.closeReason == CloseReason.IDLE_FLUSH).count();
+            long idleFlushes = patches.stream().filter(p -> p.patch().reason() == CloseReason.IDLE_FLUSH).count();
             assertTrue(idleFlushes > 0 && idleFlushes <= keys, "at most one idle flush per key: " + idleFlushes);
             for (Map.Entry<String, List<byte[]>> e : sent.entrySet()) {
                 assertArrayEquals(concat(e.getValue()), bytesOf(patchesOf(e.getKey(), patches)),
@@ -281,9 +281,9 @@ class EntropyPatcherOperatorIT {
             h.setProcessingTime(5000 + DELAY + idle);
             more = h.extractOutputValues().subList(expected.size(), h.extractOutputValues().size());
             assertFalse(more.isEmpty());
-            assertEquals(expected.size(), more.get(0).patchIndex, "patch indices go on");
-            assertEquals(first.length, more.get(0).startOffset, "offsets go on");
-            assertEquals(CloseReason.IDLE_FLUSH, more.get(more.size() - 1).closeReason,
+            assertEquals(expected.size(), more.get(0).patchIndex(), "patch indices go on");
+            assertEquals(first.length, more.get(0).patch().startOffset(), "offsets go on");
+            assertEquals(CloseReason.IDLE_FLUSH, more.get(more.size() - 1).patch().reason(),
                     "the second quiet spell flushes " + idle + " ms after its input, not at the state TTL");
             assertArrayEquals(second, bytesOf(more));
             assertEquals(0, h.counter("expiredKeys"));
@@ -342,7 +342,7 @@ class EntropyPatcherOperatorIT {
             h.advance(DELAY);
             List<PatchEvent> out = h.extractOutputValues();
             assertFalse(out.isEmpty());
-            assertTrue(out.stream().allMatch(p -> p.recordIndex == 0), "the forgotten key numbers records from 0 again");
+            assertTrue(out.stream().allMatch(p -> p.recordIndex() == 0), "the forgotten key numbers records from 0 again");
         }
     }
 
@@ -419,14 +419,14 @@ class EntropyPatcherOperatorIT {
     /** Record indices 0, 1, ...; each record's patches as offline; lastInRecord on its last patch only. */
     static void assertRecords(List<List<ClosedPatch>> expected, List<PatchEvent> actual, String what) {
         Map<Long, List<PatchEvent>> byRecord = new LinkedHashMap<>();
-        actual.forEach(p -> byRecord.computeIfAbsent(p.recordIndex, r -> new ArrayList<>()).add(p));
+        actual.forEach(p -> byRecord.computeIfAbsent(p.recordIndex(), r -> new ArrayList<>()).add(p));
         assertEquals(java.util.stream.LongStream.range(0, expected.size()).boxed().toList(), List.copyOf(byRecord.keySet()),
                 what + ": record indices in order");
         for (int r = 0; r < expected.size(); r++) {
             List<PatchEvent> patches = byRecord.get((long) r);
             assertPatches(expected.get(r), patches, what + " record " + r);
             for (int i = 0; i < patches.size(); i++) {
-                assertEquals(i == patches.size() - 1, patches.get(i).lastInRecord, what + " record " + r + " patch " + i);
+                assertEquals(i == patches.size() - 1, patches.get(i).lastInRecord(), what + " record " + r + " patch " + i);
             }
         }
     }

@@ -44,7 +44,7 @@ class EntropyPatcherOperatorWithATestScorerTest {
     }
 
     private static List<String> texts(List<PatchEvent> patches) {
-        return patches.stream().map(p -> new String(p.bytes, UTF_8)).toList();
+        return patches.stream().map(p -> new String(p.bytes(), UTF_8)).toList();
     }
 
     @Test
@@ -56,7 +56,7 @@ class EntropyPatcherOperatorWithATestScorerTest {
             h.advance(1);
             // "cd " closes at once: the byte after a space has a known high entropy before it arrives.
             assertEquals(List.of("ab ", "cd "), texts(h.extractOutputValues()));
-            assertEquals(TestScorerModel.MODEL_ID, h.extractOutputValues().get(0).modelId);
+            assertEquals(TestScorerModel.MODEL_ID, h.extractOutputValues().get(0).modelId());
 
             h.processElement(chunk("s", "e".repeat(31) + " "), 0); // 32 bytes: the bundle is full
             assertEquals(3, h.extractOutputValues().size(), "a full bundle runs without waiting");
@@ -80,14 +80,14 @@ class EntropyPatcherOperatorWithATestScorerTest {
             h.setProcessingTime(DELAY + idle);
             List<PatchEvent> out = h.extractOutputValues();
             assertEquals(List.of("ab ", "cd"), texts(out));
-            assertEquals(CloseReason.IDLE_FLUSH, out.get(1).closeReason);
+            assertEquals(CloseReason.IDLE_FLUSH, out.get(1).patch().reason());
             h.processElement(chunk("s", "ef"), 0);
             h.advance(DELAY); // the bundle, which arms the idle timer
             h.advance(idle);
             out = h.extractOutputValues();
             assertEquals(List.of("ab ", "cd", "ef"), texts(out));
-            assertEquals(2, out.get(2).patchIndex, "indices go on after a flush");
-            assertEquals(5, out.get(2).startOffset, "offsets go on after a flush");
+            assertEquals(2, out.get(2).patchIndex(), "indices go on after a flush");
+            assertEquals(5, out.get(2).patch().startOffset(), "offsets go on after a flush");
         }
     }
 
@@ -100,9 +100,9 @@ class EntropyPatcherOperatorWithATestScorerTest {
             h.advance(DELAY);
             List<PatchEvent> out = h.extractOutputValues();
             assertEquals(List.of("aae", "b"), texts(out));
-            assertEquals(List.of(CloseReason.MONOTONIC, CloseReason.END_OF_RECORD), out.stream().map(p -> p.closeReason).toList());
-            assertEquals(0, out.get(1).recordIndex);
-            assertTrue(out.get(1).lastInRecord);
+            assertEquals(List.of(CloseReason.MONOTONIC, CloseReason.END_OF_RECORD), out.stream().map(p -> p.patch().reason()).toList());
+            assertEquals(0, out.get(1).recordIndex());
+            assertTrue(out.get(1).lastInRecord());
         }
     }
 
@@ -117,7 +117,7 @@ class EntropyPatcherOperatorWithATestScorerTest {
             h.processElement(chunk("s", 0, "b", "ef"), 0);       // replayed in a later bundle
             h.advance(DELAY);
             assertEquals(List.of("ab ", "cd", "ef"), texts(h.extractOutputValues()));
-            assertEquals(List.of(0L, 1L, 2L), h.extractOutputValues().stream().map(p -> p.recordIndex).toList());
+            assertEquals(List.of(0L, 1L, 2L), h.extractOutputValues().stream().map(p -> p.recordIndex()).toList());
             List<DeadLetter> dead = h.side(EntropyPatcherOperator.DEAD_LETTERS);
             assertEquals(2, dead.size(), dead.toString());
             assertTrue(dead.stream().allMatch(d -> d.getReason().contains("is not after the last accepted sequence")),

@@ -14,6 +14,8 @@ import dev.blt.avro.PatchCloseReason;
 import dev.blt.kafka.AvroBytes;
 import dev.blt.flink.AvroRecords;
 import dev.blt.kafka.KafkaInputRecord;
+import dev.blt.patching.CloseReason;
+import dev.blt.patching.ClosedPatch;
 import dev.blt.testing.HostileBytes;
 import dev.blt.testing.HostileBytes.Outcome;
 import java.nio.ByteBuffer;
@@ -112,16 +114,16 @@ class PatchDecoderPropertiesTest {
         Output output = eventOrDeadLetter(encode(event));
         assertEquals(1, output.events().size(), "refused: " + output);
         PatchEvent decoded = output.events().get(0);
-        assertEquals(event.streamId, decoded.streamId);
-        assertEquals(event.recordIndex, decoded.recordIndex);
-        assertEquals(event.patchIndex, decoded.patchIndex);
-        assertEquals(event.startOffset, decoded.startOffset);
-        assertArrayEquals(event.bytes, decoded.bytes);
-        assertArrayEquals(event.entropies, decoded.entropies);
-        assertArrayEquals(event.logprobs, decoded.logprobs);
-        assertEquals(event.closeReason, decoded.closeReason);
-        assertEquals(event.lastInRecord, decoded.lastInRecord);
-        assertEquals(event.modelId, decoded.modelId);
+        assertEquals(event.streamId(), decoded.streamId());
+        assertEquals(event.recordIndex(), decoded.recordIndex());
+        assertEquals(event.patchIndex(), decoded.patchIndex());
+        assertEquals(event.patch().startOffset(), decoded.patch().startOffset());
+        assertArrayEquals(event.bytes(), decoded.bytes());
+        assertArrayEquals(event.patch().entropies(), decoded.patch().entropies());
+        assertArrayEquals(event.patch().logprobs(), decoded.patch().logprobs());
+        assertEquals(event.patch().reason(), decoded.patch().reason());
+        assertEquals(event.lastInRecord(), decoded.lastInRecord());
+        assertEquals(event.modelId(), decoded.modelId());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -184,19 +186,12 @@ class PatchDecoderPropertiesTest {
         return Combinators.combine(HostileBytes.unicode(200), indexes, HostileBytes.randomArrays(300),
                 Arbitraries.of(PatchCloseReason.class), Arbitraries.of(false, true), HostileBytes.unicode(40),
                 Arbitraries.longs()).as((id, index, bytes, reason, last, modelId, floatSeed) -> {
-                    PatchEvent e = new PatchEvent();
-                    e.streamId = id;
-                    e.recordIndex = index[0];
-                    e.patchIndex = index[1];
-                    e.startOffset = index[2];
-                    e.bytes = bytes;
                     Random floats = new Random(floatSeed);
-                    e.entropies = anyFloats(floats, bytes.length);
-                    e.logprobs = anyFloats(floats, floats.nextBoolean() ? 0 : bytes.length);
-                    e.closeReason = dev.blt.patching.CloseReason.valueOf(reason.name());
-                    e.lastInRecord = last;
-                    e.modelId = modelId;
-                    return e;
+                    float[] entropies = anyFloats(floats, bytes.length);
+                    float[] logprobs = anyFloats(floats, floats.nextBoolean() ? 0 : bytes.length);
+                    ClosedPatch patch = new ClosedPatch(index[1], index[2], bytes, entropies, logprobs,
+                            CloseReason.valueOf(reason.name()));
+                    return new PatchEvent(id, index[0], patch, last, modelId);
                 });
     }
 
@@ -227,15 +222,15 @@ class PatchDecoderPropertiesTest {
 
     /** The encoding of {@code e} cut at its fields (see the part indexes above); concatenated, Avro's bytes. */
     private static List<byte[]> parts(PatchEvent e) {
-        byte[] id = e.streamId.getBytes(StandardCharsets.UTF_8);
-        byte[] model = e.modelId.getBytes(StandardCharsets.UTF_8);
-        List<byte[]> parts = new ArrayList<>(List.of(HEADER, avroLong(id.length), id, avroLong(e.patchIndex),
-                avroLong(e.startOffset), avroLong(e.bytes.length), e.bytes));
-        parts.addAll(floatArray(e.entropies));
-        parts.addAll(List.of(avroLong(PatchCloseReason.valueOf(e.closeReason.name()).ordinal()),
-                avroLong(e.recordIndex < 0 ? 0 : 1), e.recordIndex < 0 ? new byte[0] : avroLong(e.recordIndex),
-                new byte[] {(byte) (e.lastInRecord ? 1 : 0)}));
-        parts.addAll(floatArray(e.logprobs));
+        byte[] id = e.streamId().getBytes(StandardCharsets.UTF_8);
+        byte[] model = e.modelId().getBytes(StandardCharsets.UTF_8);
+        List<byte[]> parts = new ArrayList<>(List.of(HEADER, avroLong(id.length), id, avroLong(e.patchIndex()),
+                avroLong(e.patch().startOffset()), avroLong(e.bytes().length), e.bytes()));
+        parts.addAll(floatArray(e.patch().entropies()));
+        parts.addAll(List.of(avroLong(PatchCloseReason.valueOf(e.patch().reason().name()).ordinal()),
+                avroLong(e.recordIndex() < 0 ? 0 : 1), e.recordIndex() < 0 ? new byte[0] : avroLong(e.recordIndex()),
+                new byte[] {(byte) (e.lastInRecord() ? 1 : 0)}));
+        parts.addAll(floatArray(e.patch().logprobs()));
         parts.addAll(List.of(avroLong(model.length), model));
         return parts;
     }
