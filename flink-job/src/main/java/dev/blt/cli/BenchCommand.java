@@ -45,47 +45,16 @@ public class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--entropy-onnx", paramLabel = "FILE",
-            description = "Also benchmark this entropy graph (repeatable), with the model's manifest.")
-    List<Path> extraGraphs = new ArrayList<>();
-
-    @Option(names = "--max-bytes", defaultValue = "262144",
-            description = "Bytes of input to use, from the start of the files (default: ${DEFAULT-VALUE}).")
-    int maxBytes;
-
-    @Option(names = "--repeat", defaultValue = "3", description = "Timed repetitions; the best counts (default: ${DEFAULT-VALUE}).")
-    int repeat;
-
-    @Option(names = "--keys", defaultValue = "1000",
-            description = "Keys for the keyed-records measurement: the lines are dealt out round-robin, one record "
-                    + "per key at a time, each key's records in context, as the job runs them (default: ${DEFAULT-VALUE}).")
-    int keys;
-
-    @Option(names = "--key-counts", split = ",", defaultValue = "1,100,10000", paramLabel = "N,N,...",
-            description = "Key scaling: the keyed-records path again with each of these key counts, over the same bytes; "
-                    + "each row gives the patcher state per key and the heap after the run (default: ${DEFAULT-VALUE}).")
-    List<Integer> keyCounts = new ArrayList<>();
-
-    @Option(names = "--no-key-scaling", description = "Skip the key-scaling rows.")
-    boolean noKeyScaling;
-
-    @Option(names = "--peak-seconds", defaultValue = "2",
-            description = "Seconds of timed runs for each matrix-multiply peak (default: ${DEFAULT-VALUE}).")
-    double peakSeconds;
-
-    @Option(names = "--call-tokens", split = ",", paramLabel = "N,N,...",
-            description = "Batch size: one row per budget of tokens per entropy-model call (the full-window graph "
-                    + "over the input as one stream in one piece), for finding the size a device needs (default: none).")
-    List<Long> callTokens = new ArrayList<>();
-
-    @Option(names = "--no-blt", description = "Skip the BLT-stage measurement.")
-    boolean noBlt;
-
-    @Option(names = "--compare-model", paramLabel = "DIR",
-            description = "A variant of the model, such as its int8 or fp16 folder (model-export/quantize.py; repeatable): "
-                    + "its patching and BLT rows join the table, and a table for each compares it with the model on the "
-                    + "same bytes: bits/byte, bytes per patch, identical patch boundaries, speed-up.")
-    List<Path> compareModels = new ArrayList<>();
+    @Option(names = "--entropy-onnx", paramLabel = "FILE") List<Path> extraGraphs = new ArrayList<>();
+    @Option(names = "--max-bytes", defaultValue = "262144") int maxBytes;
+    @Option(names = "--repeat", defaultValue = "3") int repeat;
+    @Option(names = "--keys", defaultValue = "1000") int keys;
+    @Option(names = "--key-counts", split = ",", defaultValue = "1,100,10000", paramLabel = "N,N,...") List<Integer> keyCounts = new ArrayList<>();
+    @Option(names = "--no-key-scaling") boolean noKeyScaling;
+    @Option(names = "--peak-seconds", defaultValue = "2") double peakSeconds;
+    @Option(names = "--call-tokens", split = ",", paramLabel = "N,N,...") List<Long> callTokens = new ArrayList<>();
+    @Option(names = "--no-blt") boolean noBlt;
+    @Option(names = "--compare-model", paramLabel = "DIR") List<Path> compareModels = new ArrayList<>();
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Input files (log lines).")
     List<String> files;

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /**
  * {@code blt}: the command line, and the Flink application-mode entry point ({@code blt run}).
  */
-@Command(name = "blt", mixinStandardHelpOptions = true, version = "blt 0.1.0",
+@Command(name = "blt", mixinStandardHelpOptions = true, version = "blt 0.1.0", resourceBundle = "dev.blt.cli.flags",
         description = "Byte Latent Transformer patching on Kafka streams, with Apache Flink.",
         subcommands = {PatchCommand.class, EmbedCommand.class, CalibrateCommand.class, BenchCommand.class, EvalLoghubCommand.class, RunCommand.class,
                 DemoCommand.class})

@@ -25,13 +25,8 @@ public class CalibrateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--target-avg-patch-size", required = true, paramLabel = "BYTES",
-            description = "Average patch size to aim for, in bytes (BLT's paper runs at about 4.5).")
-    double target;
-
-    @Option(names = "--segmentation", defaultValue = "stream", paramLabel = "stream|record",
-            description = "stream: each file is one stream; record: each line is a record (default: ${DEFAULT-VALUE}).")
-    Segmentation segmentation;
+    @Option(names = "--target-avg-patch-size", required = true, paramLabel = "BYTES") double target;
+    @Option(names = "--segmentation", defaultValue = "stream", paramLabel = "stream|record") Segmentation segmentation;
 
     @Mixin
     RecordContextOption recordContext;

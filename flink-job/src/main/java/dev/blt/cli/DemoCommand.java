@@ -45,12 +45,8 @@ public class DemoCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--lines", defaultValue = "8", description = "Records to show per stream (default: ${DEFAULT-VALUE}).")
-    int showLines;
-
-    @Option(names = "--report", defaultValue = "blt-demo-report.html",
-            description = "Where to write the HTML report (default: ${DEFAULT-VALUE}).")
-    Path report;
+    @Option(names = "--lines", defaultValue = "8") int showLines;
+    @Option(names = "--report", defaultValue = "blt-demo-report.html") Path report;
 
     @Override
     public Integer call() throws Exception {

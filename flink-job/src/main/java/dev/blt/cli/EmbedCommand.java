@@ -30,22 +30,17 @@ public class EmbedCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--segmentation", defaultValue = "record", paramLabel = "stream|record",
-            description = "record: every line is a record; stream: the input is one stream (default: ${DEFAULT-VALUE}).")
-    Segmentation segmentation;
+    @Option(names = "--segmentation", defaultValue = "record", paramLabel = "stream|record") Segmentation segmentation;
 
     @Mixin
     RecordContextOption recordContext;
 
-    @Option(names = "--per-record", description = "One object per record: its embedding (the mean of its patch "
-            + "embeddings, L2-normalised, as the job's RecordScore), novelty and bits per byte.")
-    boolean perRecord;
+    @Option(names = "--per-record") boolean perRecord;
 
     @Mixin
     BltOutputOptions outputs;
 
-    @Option(names = "--format", defaultValue = "jsonl", paramLabel = "jsonl", description = "Output format (only jsonl).")
-    String format;
+    @Option(names = "--format", defaultValue = "jsonl", paramLabel = "jsonl") String format;
 
     @Parameters(index = "0", paramLabel = "FILE|-", description = "Input file, or - for stdin.")
     String file;

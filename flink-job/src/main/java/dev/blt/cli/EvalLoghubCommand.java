@@ -41,34 +41,13 @@ public class EvalLoghubCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--top", defaultValue = "10", description = "Most surprising lines listed per system (default: ${DEFAULT-VALUE}).")
-    int top;
-
-    @Option(names = "--surprise-systems", defaultValue = "HDFS,OpenSSH,Apache", split = ",",
-            description = "Systems whose most surprising lines are listed (default: ${DEFAULT-VALUE}).")
-    List<String> surpriseSystems;
-
-    @Option(names = "--tables", defaultValue = "compression,embeddings", split = ",",
-            description = "Which tables: compression (bits/byte, calibration, bytes per patch), embeddings "
-                    + "(nearest-neighbour accuracy and surprise) (default: ${DEFAULT-VALUE}).")
-    List<String> tables;
-
-    @Option(names = "--max-lines", defaultValue = "2000", paramLabel = "N",
-            description = "Lines per system, from the start (default: ${DEFAULT-VALUE}, all of Loghub's 2k samples).")
-    int maxLines;
-
-    @Option(names = "--from-line", defaultValue = "0", paramLabel = "N",
-            description = "Skip each system's first N lines (default: ${DEFAULT-VALUE}); with --max-lines, scores a held-out "
-                    + "part, e.g. the second half after adapting on the first.")
-    int fromLine;
-
-    @Option(names = "--systems", split = ",", paramLabel = "NAME,...",
-            description = "Only these systems (default: every sub-folder).")
-    List<String> onlySystems;
-
-    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
-            description = "Embeddings table: each line after the lines before it (carry, the job's default) or alone.")
-    RecordContext recordContext;
+    @Option(names = "--top", defaultValue = "10") int top;
+    @Option(names = "--surprise-systems", defaultValue = "HDFS,OpenSSH,Apache", split = ",") List<String> surpriseSystems;
+    @Option(names = "--tables", defaultValue = "compression,embeddings", split = ",") List<String> tables;
+    @Option(names = "--max-lines", defaultValue = "2000", paramLabel = "N") int maxLines;
+    @Option(names = "--from-line", defaultValue = "0", paramLabel = "N") int fromLine;
+    @Option(names = "--systems", split = ",", paramLabel = "NAME,...") List<String> onlySystems;
+    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset") RecordContext recordContext;
 
     @Parameters(index = "0", paramLabel = "LOGHUB_DIR", description = "Folder with one sub-folder per system.")
     Path root;

@@ -23,20 +23,13 @@ public class PatchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--segmentation", defaultValue = "stream", paramLabel = "stream|record",
-            description = "stream: one continuous stream; record: every line is a record (default: ${DEFAULT-VALUE}).")
-    Segmentation segmentation;
+    @Option(names = "--segmentation", defaultValue = "stream", paramLabel = "stream|record") Segmentation segmentation;
 
     @Mixin
     RecordContextOption recordContext;
 
-    @Option(names = "--chunk-size", defaultValue = "65536", paramLabel = "N",
-            description = "stream: feed the input in pieces of N bytes, as Kafka records would arrive (default: ${DEFAULT-VALUE}).")
-    int chunkSize;
-
-    @Option(names = "--format", defaultValue = "pretty", paramLabel = "jsonl|pretty",
-            description = "Output format (default: ${DEFAULT-VALUE}).")
-    PatchPrinter.Format format;
+    @Option(names = "--chunk-size", defaultValue = "65536", paramLabel = "N") int chunkSize;
+    @Option(names = "--format", defaultValue = "pretty", paramLabel = "jsonl|pretty") PatchPrinter.Format format;
 
     @Parameters(index = "0", paramLabel = "FILE|-", description = "Input file, or - for stdin.")
     String file;

@@ -6,8 +6,5 @@ import picocli.CommandLine.Option;
 /** {@code --record-context} of the offline commands (a picocli mixin). */
 public class RecordContextOption {
 
-    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset",
-            description = "record: carry = each line is scored after the lines before it, as `blt run` does by "
-                    + "default; reset = each line alone (default: ${DEFAULT-VALUE}).")
-    RecordContext value;
+    @Option(names = "--record-context", defaultValue = "carry", paramLabel = "carry|reset") RecordContext value;
 }

@@ -31,11 +31,8 @@ public class RunCommand implements Callable<Integer> {
     /** How long the start-up checks wait for the cluster, unless -K default.api.timeout.ms says otherwise. */
     private static final Duration PREFLIGHT_TIMEOUT = Duration.ofSeconds(30);
 
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
-    String bootstrapServers;
-
-    @Option(names = "--bounded", description = "Stop at the input's current end instead of running forever.")
-    boolean bounded;
+    @Option(names = "--bootstrap-servers", required = true) String bootstrapServers;
+    @Option(names = "--bounded") boolean bounded;
 
     @Mixin
     ModelOptions model;
