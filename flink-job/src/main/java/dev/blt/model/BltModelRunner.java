@@ -39,13 +39,6 @@ public final class BltModelRunner extends BatchedGraphRunner {
         super(session, manifest, tokenBudget, GraphIo.BLT_GRAPH);
     }
 
-    /** Opens (or joins) the shared session of {@code bundle}'s BLT graph. */
-    public static BltModelRunner open(ModelBundle bundle, SessionSettings settings, long tokenBudget)
-            throws OrtException {
-        return InferenceSessions.acquireInto(bundle.bltModel(), settings,
-                session -> new BltModelRunner(session, bundle.manifest(), tokenBudget));
-    }
-
     /** The outputs of every call, in input order. */
     public List<BltScorer.Outputs> run(List<BltCall> calls) throws OrtException {
         // Check every call first, so a bad one fails the call before any model time is spent.

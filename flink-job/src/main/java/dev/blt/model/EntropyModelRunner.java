@@ -43,13 +43,6 @@ public final class EntropyModelRunner extends BatchedGraphRunner {
         super(session, manifest, tokenBudget, GraphIo.ENTROPY_GRAPH);
     }
 
-    /** Opens (or joins) the shared session of {@code bundle}'s entropy model. */
-    public static EntropyModelRunner open(ModelBundle bundle, SessionSettings settings, long tokenBudget)
-            throws OrtException {
-        return InferenceSessions.acquireInto(bundle.entropyModel(), settings,
-                session -> new EntropyModelRunner(session, bundle.manifest(), tokenBudget));
-    }
-
     /** Entropy and next-token log-probability of every position of every row, in input order. */
     public List<EntropyScorer.Scores> run(List<long[]> rows) throws OrtException {
         return runBatches(rows, ENTROPY_OUTPUTS, (result, batch, width) -> {

@@ -48,16 +48,6 @@ public final class EntropyStepRunner implements StepScorer, AutoCloseable {
         this.headDim = ((Number) config.get("d_model")).intValue() / heads;
     }
 
-    /** The step graph of {@code bundle}, or null when the model has none. */
-    public static EntropyStepRunner open(ModelBundle bundle, SessionSettings settings) throws OrtException {
-        ModelBundle.ModelFile file = bundle.entropyStepModel();
-        if (file == null) {
-            return null;
-        }
-        return InferenceSessions.acquireInto(file, settings,
-                session -> new EntropyStepRunner(session, bundle.manifest(), bundle.location()));
-    }
-
     @Override
     public EntropyScorer.Scores step(long[] fresh, WindowCache cache) {
         try {

@@ -79,11 +79,31 @@ public final class InferenceSessions {
         }
     }
 
+    /** A batched runner on {@code bundle}'s entropy graph; closing it releases the session. */
+    public static EntropyModelRunner entropyRunner(ModelBundle bundle, SessionSettings settings, long tokenBudget)
+            throws OrtException {
+        return acquireInto(bundle.entropyModel(), settings,
+                session -> new EntropyModelRunner(session, bundle.manifest(), tokenBudget));
+    }
+
+    /** A batched runner on {@code bundle}'s BLT graph; closing it releases the session. */
+    public static BltModelRunner bltRunner(ModelBundle bundle, SessionSettings settings, long tokenBudget)
+            throws OrtException {
+        return acquireInto(bundle.bltModel(), settings, session -> new BltModelRunner(session, bundle.manifest(), tokenBudget));
+    }
+
+    /** A runner on {@code bundle}'s one-byte step graph, or null when the model has none. */
+    public static EntropyStepRunner entropyStepRunner(ModelBundle bundle, SessionSettings settings) throws OrtException {
+        ModelBundle.ModelFile file = bundle.entropyStepModel();
+        return file == null ? null
+                : acquireInto(file, settings, session -> new EntropyStepRunner(session, bundle.manifest(), bundle.location()));
+    }
+
     /**
      * Acquires the session and hands it to {@code holder}, which takes it over; releases it again if
      * {@code holder} throws (a graph with the wrong signature, say), so no failed open leaks a share.
      */
-    static <R> R acquireInto(ModelBundle.ModelFile model, SessionSettings settings,
+    private static <R> R acquireInto(ModelBundle.ModelFile model, SessionSettings settings,
                              java.util.function.Function<SharedSession, R> holder) throws OrtException {
         SharedSession session = acquire(model, settings);
         try {

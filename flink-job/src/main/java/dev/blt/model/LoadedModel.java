@@ -46,8 +46,8 @@ public final class LoadedModel implements OperatorModel {
         this.patcherSettings = new PatcherSettings(new PatchingRule(theta, monotonic, m.patching().maxPatchLength()),
                 m.streaming().entropyContextBytes(), m.streaming().entropyBlockBytes(), m.tokens().bos(),
                 m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte());
-        this.entropyRunner = EntropyModelRunner.open(bundle, sessionSettings, EntropyModelRunner.DEFAULT_TOKEN_BUDGET);
-        this.stepRunner = EntropyStepRunner.open(bundle, sessionSettings);
+        this.entropyRunner = InferenceSessions.entropyRunner(bundle, sessionSettings, EntropyModelRunner.DEFAULT_TOKEN_BUDGET);
+        this.stepRunner = InferenceSessions.entropyStepRunner(bundle, sessionSettings);
         this.entropyScorer = withSteps(scorerOf(entropyRunner, bundle.location()), stepRunner);
     }
 
@@ -191,7 +191,7 @@ public final class LoadedModel implements OperatorModel {
             synchronized (this) {
                 if (bltRunner == null) {
                     try {
-                        bltRunner = BltModelRunner.open(bundle, sessionSettings, BltModelRunner.DEFAULT_TOKEN_BUDGET);
+                        bltRunner = InferenceSessions.bltRunner(bundle, sessionSettings, BltModelRunner.DEFAULT_TOKEN_BUDGET);
                     } catch (OrtException e) {
                         throw new ModelLoadException("cannot open the BLT graph of " + bundle.location(), e);
                     }

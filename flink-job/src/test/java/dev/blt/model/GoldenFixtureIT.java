@@ -89,7 +89,7 @@ class GoldenFixtureIT {
         int width = Fixtures.shape(call.get("tokens"))[1];
 
         for (Composition composition : compositions(width)) {
-            try (EntropyModelRunner runner = EntropyModelRunner.open(bundle, ModelFolders.sessionSettings(),
+            try (EntropyModelRunner runner = InferenceSessions.entropyRunner(bundle, ModelFolders.sessionSettings(),
                     composition.tokenBudget)) {
                 List<EntropyScorer.Scores> outputs = composition.run(rows, runner::run);
                 for (int r = 0; r < rows.size(); r++) {
@@ -125,7 +125,7 @@ class GoldenFixtureIT {
         int width = Fixtures.shape(call.get("tokens"))[1];
 
         for (Composition composition : compositions(width)) {
-            try (BltModelRunner runner = BltModelRunner.open(bundle, ModelFolders.sessionSettings(),
+            try (BltModelRunner runner = InferenceSessions.bltRunner(bundle, ModelFolders.sessionSettings(),
                     composition.tokenBudget)) {
                 List<BltScorer.Outputs> outputs = composition.run(calls, runner::run);
                 for (int r = 0; r < calls.size(); r++) {
@@ -156,7 +156,7 @@ class GoldenFixtureIT {
             rows.add(unpad(Fixtures.longs(padded), pad));
         }
         int d = ((Number) bundle.manifest().models().entropy().config().get("d_model")).intValue();
-        try (EntropyModelRunner runner = EntropyModelRunner.open(bundle, ModelFolders.sessionSettings(),
+        try (EntropyModelRunner runner = InferenceSessions.entropyRunner(bundle, ModelFolders.sessionSettings(),
                 EntropyModelRunner.DEFAULT_TOKEN_BUDGET)) {
             List<float[][]> together = runner.hidden(rows);
             for (int r = 0; r < rows.size(); r++) {

@@ -58,7 +58,7 @@ class InferenceSessionsTest {
             }
             rows.add(row);
         }
-        try (EntropyModelRunner runner = EntropyModelRunner.open(bundle, SessionSettings.cpu(), EntropyModelRunner.DEFAULT_TOKEN_BUDGET)) {
+        try (EntropyModelRunner runner = InferenceSessions.entropyRunner(bundle, SessionSettings.cpu(), EntropyModelRunner.DEFAULT_TOKEN_BUDGET)) {
             List<EntropyScorer.Scores> expected = runner.run(rows);
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
@@ -92,7 +92,7 @@ class InferenceSessionsTest {
 
     @Test
     void emptyRowsGiveEmptyOutputsWithoutAModelCall() throws Exception {
-        try (EntropyModelRunner runner = EntropyModelRunner.open(anyModel(), SessionSettings.cpu(), EntropyModelRunner.DEFAULT_TOKEN_BUDGET)) {
+        try (EntropyModelRunner runner = InferenceSessions.entropyRunner(anyModel(), SessionSettings.cpu(), EntropyModelRunner.DEFAULT_TOKEN_BUDGET)) {
             List<EntropyScorer.Scores> out = runner.run(List.of(new long[0], new long[] {1, 40}, new long[0]));
             assertEquals(0, out.get(0).entropy().length);
             assertEquals(2, out.get(1).entropy().length);
@@ -103,7 +103,7 @@ class InferenceSessionsTest {
 
     @Test
     void tokensOutsideTheVocabularyAreRejectedWithTheirRow() throws Exception {
-        try (EntropyModelRunner runner = EntropyModelRunner.open(anyModel(), SessionSettings.cpu(), EntropyModelRunner.DEFAULT_TOKEN_BUDGET)) {
+        try (EntropyModelRunner runner = InferenceSessions.entropyRunner(anyModel(), SessionSettings.cpu(), EntropyModelRunner.DEFAULT_TOKEN_BUDGET)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> runner.run(List.of(new long[] {1, 5}, new long[] {1, 260})));
             assertEquals("row 1 position 1: token 260 is outside the vocabulary [0, 260)", e.getMessage());
