@@ -1,13 +1,19 @@
 package dev.blt.model;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
+import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,19 +34,10 @@ import java.util.stream.Collectors;
  * the windows) is a message, not an OutOfMemoryError. {@link ModelBundle} also checks that
  * {@code model_id} is the one the manifest's contents give ({@link ModelId}).
  */
-public record ModelManifest(
-        @JsonProperty(value = "format_version", required = true) int formatVersion,
-        @JsonProperty(value = "name", required = true) String name,
-        @JsonProperty(value = "model_id", required = true) String modelId,
-        @JsonProperty(value = "tokens", required = true) Tokens tokens,
-        @JsonProperty(value = "patching", required = true) Patching patching,
-        @JsonProperty(value = "streaming", required = true) Streaming streaming,
-        @JsonProperty(value = "hash_ngrams", required = true) HashNgrams hashNgrams,
-        @JsonProperty(value = "models", required = true) Models models,
-        @JsonProperty(value = "files", required = true) Map<String, FileEntry> files,
-        /* forward FLOPs per byte of each model, for `blt bench`'s useful FLOP/s; absent in
-           manifests written before it existed */
-        @JsonProperty("flops_per_byte") FlopsPerByte flopsPerByte) {
+public record ModelManifest(int formatVersion, String name, String modelId, Tokens tokens, Patching patching,
+        Streaming streaming, HashNgrams hashNgrams, Models models, Map<String, FileEntry> files,
+        /* forward FLOPs per byte of each model, for `blt bench`'s useful FLOP/s */
+        @AbsentInOlderManifests FlopsPerByte flopsPerByte) {
 
     /** The manifest layout this reader understands; a new layout must fail loudly, not half-load. */
     public static final int FORMAT_VERSION = 1;
@@ -68,6 +65,9 @@ public record ModelManifest(
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
+            // Java names in camelCase, the manifest's (written by Python) in snake_case.
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .annotationIntrospector(new RequiredUnlessMarked())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             // A missing or null number must not read as 0 (pad = 0 and boe = 0 are real values).
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -77,13 +77,7 @@ public record ModelManifest(
             .build();
 
     /** Token ids, as in BLT: specials first, then byte b is token b + byte_offset. */
-    public record Tokens(
-            @JsonProperty(value = "boe", required = true) int boe,
-            @JsonProperty(value = "bos", required = true) int bos,
-            @JsonProperty(value = "eos", required = true) int eos,
-            @JsonProperty(value = "byte_offset", required = true) int byteOffset,
-            @JsonProperty(value = "vocab_size", required = true) int vocabSize,
-            @JsonProperty(value = "pad", required = true) int pad) {
+    public record Tokens(int boe, int bos, int eos, int byteOffset, int vocabSize, int pad) {
 
         /**
          * Rejects ids outside the vocabulary before they reach the graph, where they would fail
@@ -99,24 +93,20 @@ public record ModelManifest(
         }
     }
 
-    /** The patching rule: H_t > theta, optionally H_t - H_{t-1} > thetaMonotonic, forced cuts. */
-    public record Patching(
-            @JsonProperty(value = "theta", required = true) double theta,
-            /* null when the monotonic rule is off */
-            @JsonProperty("theta_monotonic") Double thetaMonotonic,
-            @JsonProperty(value = "max_patch_length", required = true) int maxPatchLength,
-            /* the average patch size theta was calibrated for */
-            @JsonProperty(value = "target_avg_patch_size", required = true) double targetAvgPatchSize) {}
+    /**
+     * The patching rule: H_t > theta, optionally H_t - H_{t-1} > thetaMonotonic (null when that rule
+     * is off), forced cuts at maxPatchLength; targetAvgPatchSize is the average theta was calibrated for.
+     */
+    public record Patching(double theta, @AbsentInOlderManifests Double thetaMonotonic, int maxPatchLength,
+                           double targetAvgPatchSize) {}
 
-    /** The aligned-block windows (docs/DESIGN.md, "Streaming invariant"), in bytes and in patches. */
-    public record Streaming(
-            @JsonProperty(value = "entropy_context_bytes", required = true) int entropyContextBytes,
-            @JsonProperty(value = "entropy_block_bytes", required = true) int entropyBlockBytes,
-            @JsonProperty(value = "blt_context_patches", required = true) int bltContextPatches,
-            @JsonProperty(value = "blt_block_patches", required = true) int bltBlockPatches,
-            /* the byte that follows each record in the models' context (record segmentation with
-               record context); absent in manifests written before it existed: newline */
-            @JsonProperty("record_separator") Integer recordSeparator) {
+    /**
+     * The aligned-block windows (docs/DESIGN.md, "Streaming invariant"), in bytes and in patches, and
+     * the byte that follows each record in the models' context (record segmentation with record
+     * context; newline where the manifest has none).
+     */
+    public record Streaming(int entropyContextBytes, int entropyBlockBytes, int bltContextPatches, int bltBlockPatches,
+                            @AbsentInOlderManifests Integer recordSeparator) {
 
         public static final int DEFAULT_RECORD_SEPARATOR = '\n';
 
@@ -126,46 +116,42 @@ public record ModelManifest(
     }
 
     /** The hashed n-gram function of the local encoder (model-export/blt_models/hashing.py). */
-    public record HashNgrams(
-            @JsonProperty(value = "sizes", required = true) List<Integer> sizes,
-            @JsonProperty(value = "table_size", required = true) int tableSize,
-            @JsonProperty(value = "multiplier", required = true) long multiplier,
-            @JsonProperty(value = "modulus", required = true) long modulus,
-            @JsonProperty(value = "pad_token", required = true) int padToken) {}
+    public record HashNgrams(List<Integer> sizes, int tableSize, long multiplier, long modulus, int padToken) {}
 
-    public record Models(
-            @JsonProperty(value = "entropy", required = true) ModelSpec entropy,
-            @JsonProperty(value = "blt", required = true) ModelSpec blt,
-            /* the incremental entropy graph (scores a window's new bytes from cached keys and
-               values); absent in models exported before it: every window is then run whole */
-            @JsonProperty("entropy_step") ModelSpec entropyStep) {}
+    /**
+     * The graphs; entropyStep is the incremental entropy graph (scores a window's new bytes from
+     * cached keys and values), without which every window is run whole.
+     */
+    public record Models(ModelSpec entropy, ModelSpec blt, @AbsentInOlderManifests ModelSpec entropyStep) {}
 
     /**
      * Forward FLOPs per byte (2 per multiply-add) at the mean attention context of the aligned-block
      * windows, not counting the windows' recomputed context: the work a byte needs, whatever the
      * runtime spends on top.
      */
-    public record FlopsPerByte(
-            @JsonProperty(value = "entropy_model", required = true) long entropyModel,
-            @JsonProperty(value = "blt", required = true) long blt) {}
+    public record FlopsPerByte(long entropyModel, long blt) {}
 
     /** One exported graph: its file in the folder, its training config, and its signature. */
-    public record ModelSpec(
-            @JsonProperty(value = "file", required = true) String file,
-            @JsonProperty(value = "config", required = true) Map<String, Object> config,
-            @JsonProperty(value = "inputs", required = true) List<TensorSpec> inputs,
-            @JsonProperty(value = "outputs", required = true) List<TensorSpec> outputs) {}
+    public record ModelSpec(String file, Map<String, Object> config, List<TensorSpec> inputs, List<TensorSpec> outputs) {}
 
     /** A graph input or output; shape entries are axis names ("batch") or fixed sizes (260). */
-    public record TensorSpec(
-            @JsonProperty(value = "name", required = true) String name,
-            @JsonProperty(value = "dtype", required = true) String dtype,
-            @JsonProperty(value = "shape", required = true) List<Object> shape) {}
+    public record TensorSpec(String name, String dtype, List<Object> shape) {}
 
     /** What a listed file must be: its length and lower-case hex SHA-256. */
-    public record FileEntry(
-            @JsonProperty(value = "sha256", required = true) String sha256,
-            @JsonProperty(value = "bytes", required = true) long bytes) {}
+    public record FileEntry(String sha256, long bytes) {}
+
+    /** A field that manifests written before it existed lack: absent reads as null. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target({ElementType.RECORD_COMPONENT, ElementType.PARAMETER})
+    @interface AbsentInOlderManifests {}
+
+    /** Every field is required unless marked {@link AbsentInOlderManifests}; Jackson's default is the reverse. */
+    private static final class RequiredUnlessMarked extends JacksonAnnotationIntrospector {
+        @Override
+        public Boolean hasRequiredMarker(AnnotatedMember member) {
+            return !member.hasAnnotation(AbsentInOlderManifests.class);
+        }
+    }
 
     /**
      * Parses and validates a manifest.

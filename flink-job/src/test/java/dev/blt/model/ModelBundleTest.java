@@ -112,6 +112,24 @@ class ModelBundleTest {
         assertEquals("model file " + file + " is missing (" + copy.toAbsolutePath().resolve(file) + ")", message);
     }
 
+    /** The fields added after format 1 may be absent: manifests written before them still load. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void anOlderManifestWithoutTheLaterFieldsLoads(Path folder) throws IOException {
+        ObjectNode json = (ObjectNode) JSON.readTree(folder.resolve(ModelBundle.MANIFEST_FILE).toFile());
+        json.remove("flops_per_byte");
+        patching(json).remove("theta_monotonic");
+        ((ObjectNode) json.get("streaming")).remove("record_separator");
+        ((ObjectNode) json.get("models")).remove("entropy_step");
+        ModelManifest m = ModelManifest.parse(JSON.writeValueAsBytes(json), "older manifest.json");
+        assertEquals(null, m.flopsPerByte());
+        assertEquals(null, m.patching().thetaMonotonic());
+        assertEquals('\n', m.streaming().recordSeparatorByte());
+        assertEquals(null, m.models().entropyStep());
+        assertEquals(json.get("streaming").get("entropy_block_bytes").asInt(), m.streaming().entropyBlockBytes());
+        assertEquals(json.get("hash_ngrams").get("pad_token").asInt(), m.hashNgrams().padToken());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.blt.testing.ModelFolders#stream")
     void malformedManifestsNameTheProblem(Path folder) throws IOException {
