@@ -176,15 +176,11 @@ public final class BltStage {
         }
     }
 
-    public static BltStage restore(BltStageSettings settings, byte[] snapshot) {
-        return VersionedSnapshot.read(STATE, SNAPSHOT_VERSION, snapshot, (in, version) -> readBody(settings, in, version));
-    }
-
-    private static BltStage readBody(BltStageSettings settings, DataInputStream in, int version) throws IOException {
-        BltStage e = new BltStage(settings);
-        e.nextIndex = in.readLong();
-        e.encodedUpTo = in.readLong();
-        e.heldFrom = in.readLong();
+    /** Fills this fresh instance from a snapshot body in the layout of {@code version}. */
+    private BltStage readBody(DataInputStream in, int version) throws IOException {
+        nextIndex = in.readLong();
+        encodedUpTo = in.readLong();
+        heldFrom = in.readLong();
         int n = in.readInt();
         if (n < 0 || n > in.available() / 4) { // each held patch: a length, then its bytes
             throw new IllegalStateException("corrupt BLT stage state: it claims " + n
@@ -198,13 +194,17 @@ public final class BltStage {
             }
             byte[] p = new byte[length];
             in.readFully(p);
-            e.held.add(p);
+            held.add(p);
         }
-        e.nextOutputIndex = e.encodedUpTo;
+        nextOutputIndex = encodedUpTo;
         if (version >= 2) {
-            e.nextOutputIndex = in.readLong();
-            VersionedSnapshot.readPositions(in, e.separators, STATE);
+            nextOutputIndex = in.readLong();
+            VersionedSnapshot.readPositions(in, separators, STATE);
         }
-        return e;
+        return this;
+    }
+
+    public static BltStage restore(BltStageSettings settings, byte[] snapshot) {
+        return VersionedSnapshot.read(STATE, SNAPSHOT_VERSION, snapshot, (in, version) -> new BltStage(settings).readBody(in, version));
     }
 }

@@ -332,54 +332,54 @@ public final class StreamPatcher {
         }
     }
 
-    public static StreamPatcher restore(PatcherSettings settings, byte[] snapshot) {
-        return VersionedSnapshot.read(STATE, SNAPSHOT_VERSION, snapshot, (in, version) -> readBody(settings, in, version));
-    }
-
-    private static StreamPatcher readBody(PatcherSettings settings, DataInputStream in, int version) throws IOException {
-        StreamPatcher p = new StreamPatcher(settings);
-        p.received = in.readLong();
-        p.scoredUpTo = in.readLong();
-        p.logprobUpTo = in.readLong();
-        p.ruled = in.readLong();
-        p.bufferStart = in.readLong();
-        p.bufferLength = in.readInt();
+    /** Fills this fresh instance from a snapshot body in the layout of {@code version}. */
+    private StreamPatcher readBody(DataInputStream in, int version) throws IOException {
+        received = in.readLong();
+        scoredUpTo = in.readLong();
+        logprobUpTo = in.readLong();
+        ruled = in.readLong();
+        bufferStart = in.readLong();
+        bufferLength = in.readInt();
         // Checked before anything is allocated for it: a byte per buffered byte, then two scores
         // per scored byte and the lookahead's two.
-        if (p.bufferLength < 0 || p.bufferLength + 8L > in.available()) {
-            throw new IllegalStateException("corrupt patcher state: it claims " + p.bufferLength
+        if (bufferLength < 0 || bufferLength + 8L > in.available()) {
+            throw new IllegalStateException("corrupt patcher state: it claims " + bufferLength
                     + " buffered bytes but holds only " + in.available() + " more bytes");
         }
-        p.ensureCapacity(p.bufferLength);
-        in.readFully(p.buffer, 0, p.bufferLength);
+        ensureCapacity(bufferLength);
+        in.readFully(buffer, 0, bufferLength);
         int scoresFrom = version >= 3 ? in.readInt() : 0;
-        if (scoresFrom < 0 || scoresFrom > p.bufferLength || 8L * (p.bufferLength - scoresFrom + 1) > in.available()) {
+        if (scoresFrom < 0 || scoresFrom > bufferLength || 8L * (bufferLength - scoresFrom + 1) > in.available()) {
             throw new IllegalStateException("corrupt patcher state: scores from " + scoresFrom + " of "
-                    + p.bufferLength + " buffered bytes, " + in.available() + " bytes left");
+                    + bufferLength + " buffered bytes, " + in.available() + " bytes left");
         }
-        for (int i = scoresFrom; i <= p.bufferLength; i++) {
-            p.entropy[i] = in.readFloat();
-            p.logprob[i] = in.readFloat();
+        for (int i = scoresFrom; i <= bufferLength; i++) {
+            entropy[i] = in.readFloat();
+            logprob[i] = in.readFloat();
         }
-        p.openStart = in.readLong();
-        p.openLength = in.readInt();
-        if (p.openLength < 0) {
-            throw new IllegalStateException("corrupt patcher state: an open patch of " + p.openLength + " bytes");
+        openStart = in.readLong();
+        openLength = in.readInt();
+        if (openLength < 0) {
+            throw new IllegalStateException("corrupt patcher state: an open patch of " + openLength + " bytes");
         }
-        if (p.openLength > p.openBytes.length) {
-            throw new IllegalStateException("patcher state holds an open patch of " + p.openLength
-                    + " bytes, above max_patch_length " + p.openBytes.length + ": was it written by another model?");
+        if (openLength > openBytes.length) {
+            throw new IllegalStateException("patcher state holds an open patch of " + openLength
+                    + " bytes, above max_patch_length " + openBytes.length + ": was it written by another model?");
         }
-        in.readFully(p.openBytes, 0, p.openLength);
-        for (int i = 0; i < p.openLength; i++) {
-            p.openEntropy[i] = in.readFloat();
-            p.openLogprob[i] = in.readFloat();
+        in.readFully(openBytes, 0, openLength);
+        for (int i = 0; i < openLength; i++) {
+            openEntropy[i] = in.readFloat();
+            openLogprob[i] = in.readFloat();
         }
-        p.nextPatchIndex = in.readLong();
-        p.previousEntropy = in.readFloat();
+        nextPatchIndex = in.readLong();
+        previousEntropy = in.readFloat();
         if (version >= 2) {
-            VersionedSnapshot.readPositions(in, p.separators, STATE);
+            VersionedSnapshot.readPositions(in, separators, STATE);
         }
-        return p;
+        return this;
+    }
+
+    public static StreamPatcher restore(PatcherSettings settings, byte[] snapshot) {
+        return VersionedSnapshot.read(STATE, SNAPSHOT_VERSION, snapshot, (in, version) -> new StreamPatcher(settings).readBody(in, version));
     }
 }
