@@ -1,5 +1,6 @@
 package dev.blt.cli;
 
+import dev.blt.kafka.ByteClients;
 import dev.blt.avro.Patch;
 import dev.blt.flink.AvroRecords;
 import dev.blt.flink.BltJob;
@@ -16,13 +17,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -127,13 +125,9 @@ public class DemoCommand implements Callable<Integer> {
     }
 
     private static Produced produceSamples(String bootstrapServers, String topic) throws IOException {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         long bytes = 0;
         long records = 0;
-        try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = ByteClients.idempotentProducer(bootstrapServers)) {
             for (String[] sample : SAMPLES) {
                 byte[] key = sample[1].getBytes(StandardCharsets.UTF_8);
                 for (byte[] line : InputFiles.lines(resource(sample[0]))) {

@@ -1,5 +1,6 @@
 package dev.blt.fault;
 
+import dev.blt.kafka.ByteClients;
 import dev.blt.patching.Segmentation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,14 +12,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The input of one fault scenario: several keys, each a stream of log lines made from the bundled
@@ -108,12 +106,7 @@ final class FaultWorkload {
     }
 
     private void produce(String bootstrapServers, String topic, Duration spread) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = ByteClients.idempotentProducer(bootstrapServers)) {
             // Round-robin over the streams, SLICES records at a time, so every stream advances together.
             long total = totalRecords();
             long pauseMillis = spread.toMillis() / SLICES;

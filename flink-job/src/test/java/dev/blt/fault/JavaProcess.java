@@ -19,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A child JVM running a main class from {@link BltJar}.
+ * A child JVM running a main class from {@link BltJar}: its name (given at start), the process, the
+ * file that receives its stdout and stderr ({@code <name>.out}) and its Log4j log ({@code <name>.log}).
  *
  * <p>Each process writes two files into its log directory: {@code <name>.out} (stdout and stderr) and
  * {@code <name>.log} (Log4j, see {@link ChildLogConfig}). Both are appended to, so a process started
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * the test JVM exits, so a failed test leaves no stray JVMs behind. (Nothing can run when the test JVM
  * itself is SIGKILLed; then the children outlive it.)
  */
-public final class JavaProcess {
+public record JavaProcess(String name, Process process, Path outputFile, Path logFile) {
 
     private static final Logger LOG = LoggerFactory.getLogger(JavaProcess.class);
 
@@ -37,18 +38,6 @@ public final class JavaProcess {
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(JavaProcess::killAllLive, "kill-child-jvms"));
-    }
-
-    private final String name;
-    private final Process process;
-    private final Path outputFile;
-    private final Path logFile;
-
-    private JavaProcess(String name, Process process, Path outputFile, Path logFile) {
-        this.name = name;
-        this.process = process;
-        this.outputFile = outputFile;
-        this.logFile = logFile;
     }
 
     /**
@@ -94,11 +83,6 @@ public final class JavaProcess {
         }
     }
 
-    /** The name given at start. */
-    public String name() {
-        return name;
-    }
-
     /** The operating-system process id. */
     public long pid() {
         return process.pid();
@@ -107,16 +91,6 @@ public final class JavaProcess {
     /** Whether the process is still running. */
     public boolean isAlive() {
         return process.isAlive();
-    }
-
-    /** The Log4j log file ({@code <name>.log}). */
-    public Path logFile() {
-        return logFile;
-    }
-
-    /** The file that receives stdout and stderr ({@code <name>.out}). */
-    public Path outputFile() {
-        return outputFile;
     }
 
     /**

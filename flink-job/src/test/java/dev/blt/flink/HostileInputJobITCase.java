@@ -1,5 +1,6 @@
 package dev.blt.flink;
 
+import dev.blt.kafka.ByteClients;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,7 +31,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -169,12 +169,8 @@ class HostileInputJobITCase extends KafkaJobTestBase {
     }
 
     private static void produceLarge(List<ProducerRecord<byte[], byte[]>> records) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * MB));
-        try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = ByteClients.idempotentProducer(broker.bootstrapServers(),
+                Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * MB)))) {
             Producing.sendAll(producer, records);
         }
     }

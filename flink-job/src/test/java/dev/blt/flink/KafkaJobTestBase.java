@@ -1,5 +1,6 @@
 package dev.blt.flink;
 
+import dev.blt.kafka.ByteClients;
 import dev.blt.cli.KafkaJobOptions;
 import dev.blt.kafka.TopicReader;
 import dev.blt.kafka.testing.Producing;
@@ -11,7 +12,6 @@ import dev.blt.testing.ModelFolders;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.function.Function;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -19,9 +19,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -93,11 +91,7 @@ public abstract class KafkaJobTestBase {
     }
 
     protected static void produce(List<ProducerRecord<byte[], byte[]>> records) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> producer = ByteClients.idempotentProducer(broker.bootstrapServers())) {
             Producing.sendAll(producer, records);
         }
     }
