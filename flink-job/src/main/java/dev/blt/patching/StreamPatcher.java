@@ -56,10 +56,6 @@ public final class StreamPatcher {
         this.openLogprob = new float[max];
     }
 
-    public PatcherSettings settings() {
-        return settings;
-    }
-
     public long received() {
         return received;
     }

@@ -274,7 +274,7 @@ class FaultSuiteIT {
                 process.requireAlive();
             }
             if (cluster != null) {
-                cluster.jobManager().requireAlive();
+                cluster.requireJobManagerAlive();
             }
         }
 

@@ -140,7 +140,7 @@ public final class FlinkCluster implements AutoCloseable {
     }
 
     /** The REST endpoint, {@code http://localhost:<port>}. */
-    public String restAddress() {
+    private String restAddress() {
         return "http://localhost:" + restPort;
     }
 
@@ -149,29 +149,14 @@ public final class FlinkCluster implements AutoCloseable {
         return restPort;
     }
 
-    /** The directory with {@code config.yaml}. */
-    public Path configDir() {
-        return configDir;
-    }
-
-    /** The directory with every process's {@code .out} and {@code .log} files. */
-    public Path logDir() {
-        return logDir;
-    }
-
     /** A REST client for this cluster. */
     public FlinkRest rest() {
         return rest;
     }
 
-    /** The JobManager process. */
-    public JavaProcess jobManager() {
-        return jobManager;
-    }
-
-    /** The current process of TaskManager {@code i} (null before its first start). */
-    public JavaProcess taskManager(int i) {
-        return taskManagers[i];
+    /** Fails, with the end of its logs, if the JobManager process has exited. */
+    public void requireJobManagerAlive() {
+        jobManager.requireAlive();
     }
 
     /** TaskManager {@code i}'s resource id, as REST {@code /taskmanagers} lists it. */

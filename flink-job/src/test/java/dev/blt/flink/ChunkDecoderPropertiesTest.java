@@ -87,7 +87,7 @@ class ChunkDecoderPropertiesTest {
     void aLengthTheRecordCannotHoldIsRefusedBeforeAnyAllocation(
             @ForAll("chunks") Chunk chunk, @ForAll boolean v1, @ForAll @IntRange(min = 0, max = 2) int field,
             @ForAll("impossibleLengths") long claim) {
-        int part = new int[] {ID_LENGTH, PAYLOAD_LENGTH, SESSION_LENGTH}[v1 ? field % 2 : field];
+        int part = LENGTH_PARTS[v1 ? field % 2 : field];
         List<byte[]> parts = chunk.withSession().parts(v1);
         parts.set(part, avroLong(claim));
         byte[] forged = concat(parts);
@@ -283,11 +283,11 @@ class ChunkDecoderPropertiesTest {
     }
 
     private static final int HEADER_BYTES = 10;
-    private static final int ID_LENGTH = 1;
-    private static final int PAYLOAD_LENGTH = 4;
+    /** Indexes into {@link Chunk#parts}: the lengths of stream id, payload and session (version 2 only). */
+    private static final int[] LENGTH_PARTS = {1, 4, 9};
     private static final int TIME_BRANCH = 6;
     private static final int SESSION_BRANCH = 8;
-    private static final int SESSION_LENGTH = 9;
+    private static final int SESSION_LENGTH = LENGTH_PARTS[2];
 
     private static final Chunk SAMPLE = new Chunk("s", 0, new byte[] {1}, null, null);
 

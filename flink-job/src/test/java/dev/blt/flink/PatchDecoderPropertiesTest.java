@@ -81,7 +81,7 @@ class PatchDecoderPropertiesTest {
             @ForAll("events") PatchEvent event, @ForAll @IntRange(min = 0, max = 4) int field,
             @ForAll("impossibleLengths") long claim) {
         List<byte[]> parts = parts(event);
-        parts.set(new int[] {ID_LENGTH, BYTES_LENGTH, ENTROPIES_COUNT, LOGPROBS_COUNT, MODEL_ID_LENGTH}[field],
+        parts.set(LENGTH_PARTS[field],
                 avroLong(claim));
         byte[] forged = concat(parts);
         Assume.that(claim < -forged.length || claim > forged.length);
@@ -212,13 +212,10 @@ class PatchDecoderPropertiesTest {
     private static final byte[] HEADER = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN).put((byte) 0xC3)
             .put((byte) 0x01).putLong(SchemaNormalization.parsingFingerprint64(Patch.getClassSchema())).array();
 
-    private static final int ID_LENGTH = 1;
-    private static final int BYTES_LENGTH = 5;
-    private static final int ENTROPIES_COUNT = 7;
+    /** Indexes into {@link #parts}: the lengths of stream id, bytes and model id, the counts of the two float arrays. */
+    private static final int[] LENGTH_PARTS = {1, 5, 7, 14, 17};
     private static final int CLOSE_REASON = 10;
     private static final int RECORD_BRANCH = 11;
-    private static final int LOGPROBS_COUNT = 14;
-    private static final int MODEL_ID_LENGTH = 17;
 
     /** The encoding of {@code e} cut at its fields (see the part indexes above); concatenated, Avro's bytes. */
     private static List<byte[]> parts(PatchEvent e) {

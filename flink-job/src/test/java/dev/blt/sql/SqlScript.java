@@ -14,9 +14,9 @@ final class SqlScript {
     }
 
     static List<String> statements(String script) {
-        List<String> out = new ArrayList<>();
+        boolean inSet = false; // inside EXECUTE STATEMENT SET BEGIN ... END;
         StringBuilder current = new StringBuilder();
-        boolean inSet = false;
+        List<String> out = new ArrayList<>();
         for (String line : script.split("\n")) {
             String trimmed = line.strip();
             if (trimmed.isEmpty() || trimmed.startsWith("--")) {
