@@ -81,11 +81,7 @@ class GoldenFixtureIT {
         ModelBundle bundle = ModelBundle.fromDirectory(folder);
         JsonNode fixtures = Fixtures.load(folder);
         JsonNode call = fixtures.at("/model_calls/entropy");
-        int pad = bundle.manifest().tokens().pad();
-        List<long[]> rows = new ArrayList<>();
-        for (JsonNode padded : call.get("tokens")) {
-            rows.add(unpad(Fixtures.longs(padded), pad));
-        }
+        List<long[]> rows = entropyRows(call, bundle.manifest().tokens().pad());
         int width = Fixtures.shape(call.get("tokens"))[1];
 
         for (Composition composition : compositions(width)) {
@@ -150,11 +146,7 @@ class GoldenFixtureIT {
         ModelBundle bundle = ModelBundle.fromDirectory(folder);
         JsonNode fixtures = Fixtures.load(folder);
         JsonNode call = fixtures.at("/model_calls/entropy");
-        int pad = bundle.manifest().tokens().pad();
-        List<long[]> rows = new ArrayList<>();
-        for (JsonNode padded : call.get("tokens")) {
-            rows.add(unpad(Fixtures.longs(padded), pad));
-        }
+        List<long[]> rows = entropyRows(call, bundle.manifest().tokens().pad());
         int d = ((Number) bundle.manifest().models().entropy().config().get("d_model")).intValue();
         try (EntropyModelRunner runner = InferenceSessions.entropyRunner(bundle, ModelFolders.sessionSettings(),
                 EntropyModelRunner.DEFAULT_TOKEN_BUDGET)) {
@@ -182,6 +174,15 @@ class GoldenFixtureIT {
     }
 
     /** The row without its right padding. Fixture rows never end in the pad token themselves. */
+    /** The fixture's entropy-model rows without their padding. */
+    private static List<long[]> entropyRows(JsonNode call, int pad) {
+        List<long[]> rows = new ArrayList<>();
+        for (JsonNode padded : call.get("tokens")) {
+            rows.add(unpad(Fixtures.longs(padded), pad));
+        }
+        return rows;
+    }
+
     private static long[] unpad(long[] padded, int pad) {
         int n = padded.length;
         while (n > 0 && padded[n - 1] == pad) {

@@ -20,8 +20,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,30 +40,19 @@ class KafkaFlinkRoundTripITCase {
                     .setNumberSlotsPerTaskManager(PARALLELISM)
                     .build());
 
-    private static TestKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = TestKafkaBrokers.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBrokerExtension BROKER = new KafkaBrokerExtension();
 
     @Test
     void uppercasesExactlyOnce() throws Exception {
         String input = "roundtrip-in";
         String output = "roundtrip-out";
-        broker.createTopic(input, PARALLELISM);
-        broker.createTopic(output, PARALLELISM);
+        BROKER.createTopic(input, PARALLELISM);
+        BROKER.createTopic(output, PARALLELISM);
 
         List<String> expected = new ArrayList<>();
         try (KafkaProducer<String, String> producer =
-                KafkaTestClients.transactionalProducer(broker.bootstrapServers(), "roundtrip-input-tx")) {
+                KafkaTestClients.transactionalProducer(BROKER.bootstrapServers(), "roundtrip-input-tx")) {
             producer.beginTransaction();
             for (int i = 0; i < 200; i++) {
                 String value = "line " + i + " of the byte stream";
@@ -80,7 +67,7 @@ class KafkaFlinkRoundTripITCase {
         env.enableCheckpointing(500);
 
         KafkaSource<String> source = KafkaSource.<String>builder()
-                .setBootstrapServers(broker.bootstrapServers())
+                .setBootstrapServers(BROKER.bootstrapServers())
                 .setTopics(input)
                 .setGroupId("roundtrip-" + UUID.randomUUID())
                 .setStartingOffsets(OffsetsInitializer.earliest())
@@ -90,7 +77,7 @@ class KafkaFlinkRoundTripITCase {
                 .build();
 
         KafkaSink<String> sink = KafkaSink.<String>builder()
-                .setBootstrapServers(broker.bootstrapServers())
+                .setBootstrapServers(BROKER.bootstrapServers())
                 .setRecordSerializer(KafkaRecordSerializationSchema.builder()
                         .setTopic(output)
                         .setValueSerializationSchema(new SimpleStringSchema())
@@ -111,7 +98,7 @@ class KafkaFlinkRoundTripITCase {
         env.execute("kafka-flink-roundtrip");
 
         List<String> actual = KafkaTestClients.readCommittedValues(
-                broker.bootstrapServers(), output, Duration.ofSeconds(30));
+                BROKER.bootstrapServers(), output, Duration.ofSeconds(30));
         assertEquals(sorted(expected), sorted(actual));
     }
 

@@ -12,10 +12,9 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The test broker is a real broker: topics, and transactions that commit and abort. */
 @Timeout(120)
@@ -23,29 +22,18 @@ class KafkaTestBrokerITCase {
 
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
-    private static TestKafkaBroker broker;
-
-    @BeforeAll
-    static void startBroker() {
-        broker = TestKafkaBrokers.start();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final KafkaBrokerExtension BROKER = new KafkaBrokerExtension();
 
     @Test
     void committedTransactionIsVisibleAndAbortedOneIsNot() throws Exception {
-        assertNotNull(broker.bootstrapServers());
+        assertNotNull(BROKER.bootstrapServers());
         String topic = "broker-smoke";
-        broker.createTopic(topic, 3);
+        BROKER.createTopic(topic, 3);
 
         List<String> committed = new ArrayList<>();
         try (KafkaProducer<String, String> producer =
-                KafkaTestClients.transactionalProducer(broker.bootstrapServers(), "broker-smoke-tx")) {
+                KafkaTestClients.transactionalProducer(BROKER.bootstrapServers(), "broker-smoke-tx")) {
             producer.beginTransaction();
             for (int i = 0; i < 10; i++) {
                 String value = "committed-" + i;
@@ -67,13 +55,13 @@ class KafkaTestBrokerITCase {
             producer.commitTransaction();
         }
 
-        List<String> readCommitted = KafkaTestClients.readCommittedValues(broker.bootstrapServers(), topic, READ_TIMEOUT);
+        List<String> readCommitted = KafkaTestClients.readCommittedValues(BROKER.bootstrapServers(), topic, READ_TIMEOUT);
         assertEquals(sorted(committed), sorted(readCommitted), "read_committed sees exactly the committed records");
         assertFalse(readCommitted.stream().anyMatch(v -> v.startsWith("aborted-")), "aborted records are not visible");
 
         // read_uncommitted does see the aborted records: they were written, then aborted.
         List<String> readUncommitted = KafkaTestClients
-                .readAll(broker.bootstrapServers(), topic, "read_uncommitted", READ_TIMEOUT).stream()
+                .readAll(BROKER.bootstrapServers(), topic, "read_uncommitted", READ_TIMEOUT).stream()
                 .map(ConsumerRecord::value)
                 .collect(Collectors.toList());
         assertTrue(readUncommitted.stream().filter(v -> v.startsWith("aborted-")).count() == 5,
