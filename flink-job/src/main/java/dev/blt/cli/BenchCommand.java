@@ -172,8 +172,7 @@ public class BenchCommand implements Callable<Integer> {
         try (SharedSession session = InferenceSessions.acquire(graph,
                 new SessionSettings(Device.parse(model.device), model.source().intraOpThreads()))) {
             for (long budget : callTokens) {
-                EntropyScorer scorer = LoadedModel.scorerOf(new EntropyModelRunner(session, loaded.manifest(), budget),
-                        graph.name());
+                EntropyScorer scorer = new EntropyModelRunner(session, loaded.manifest(), budget);
                 OfflinePatcher patcher = new OfflinePatcher(loaded.patcherSettings(), scorer);
                 double best = 0;
                 long patches = 0;
@@ -394,7 +393,6 @@ public class BenchCommand implements Callable<Integer> {
         SharedSession session = InferenceSessions.acquire(
                 new ModelBundle.ModelFile(graph.toString(), ModelBundle.sha256(bytes), bytes),
                 new SessionSettings(Device.parse(model.device), model.source().intraOpThreads()));
-        return LoadedModel.scorerOf(
-                new EntropyModelRunner(session, loaded.manifest(), EntropyModelRunner.DEFAULT_TOKEN_BUDGET), graph.toString());
+        return new EntropyModelRunner(session, loaded.manifest(), EntropyModelRunner.DEFAULT_TOKEN_BUDGET);
     }
 }

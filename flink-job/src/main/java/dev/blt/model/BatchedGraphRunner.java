@@ -1,5 +1,7 @@
 package dev.blt.model;
 
+import ai.onnxruntime.OrtException;
+
 /**
  * What the batched runners share: a session on one graph (checked against the graph's signature),
  * the manifest's token ids, and the padded tokens one call may carry. Closing releases the session.
@@ -19,6 +21,14 @@ abstract class BatchedGraphRunner implements AutoCloseable {
         this.session = session;
         this.tokens = manifest.tokens();
         this.tokenBudget = tokenBudget;
+    }
+
+    /**
+     * A failed call, unchecked, as the patching and BLT-stage cores see it: they run no ONNX code of
+     * their own, and a failure there is the task's to fail and restart.
+     */
+    protected IllegalStateException inferenceFailed(OrtException e) {
+        return new IllegalStateException("inference of " + session.modelName() + " failed: " + e.getMessage(), e);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.blt.model;
 
 import dev.blt.bltstage.BltScorer;
+import dev.blt.bltstage.BltStage;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -23,7 +24,7 @@ import java.util.Set;
  *
  * <p>Thread-safe: a runner holds no per-call state, so one instance may serve every slot.
  */
-public final class BltModelRunner extends BatchedGraphRunner {
+public final class BltModelRunner extends BatchedGraphRunner implements BltScorer {
 
     /**
      * Padded tokens per call. Smaller than the entropy model's: patch pooling materialises a
@@ -37,6 +38,20 @@ public final class BltModelRunner extends BatchedGraphRunner {
     /** Takes over {@code session}: closing the runner releases it. */
     public BltModelRunner(SharedSession session, ModelManifest manifest, long tokenBudget) {
         super(session, manifest, tokenBudget, GraphIo.BLT_GRAPH);
+    }
+
+    /** The BLT stage's windows, each one call (its tokens and patch starts). */
+    @Override
+    public List<Outputs> score(List<BltStage.Window> windows) {
+        List<BltCall> calls = new ArrayList<>(windows.size());
+        for (BltStage.Window w : windows) {
+            calls.add(new BltCall(w.tokens(), w.patchStart()));
+        }
+        try {
+            return run(calls);
+        } catch (OrtException e) {
+            throw inferenceFailed(e);
+        }
     }
 
     /** The outputs of every call, in input order. */

@@ -26,7 +26,7 @@ import java.util.stream.IntStream;
  *
  * <p>Thread-safe: a runner holds no per-call state, so one instance may serve every slot.
  */
-public final class EntropyModelRunner extends BatchedGraphRunner {
+public final class EntropyModelRunner extends BatchedGraphRunner implements EntropyScorer {
 
     /**
      * Padded tokens per call. The largest tensors of one call are the logits ([B,T,260] floats,
@@ -41,6 +41,15 @@ public final class EntropyModelRunner extends BatchedGraphRunner {
     /** Takes over {@code session}: closing the runner releases it. */
     public EntropyModelRunner(SharedSession session, ModelManifest manifest, long tokenBudget) {
         super(session, manifest, tokenBudget, GraphIo.ENTROPY_GRAPH);
+    }
+
+    @Override
+    public List<Scores> score(List<long[]> windows) {
+        try {
+            return run(windows);
+        } catch (OrtException e) {
+            throw inferenceFailed(e);
+        }
     }
 
     /** Entropy and next-token log-probability of every position of every row, in input order. */

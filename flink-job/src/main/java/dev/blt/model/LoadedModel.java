@@ -3,12 +3,10 @@ package dev.blt.model;
 import ai.onnxruntime.OrtException;
 import dev.blt.bltstage.BltScorer;
 import dev.blt.bltstage.BltStageSettings;
-import dev.blt.bltstage.BltStage;
 import dev.blt.patching.EntropyScorer;
 import dev.blt.patching.StepScorer;
 import dev.blt.patching.PatcherSettings;
 import dev.blt.patching.PatchingRule;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,18 +46,7 @@ public final class LoadedModel implements OperatorModel {
                 m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte());
         this.entropyRunner = InferenceSessions.entropyRunner(bundle, sessionSettings, EntropyModelRunner.DEFAULT_TOKEN_BUDGET);
         this.stepRunner = InferenceSessions.entropyStepRunner(bundle, sessionSettings);
-        this.entropyScorer = withSteps(scorerOf(entropyRunner, bundle.location()), stepRunner);
-    }
-
-    /** The entropy graph as the patcher core calls it. */
-    public static EntropyScorer scorerOf(EntropyModelRunner runner, String location) {
-        return windows -> {
-            try {
-                return runner.run(windows);
-            } catch (OrtException e) {
-                throw new IllegalStateException("entropy model inference failed (" + location + ")", e);
-            }
-        };
+        this.entropyScorer = withSteps(entropyRunner, stepRunner);
     }
 
     /** {@code scorer}, continuing open blocks with {@code steps} when there is one. */
@@ -161,21 +148,10 @@ public final class LoadedModel implements OperatorModel {
         return entropyRunner;
     }
 
-    /** The BLT graph as the encoding core calls it. */
+    /** The BLT graph as the BLT-stage core calls it, opened on first use. */
     @Override
     public BltScorer bltScorer() {
-        BltModelRunner runner = bltRunner();
-        return windows -> {
-            List<BltCall> calls = new ArrayList<>(windows.size());
-            for (BltStage.Window w : windows) {
-                calls.add(new BltCall(w.tokens(), w.patchStart()));
-            }
-            try {
-                return runner.run(calls);
-            } catch (OrtException e) {
-                throw new IllegalStateException("BLT inference failed (" + bundle.location() + ")", e);
-            }
-        };
+        return bltRunner();
     }
 
     @Override

@@ -29,6 +29,11 @@ public final class SharedSession implements AutoCloseable {
         this.gpuLock = gpuLock;
     }
 
+    /** The graph's file name, for messages. */
+    public String modelName() {
+        return modelName;
+    }
+
     /**
      * Runs the graph and fetches only {@code outputs}: ONNX Runtime then skips the nodes that only
      * feed the others (the entropy model's [B,T,D] hidden state, for one).
