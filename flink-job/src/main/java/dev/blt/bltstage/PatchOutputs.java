@@ -23,6 +23,6 @@ public record PatchOutputs(long patchIndex, float[] embedding, float[] byteLogpr
 
     /** Total surprise of the patch's bytes, in bits: what a record's or a stream's bits per byte sum. */
     public double bits() {
-        return bitsPerByte() * byteLogprobs.length;
+        return Predictions.bits(byteLogprobs);
     }
 }

@@ -24,15 +24,19 @@ public final class Predictions {
         return new ArrayList<>(all.subList(0, Math.min(k, all.size())));
     }
 
-    /** Mean surprise, in bits per byte, of log-probabilities in nats. */
-    public static double bitsPerByte(float[] logprobs) {
-        if (logprobs.length == 0) {
-            return 0;
-        }
-        double sum = 0;
+    private static final double LN2 = Math.log(2);
+
+    /** Total surprise, in bits, of log-probabilities in nats: minus the sum of log2 p. */
+    public static double bits(float[] logprobs) {
+        double nats = 0;
         for (float lp : logprobs) {
-            sum -= lp;
+            nats -= lp;
         }
-        return sum / logprobs.length / Math.log(2);
+        return nats / LN2;
+    }
+
+    /** Mean surprise, in bits per byte, of log-probabilities in nats (0 for none). */
+    public static double bitsPerByte(float[] logprobs) {
+        return logprobs.length == 0 ? 0 : bits(logprobs) / logprobs.length;
     }
 }

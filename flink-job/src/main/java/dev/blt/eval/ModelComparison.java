@@ -1,5 +1,6 @@
 package dev.blt.eval;
 
+import dev.blt.bltstage.Predictions;
 import dev.blt.bltstage.BltScorer;
 import dev.blt.bltstage.PatchOutputs;
 import dev.blt.bltstage.BltStageSettings;
@@ -50,24 +51,18 @@ public final class ModelComparison {
     public static Figures figures(Pipeline pipeline, List<byte[]> chunks) {
         List<ClosedPatch> patches = new OfflinePatcher(pipeline.patcher(), pipeline.entropyModel()).patchStream(chunks);
         long bytes = 0;
-        double entropyNats = 0;
+        double entropyBits = 0;
         Set<Long> boundaries = new HashSet<>();
         for (ClosedPatch p : patches) {
             bytes += p.length();
             boundaries.add(p.startOffset());
-            for (float lp : p.logprobs()) {
-                entropyNats -= lp;
-            }
+            entropyBits += Predictions.bits(p.logprobs());
         }
         List<PatchOutputs> encoded = OfflineBltStage.encodeDocument(pipeline.encoder(), pipeline.blt(),
                 patches.stream().map(ClosedPatch::bytes).toList());
-        double bltNats = 0;
-        for (PatchOutputs e : encoded) {
-            for (float lp : e.byteLogprobs()) {
-                bltNats -= lp;
-            }
-        }
-        double bits = Math.log(2) * Math.max(1, bytes);
-        return new Figures(entropyNats / bits, bltNats / bits, (double) bytes / Math.max(1, patches.size()), boundaries);
+        double bltBits = encoded.stream().mapToDouble(PatchOutputs::bits).sum();
+        long perByte = Math.max(1, bytes);
+        return new Figures(entropyBits / perByte, bltBits / perByte, (double) bytes / Math.max(1, patches.size()),
+                boundaries);
     }
 }

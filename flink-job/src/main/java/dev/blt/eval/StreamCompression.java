@@ -1,5 +1,6 @@
 package dev.blt.eval;
 
+import dev.blt.bltstage.Predictions;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
@@ -87,9 +88,7 @@ public final class StreamCompression {
         double bits = 0;
         for (List<ClosedPatch> record : records) {
             for (ClosedPatch p : record) {
-                for (float logprob : p.logprobs()) {
-                    bits -= logprob / LN2;
-                }
+                bits += Predictions.bits(p.logprobs());
             }
         }
         return bits;
@@ -101,16 +100,16 @@ public final class StreamCompression {
         for (int from = 0; from < data.length; from += CHUNK) {
             chunks.add(java.util.Arrays.copyOfRange(data, from, Math.min(data.length, from + CHUNK)));
         }
-        double lossNats = 0;
+        double lossBits = 0;
         double entropyNats = 0;
         long patches = 0;
         double bltBits = 0;
         BltStage encoder = new BltStage(model.encoderSettings());
         int pending = 0;
         for (ClosedPatch patch : patcher.patchStream(chunks)) {
-            for (int i = 0; i < patch.length(); i++) {
-                lossNats -= patch.logprobs()[i];
-                entropyNats += patch.entropies()[i];
+            lossBits += Predictions.bits(patch.logprobs());
+            for (float entropy : patch.entropies()) {
+                entropyNats += entropy;
             }
             patches++;
             encoder.add(patch.bytes());
@@ -122,7 +121,7 @@ public final class StreamCompression {
         bltBits += encodeBits(encoder, model);
         Map<String, Double> compressed = new LinkedHashMap<>();
         COMPRESSORS.forEach((tool, command) -> compressed.put(tool, compressedBits(command, data)));
-        return new Result(name, data.length, lossNats / LN2 / data.length, bltBits / data.length,
+        return new Result(name, data.length, lossBits / data.length, bltBits / data.length,
                 entropyNats / LN2 / data.length, Double.NaN, Double.NaN, patches, cl100kTokens(data), compressed);
     }
 

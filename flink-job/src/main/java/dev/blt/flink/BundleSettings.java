@@ -9,10 +9,9 @@ import java.io.Serializable;
  * @param idleFlushMs stream segmentation: close a key's open patch after this long without input;
  *                    0 = never. Trades exactness for latency: a patch cut by the idle flush does not
  *                    match a one-piece run.
+ *     The defaults are those of the --bundle-max-bytes, --bundle-max-delay-ms and --idle-flush-ms flags.
  */
 public record BundleSettings(int maxBytes, long maxDelayMs, long idleFlushMs) implements Serializable {
-
-    public static final BundleSettings DEFAULT = new BundleSettings(64 * 1024, 200, 0);
 
     public BundleSettings {
         if (maxBytes < 1) {
