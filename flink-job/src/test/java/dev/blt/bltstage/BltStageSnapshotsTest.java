@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
-import dev.blt.testing.ModelFolders;
 import dev.blt.testing.SampleText;
+import dev.blt.testing.ShippedModel;
 import dev.blt.testing.StateFiles;
 import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,21 +24,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class BltStageSnapshotsTest {
 
-    private static LoadedModel model;
-
-    @BeforeAll
-    static void load() {
-        model = ModelFolders.load(ModelFolders.shipped());
-    }
-
-    @AfterAll
-    static void release() {
-        model.release();
-    }
+    @RegisterExtension
+    static final ShippedModel SHIPPED = new ShippedModel();
 
     @ParameterizedTest(name = "version {0}")
     @ValueSource(ints = {1, 2})
     void bltStageStateContinuesAsOnePiece(int version) throws IOException {
+        LoadedModel model = SHIPPED.get();
         List<byte[]> patches = new OfflinePatcher(model.patcherSettings(), model.entropyScorer())
                 .patchStream(List.of(SampleText.streams().get(0))).stream().map(ClosedPatch::bytes).toList();
         int cut = patches.size() / 3;

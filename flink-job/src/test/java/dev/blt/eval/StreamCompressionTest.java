@@ -3,37 +3,27 @@ package dev.blt.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.blt.bltstage.PatchOutputs;
 import dev.blt.bltstage.OfflineBltStage;
+import dev.blt.bltstage.PatchOutputs;
 import dev.blt.model.LoadedModel;
-import dev.blt.model.ModelSource;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
-import dev.blt.testing.ModelFolders;
 import dev.blt.testing.SampleText;
+import dev.blt.testing.ShippedModel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The eval's figures agree with the patcher and encoder run whole, and the baselines are real tools. */
 class StreamCompressionTest {
 
-    private static LoadedModel model;
-
-    @BeforeAll
-    static void load() {
-        model = new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null).open();
-    }
-
-    @AfterAll
-    static void release() {
-        model.release();
-    }
+    @RegisterExtension
+    static final ShippedModel SHIPPED = new ShippedModel();
 
     @Test
     void bitsPerByteEqualTheWholeStreamRunOfBothModels() {
+        LoadedModel model = SHIPPED.get();
         byte[] data = SampleText.streams().get(0);
         StreamCompression.Result r = StreamCompression.measure("sample", data, model);
 

@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.blt.model.LoadedModel;
-import dev.blt.testing.ModelFolders;
 import dev.blt.testing.SampleText;
+import dev.blt.testing.ShippedModel;
 import dev.blt.testing.StateFiles;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -31,21 +30,13 @@ class StateSnapshotsTest {
     /** Where the snapshots cut their stream: inside the second entropy block, mid-patch. */
     private static final int CUT = 300;
 
-    private static LoadedModel model;
-
-    @BeforeAll
-    static void load() {
-        model = ModelFolders.load(ModelFolders.shipped());
-    }
-
-    @AfterAll
-    static void release() {
-        model.release();
-    }
+    @RegisterExtension
+    static final ShippedModel SHIPPED = new ShippedModel();
 
     @ParameterizedTest(name = "version {0}")
     @ValueSource(ints = {1, 2, 3})
     void streamPatcherStateContinuesAsOnePiece(int version) throws IOException {
+        LoadedModel model = SHIPPED.get();
         byte[] stream = SampleText.streams().get(0);
         byte[] snapshot = StateFiles.read("stream-patcher-v" + version + ".bin", () -> {
             StreamPatcher p = new StreamPatcher(model.patcherSettings());
