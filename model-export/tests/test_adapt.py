@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from blt_models.export import model_id, sha256
+from folders import checksummed_manifest
 
 HERE = Path(__file__).resolve().parent.parent
 SAMPLE_LOG = HERE.parent / "flink-job/src/main/resources/samples/app-services.log"
@@ -23,12 +23,8 @@ def adapted_folder() -> Path:
 
 
 def test_adapted_folder_is_complete_and_checksummed():
-    folder = adapted_folder()
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["model_id"] == model_id(manifest)
+    manifest = checksummed_manifest(adapted_folder())
     assert manifest["name"] == "blt-tiny-adapted"
-    for name, entry in manifest["files"].items():
-        assert sha256(folder / name) == entry["sha256"], name
     base = json.loads((HERE / "artifacts/blt-tiny/manifest.json").read_text())
     assert manifest["streaming"] == base["streaming"] and manifest["tokens"] == base["tokens"]
     assert manifest["patching"]["theta"] != base["patching"]["theta"]  # recalibrated on the logs

@@ -15,6 +15,12 @@ from blt_models.model import EntropyModelExport, EntropyStepExport
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
+def assert_signature(graph, io):
+    """The graph's input and output names are those the manifest's signature lists, in order."""
+    assert [i.name for i in graph.input] == [x["name"] for x in io["inputs"]]
+    assert [o.name for o in graph.output] == [x["name"] for x in io["outputs"]]
+
+
 def dims(value_info):
     return [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
 
@@ -23,8 +29,7 @@ def test_entropy_export(entropy_model, tmp_path):
     path = tmp_path / "entropy.onnx"
     export_entropy(entropy_model, path)
     graph = onnx.load(str(path)).graph
-    assert [i.name for i in graph.input] == [x["name"] for x in ENTROPY_IO["inputs"]]
-    assert [o.name for o in graph.output] == [x["name"] for x in ENTROPY_IO["outputs"]]
+    assert_signature(graph, ENTROPY_IO)
     assert dims(graph.input[0]) == ["batch", "seq"]
     assert dims(graph.output[0]) == ["batch", "seq"]
     assert all(o.name != "logits" for o in graph.output)
@@ -34,8 +39,7 @@ def test_entropy_step_export_and_steps_equal_one_pass(entropy_model, tmp_path):
     path = tmp_path / "entropy_step.onnx"
     export_entropy_step(entropy_model, path)
     graph = onnx.load(str(path)).graph
-    assert [i.name for i in graph.input] == [x["name"] for x in ENTROPY_STEP_IO["inputs"]]
-    assert [o.name for o in graph.output] == [x["name"] for x in ENTROPY_STEP_IO["outputs"]]
+    assert_signature(graph, ENTROPY_STEP_IO)
     # A window scored in steps (the first from an empty cache) gives the outputs of one pass.
     cfg = entropy_model.cfg
     tokens = torch.randint(4, 260, (1, 40))

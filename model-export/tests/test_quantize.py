@@ -14,11 +14,12 @@ from onnx import numpy_helper
 from torch import nn
 
 from blt_models import config as C
-from blt_models.export import ENTROPY_FILE, model_id, sha256
+from blt_models.export import ENTROPY_FILE
 from blt_models.model import EntropyModel
 from blt_models.onnx_weights import load_from_onnx
 from blt_models.quantize import (WEIGHT_LEVELS, ActivationRanges, Fp16Linear, Int8Linear, activation_params, half_graph,
                                  kept_weights, quantize_graph, quantize_linears, quantize_weight, weight_key)
+from folders import checksummed_manifest
 
 HERE = Path(__file__).resolve().parent.parent
 TINY = HERE / "artifacts/blt-tiny"
@@ -107,12 +108,9 @@ def test_a_product_that_never_ran_is_refused():
 
 
 def test_quantized_folder_is_complete_checksummed_and_keeps_theta():
-    folder = quantized_folder()
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = checksummed_manifest(quantized_folder())
     base = json.loads((TINY / "manifest.json").read_text())
-    assert manifest["model_id"] == model_id(manifest) and manifest["name"] == "blt-tiny-int8"
-    for name, entry in manifest["files"].items():
-        assert sha256(folder / name) == entry["sha256"], name
+    assert manifest["name"] == "blt-tiny-int8"
     assert manifest["patching"] == base["patching"] and manifest["streaming"] == base["streaming"]
     q = manifest["quantization"]
     assert q["base_model_id"] == base["model_id"] and q["integer_matmuls"]["entropy.onnx"] > 0
@@ -144,8 +142,8 @@ def test_fp16_graph_runs_every_weight_product_in_half_and_keeps_the_rest():
 
 def test_fp16_folder_is_complete_and_close_to_fp32():
     folder = quantized_folder("fp16")
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["model_id"] == model_id(manifest) and manifest["name"] == "blt-tiny-fp16"
+    manifest = checksummed_manifest(folder)
+    assert manifest["name"] == "blt-tiny-fp16"
     q = manifest["quantization"]
     assert q["fp16_matmuls"]["entropy.onnx"] > 0 and "--to fp16" in q["command"]
     assert abs(manifest["metrics"]["validation"]["entropy_model_bits_per_byte"]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from blt_models.export import model_id, sha256
+from folders import checksummed_manifest
 
 HERE = Path(__file__).resolve().parent.parent
 BASE = HERE / "artifacts/blt-tiny"
@@ -24,11 +24,7 @@ def trained_folder() -> Path:
 
 
 def test_folder_is_complete_with_a_trained_head():
-    folder = trained_folder()
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["model_id"] == model_id(manifest)
-    for name, entry in manifest["files"].items():
-        assert sha256(folder / name) == entry["sha256"], name
+    manifest = checksummed_manifest(trained_folder())
     assert manifest["models"]["blt"]["config"]["embedding_head"] == 16
     objective = manifest["embedding_objective"]
     assert objective["base_model_id"].startswith("blt-tiny@")
