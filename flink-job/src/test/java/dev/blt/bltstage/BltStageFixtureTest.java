@@ -16,12 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The Java BLT stage reproduces model-export's document-level embeddings and log-probabilities. */
 class BltStageFixtureTest {
 
-    static List<Path> models() {
-        return ModelFolders.all();
-    }
-
     @ParameterizedTest
-    @MethodSource("models")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
     void embeddingsAndLogprobsMatchTheFixtures(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         JsonNode fixtures = Fixtures.load(folder);

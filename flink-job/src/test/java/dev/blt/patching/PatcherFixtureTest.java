@@ -18,12 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The Java patcher reproduces model-export's document-level golden fixtures. */
 class PatcherFixtureTest {
 
-    static List<Path> models() {
-        return ModelFolders.all();
-    }
-
     @ParameterizedTest
-    @MethodSource("models")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
     void streamAndRecordPatchingMatchTheFixtures(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         JsonNode fixtures = Fixtures.load(folder);

@@ -24,12 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RecordContextFixtureTest {
 
-    static List<Path> models() {
-        return ModelFolders.all();
-    }
-
     @ParameterizedTest
-    @MethodSource("models")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
     void recordsInContextMatchTheFixtures(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         JsonNode fixtures = Fixtures.load(folder);

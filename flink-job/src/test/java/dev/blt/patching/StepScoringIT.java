@@ -24,10 +24,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class StepScoringIT {
 
-    static List<Path> models() {
-        return ModelFolders.all();
-    }
-
     /** The model's scorer with the incremental graph switched off: every window runs whole. */
     static EntropyScorer wholeWindows(LoadedModel model) {
         EntropyScorer scorer = model.entropyScorer();
@@ -44,7 +40,7 @@ class StepScoringIT {
     }
 
     @ParameterizedTest
-    @MethodSource("models")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
     void steppedStreamsAreBitIdenticalToWholeWindows(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         assertNotNull(model.entropyScorer().stepper(), folder + " ships no incremental graph (entropy_step.onnx)");
@@ -75,7 +71,7 @@ class StepScoringIT {
     }
 
     @ParameterizedTest
-    @MethodSource("models")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
     void steppedRecordsInContextAreBitIdenticalToWholeWindows(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         List<byte[]> records = new ArrayList<>();
@@ -94,7 +90,7 @@ class StepScoringIT {
     }
 
     @ParameterizedTest
-    @MethodSource("models")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
     void aFullBlockDropsItsCache(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         StreamPatcher patcher = new StreamPatcher(model.patcherSettings());
