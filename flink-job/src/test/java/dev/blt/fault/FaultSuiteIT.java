@@ -7,7 +7,6 @@ import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelSource;
 import dev.blt.patching.Segmentation;
 import dev.blt.testing.ModelFolders;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

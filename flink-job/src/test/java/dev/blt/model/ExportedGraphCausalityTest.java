@@ -1,6 +1,5 @@
 package dev.blt.model;
 
-import dev.blt.testing.Fixtures;
 import dev.blt.testing.FloatAsserts;
 import dev.blt.testing.ModelFolders;
 

@@ -1,7 +1,6 @@
 package dev.blt.model;
 
 import dev.blt.patching.EntropyScorer;
-import dev.blt.testing.Fixtures;
 import dev.blt.testing.FloatAsserts;
 import dev.blt.testing.ModelFolders;
 
@@ -12,7 +11,6 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
