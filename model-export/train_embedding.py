@@ -29,7 +29,6 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from blt_models import config as C
