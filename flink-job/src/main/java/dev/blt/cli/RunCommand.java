@@ -1,11 +1,14 @@
 package dev.blt.cli;
 
 import dev.blt.flink.BltJob;
+import dev.blt.flink.CheckpointScope;
+import dev.blt.flink.ResumePoint;
+import dev.blt.model.ModelManifest;
+import org.apache.flink.api.common.JobExecutionResult;
 import dev.blt.flink.JobOptions;
 import dev.blt.flink.RetainedCheckpoints;
 import dev.blt.kafka.KafkaPreflight;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.DeploymentOptions;
@@ -60,13 +63,17 @@ public class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobOptions options = job.toJobOptions(bootstrapServers, model.source(), bounded);
-        options.model().bundle(); // verify the model here, before any task starts
-        KafkaPreflight.check(options.bootstrapServers(), options.kafkaProperties(), options.topics(),
+        ModelManifest manifest = options.model().bundle().manifest(); // verify the model here, before any task starts
+        String clusterId = KafkaPreflight.check(options.bootstrapServers(), options.kafkaProperties(), options.topics(),
                 options.transactionTimeoutMs(), preflightTimeout(options.kafkaProperties()));
         if (options.schemaRegistry() != null) {
             options.schemaRegistry().checkReachable(); // fail here, with the URL, not later in a task
         }
-        logResumePoint(options);
+        LOG.info("checkpoints and savepoints: {}{}", options.checkpointDirectory(),
+                job.checkpointDirectory == null ? " (the default for --group-id " + options.groupId() + ")" : "");
+        CheckpointScope scope = CheckpointScope.of(options, clusterId, manifest);
+        options = options.withResume(ResumePoint.choose(options, scope).orElse(JobOptions.RESUME_NONE));
+        scope.write(options.checkpointDirectory());
 
         Configuration flinkConf = Configuration.fromMap(options.flinkConfiguration());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConf);
@@ -78,24 +85,27 @@ public class RunCommand implements Callable<Integer> {
         }
         BltJob.build(env, options);
         JobClient client = env.executeAsync("blt " + options.inputTopic() + " -> " + options.patchesTopic());
-        LOG.info("job {} submitted ({}, checkpoints in {})", client.getJobID(), options.bounded() ? "bounded" : "unbounded",
-                options.checkpointDirectory());
+        LOG.info("job {} submitted ({})", client.getJobID(), options.bounded() ? "bounded" : "unbounded");
         if (remote && !flinkConf.get(DeploymentOptions.ATTACHED)) {
             System.out.println(client.getJobID());
             return 0;
         }
-        if (env instanceof LocalStreamEnvironment) {
-            StopWithSavepointOnSignal.install(client, RetainedCheckpoints.savepointDirectory(options.checkpointDirectory()));
-        }
-        org.apache.flink.api.common.JobExecutionResult result = client.getJobExecutionResult().get();
-        if (options.bounded()) {
+        StopWithSavepointOnSignal signals = env instanceof LocalStreamEnvironment
+                ? StopWithSavepointOnSignal.install(client, RetainedCheckpoints.savepointDirectory(options.checkpointDirectory()))
+                : null;
+        JobExecutionResult result = client.getJobExecutionResult().get();
+        if (signals != null && signals.stopped()) {
+            // Stopped with a savepoint before the end of its input: that savepoint is where the next run resumes.
+            System.out.println("blt run: stopped before the end of the input; the next run resumes from the savepoint");
+        } else if (options.bounded()) {
+            RetainedCheckpoints.markBoundedRunEnded(options.checkpointDirectory());
             System.out.println(summary(result));
         }
         return 0;
     }
 
     /** One line: how long the bounded run took and what it processed and wrote. */
-    static String summary(org.apache.flink.api.common.JobExecutionResult result) {
+    static String summary(JobExecutionResult result) {
         StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "blt run: bounded run finished in %.1f s",
                 result.getNetRuntime() / 1e3));
         String sep = ": ";
@@ -104,15 +114,5 @@ public class RunCommand implements Callable<Integer> {
             sep = ", ";
         }
         return line.toString();
-    }
-
-    private static void logResumePoint(JobOptions options) {
-        Optional<String> from = BltJob.resumePath(options);
-        if (from.isPresent()) {
-            LOG.info("resuming from {}", from.get());
-        } else if (JobOptions.RESUME_LATEST.equals(options.resume())) {
-            LOG.info("no retained checkpoint under {}: starting from the consumer group's committed offsets",
-                    options.checkpointDirectory());
-        }
     }
 }

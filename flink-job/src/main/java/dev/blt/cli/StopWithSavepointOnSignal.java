@@ -20,11 +20,19 @@ final class StopWithSavepointOnSignal {
     private static final Logger LOG = LoggerFactory.getLogger(StopWithSavepointOnSignal.class);
     private static final long STOP_TIMEOUT_MINUTES = 5;
 
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
     private StopWithSavepointOnSignal() {
     }
 
-    static void install(JobClient client, String savepointDirectory) {
-        AtomicBoolean stopping = new AtomicBoolean();
+    /** Whether a signal stopped the job (so a bounded run did not reach the end of its input). */
+    boolean stopped() {
+        return stopping.get();
+    }
+
+    static StopWithSavepointOnSignal install(JobClient client, String savepointDirectory) {
+        StopWithSavepointOnSignal handler = new StopWithSavepointOnSignal();
+        AtomicBoolean stopping = handler.stopping;
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> {
                 if (!stopping.compareAndSet(false, true)) {
@@ -37,6 +45,7 @@ final class StopWithSavepointOnSignal {
                 stopper.start();
             });
         }
+        return handler;
     }
 
     private static void stop(JobClient client, String savepointDirectory) {

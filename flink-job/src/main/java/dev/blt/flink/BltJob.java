@@ -5,11 +5,13 @@ import dev.blt.avro.PatchEmbedding;
 import dev.blt.avro.Prediction;
 import dev.blt.avro.RecordScore;
 import dev.blt.flink.AvroRecords;
+import dev.blt.kafka.BoundedKafkaSource;
 import dev.blt.kafka.KafkaInputRecord;
 import dev.blt.kafka.KafkaSinks;
 import dev.blt.kafka.RawRecordDeserializer;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
@@ -97,11 +99,13 @@ public final class BltJob {
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperties(consumer);
+        Source<KafkaInputRecord, ?, ?> source;
         if (o.bounded()) {
             // Unbounded (the default) must not call setBounded at all: null is not "unbounded".
-            sourceBuilder.setBounded(OffsetsInitializer.latest());
+            source = new BoundedKafkaSource<>(sourceBuilder.setBounded(OffsetsInitializer.latest()).build());
+        } else {
+            source = sourceBuilder.build();
         }
-        KafkaSource<KafkaInputRecord> source = sourceBuilder.build();
         DataStream<KafkaInputRecord> input = env
                 .fromSource(source, WatermarkStrategy.noWatermarks(), "kafka-" + inputTopic)
                 .uid("kafka-source");

@@ -128,6 +128,15 @@ public record JobOptions(
         }
     }
 
+    /** These options, restoring from resume instead (a path, {@link #RESUME_LATEST} or {@link #RESUME_NONE}). */
+    public JobOptions withResume(String newResume) {
+        return new JobOptions(bootstrapServers, inputTopic, inputFormat, defaultStreamId, groupId, patchesTopic,
+                embeddingsTopic, predictionsTopic, recordScoresTopic, deadLetterTopic, stage, topK, continuationBytes,
+                transactionalIdPrefix, kafkaProperties, schemaRegistry, model, segmentation, recordContext,
+                windowCacheBytes, noveltyWindow, bundle, stateTtlMs, limits, checkpointIntervalMs, checkpointDirectory,
+                stateBackend, newResume, maxRestarts, flinkConfiguration, parallelism, bounded);
+    }
+
     /** The sinks' Kafka transaction timeout: the -K transaction.timeout.ms given, or the default. */
     public long transactionTimeoutMs() {
         return transactionTimeoutMs(kafkaProperties);

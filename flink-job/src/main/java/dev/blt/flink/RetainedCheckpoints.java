@@ -20,6 +20,12 @@ import org.apache.flink.core.fs.Path;
 public final class RetainedCheckpoints {
 
     public static final String SAVEPOINTS_SUBDIRECTORY = "savepoints";
+    /**
+     * Written when a bounded run ends: Flink discards a finished job's checkpoints, so the newest
+     * state left is older than what that run processed and committed. Resuming it would process
+     * that input again; state retained before this mark is therefore not a resume point.
+     */
+    public static final String BOUNDED_RUN_ENDED = "blt-bounded-run-ended";
     private static final String METADATA = "_metadata";
 
     private RetainedCheckpoints() {
@@ -41,13 +47,17 @@ public final class RetainedCheckpoints {
             if (!fs.exists(root)) {
                 return Optional.empty();
             }
+            long endedAt = boundedRunEndedAt(fs, root);
             List<FileStatus> metadata = new ArrayList<>();
             // DIR/<job id or "savepoints">/<chk-n or savepoint-...>/_metadata
             for (FileStatus group : list(fs, root)) {
                 for (FileStatus candidate : list(fs, group.getPath())) {
                     Path file = new Path(candidate.getPath(), METADATA);
                     if (candidate.isDir() && fs.exists(file)) {
-                        metadata.add(fs.getFileStatus(file));
+                        FileStatus status = fs.getFileStatus(file);
+                        if (status.getModificationTime() > endedAt) {
+                            metadata.add(status);
+                        }
                     }
                 }
             }
@@ -58,6 +68,33 @@ public final class RetainedCheckpoints {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the checkpoints under " + checkpointDirectory
                     + " for --resume latest; pass --resume with the path of a checkpoint or savepoint instead", e);
+        }
+    }
+
+    /** Marks that a bounded run with this checkpoint directory ended now (see {@link #BOUNDED_RUN_ENDED}). */
+    public static void markBoundedRunEnded(String checkpointDirectory) {
+        Path file = new Path(checkpointDirectory, BOUNDED_RUN_ENDED);
+        try {
+            FileSystem fs = file.getFileSystem();
+            try (var out = fs.create(file, FileSystem.WriteMode.OVERWRITE)) {
+                out.write(Long.toString(System.currentTimeMillis()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + "; the next --resume latest would resume state older "
+                    + "than this bounded run: pass --resume none to it", e);
+        }
+    }
+
+    /** When the last bounded run under root ended (epoch ms), or Long.MIN_VALUE. */
+    private static long boundedRunEndedAt(FileSystem fs, Path root) throws IOException {
+        Path file = new Path(root, BOUNDED_RUN_ENDED);
+        if (!fs.exists(file)) {
+            return Long.MIN_VALUE;
+        }
+        try (var in = fs.open(file)) {
+            return Long.parseLong(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim());
+        } catch (NumberFormatException e) {
+            throw new IOException(file + " holds no time", e);
         }
     }
 

@@ -53,9 +53,10 @@ public final class KafkaPreflight {
 
     /**
      * @param clientProperties the job's Kafka client properties (security settings apply here too)
+     * @return the cluster's id, which names the cluster whatever address reaches it
      * @throws IllegalStateException with a one-line message for the user when a check fails
      */
-    public static void check(String bootstrapServers, Properties clientProperties, Collection<String> topics,
+    public static String check(String bootstrapServers, Properties clientProperties, Collection<String> topics,
                              long transactionTimeoutMs, Duration timeout) {
         Properties props = new Properties();
         props.putAll(clientProperties);
@@ -69,6 +70,7 @@ public final class KafkaPreflight {
                     "cannot reach the Kafka cluster at " + bootstrapServers);
             preflight.requireTopics(topics);
             preflight.requireTransactionTimeout(nodes.iterator().next(), transactionTimeoutMs);
+            return preflight.get(admin.describeCluster().clusterId(), "cannot read the Kafka cluster's id");
         }
     }
 

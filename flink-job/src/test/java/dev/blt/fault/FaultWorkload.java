@@ -64,6 +64,13 @@ final class FaultWorkload {
         return out;
     }
 
+    /** The same records under other stream ids (PREFIX + the id): streams that have never been seen. */
+    FaultWorkload renamed(String prefix) {
+        FaultWorkload out = new FaultWorkload(segmentation);
+        records.forEach((id, rs) -> out.records.put(prefix + id, rs));
+        return out;
+    }
+
     Segmentation segmentation() {
         return segmentation;
     }

@@ -71,14 +71,36 @@ public abstract class KafkaJobTestBase {
 
     /** The options of a test job on the standard topics of prefix; later flags override earlier ones. */
     protected static JobOptions options(String prefix, boolean bounded, String... flags) {
-        List<String> args = new ArrayList<>(List.of("--input-topic", prefix + ".in", "--group-id", prefix + "-group",
+        return KafkaJobOptions.parse(jobArgs(prefix, flags).toArray(new String[0])).toJobOptions(broker.bootstrapServers(),
+                modelSource, bounded);
+    }
+
+    /**
+     * The job flags of {@link #options}, as `blt run` takes them (each flag once): a flag of the
+     * defaults below that flags gives again takes the later value.
+     */
+    protected static List<String> jobArgs(String prefix, String... flags) {
+        List<String> defaults = List.of("--input-topic", prefix + ".in", "--group-id", prefix + "-group",
                 "--patches-topic", prefix + ".patches", "--embeddings-topic", prefix + ".embeddings",
                 "--predictions-topic", prefix + ".predictions", "--record-scores-topic", prefix + ".scores",
                 "--dlq-topic", prefix + ".dlq", "--transactional-id-prefix", prefix, "--checkpoint-interval-ms", "100",
-                "--parallelism", "2", "--checkpoint-dir", freshCheckpointDirectory(), "--resume", "none"));
-        args.addAll(List.of(flags));
-        return KafkaJobOptions.parse(args.toArray(new String[0])).toJobOptions(broker.bootstrapServers(), modelSource,
-                bounded);
+                "--parallelism", "2", "--checkpoint-dir", freshCheckpointDirectory(), "--resume", "none");
+        java.util.Map<String, String> overridden = new java.util.HashMap<>();
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < flags.length; i++) {
+            if (i + 1 < flags.length && defaults.contains(flags[i]) && flags[i].startsWith("--")) {
+                overridden.put(flags[i], flags[++i]);
+            } else {
+                rest.add(flags[i]);
+            }
+        }
+        List<String> args = new ArrayList<>();
+        for (int i = 0; i < defaults.size(); i += 2) {
+            args.add(defaults.get(i));
+            args.add(overridden.getOrDefault(defaults.get(i), defaults.get(i + 1)));
+        }
+        args.addAll(rest);
+        return args;
     }
 
     /** An empty checkpoint directory of its own, as a file: URI, so no job resumes another's state. */

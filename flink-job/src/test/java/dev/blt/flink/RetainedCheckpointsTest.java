@@ -36,6 +36,16 @@ class RetainedCheckpointsTest {
     }
 
     @Test
+    void stateOlderThanTheEndOfABoundedRunIsNoResumePoint() throws Exception {
+        // Flink discards a finished (bounded) job's checkpoints: what is left predates its input.
+        metadata("savepoints/savepoint-before-the-drain", 1_000);
+        RetainedCheckpoints.markBoundedRunEnded(dir.toUri().toString());
+        assertEquals(Optional.empty(), RetainedCheckpoints.latest(dir.toUri().toString()));
+        metadata("job-c/chk-1", System.currentTimeMillis() + 60_000); // a later run's checkpoint
+        assertLatest("job-c/chk-1");
+    }
+
+    @Test
     void savepointsGoBesideTheCheckpoints() {
         assertEquals("file:///ck/savepoints", RetainedCheckpoints.savepointDirectory("file:///ck/"));
         assertEquals("s3://bucket/ck/savepoints", RetainedCheckpoints.savepointDirectory("s3://bucket/ck"));
