@@ -1,0 +1,64 @@
+package dev.blt.cli;
+
+import org.apache.flink.runtime.checkpoint.CheckpointException;
+import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Filter;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.filter.AbstractFilter;
+
+/**
+ * Drops the checkpoint failures that a job which is ending always produces. When a bounded job's
+ * tasks finish (or a stop takes its savepoint), checkpoints already triggered are declined with
+ * "task is closing" or reach a task that has just gone, and Flink's CheckpointFailureManager logs
+ * each one at WARN with a stack trace: hundreds of lines on a successful `blt demo`. A failure
+ * for any other reason still shows. Installed by the CLI on its own log4j configuration; a
+ * user's configuration (or a Flink cluster's) is left alone.
+ */
+final class ExpectedShutdownNoise extends AbstractFilter {
+
+    static final String LOGGER = "org.apache.flink.runtime.checkpoint.CheckpointFailureManager";
+
+    private ExpectedShutdownNoise() {
+        super(Result.DENY, Result.NEUTRAL);
+    }
+
+    /** Adds the filter to the CLI's logger for checkpoint failures, if log4j runs with the CLI's configuration. */
+    static void install() {
+        if (!(LogManager.getContext(false) instanceof LoggerContext context)) {
+            return;
+        }
+        Configuration config = context.getConfiguration();
+        LoggerConfig logger = config.getLoggerConfig(LOGGER);
+        if (!LOGGER.equals(logger.getName())) {
+            return; // not the CLI's log4j2.properties, which declares this logger
+        }
+        logger.addFilter(new ExpectedShutdownNoise());
+        context.updateLoggers();
+    }
+
+    @Override
+    public Result filter(LogEvent event) {
+        return isExpectedAtShutdown(event.getThrown()) ? onMatch : onMismatch;
+    }
+
+    /** A checkpoint declined because its task is closing, or sent to a task that has already finished. */
+    static boolean isExpectedAtShutdown(Throwable thrown) {
+        if (!(thrown instanceof CheckpointException e)) {
+            return false;
+        }
+        CheckpointFailureReason reason = e.getCheckpointFailureReason();
+        return reason == CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_CLOSING
+                || reason == CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING
+                || String.valueOf(e.getMessage()).contains("received a checkpoint request for unknown task");
+    }
+
+    @Override
+    public Filter.Result filter(org.apache.logging.log4j.core.Logger logger, org.apache.logging.log4j.Level level,
+                                org.apache.logging.log4j.Marker marker, Object msg, Throwable t) {
+        return isExpectedAtShutdown(t) ? onMatch : onMismatch;
+    }
+}
