@@ -43,6 +43,10 @@ def load_schemas():
     return out
 
 
+class NeedsSchemaRegistry(ValueError):
+    """A value in the Schema Registry wire format, read without a registry."""
+
+
 class SingleObjectCodec:
     def __init__(self, schemas=None):
         self.schemas = schemas or load_schemas()
@@ -50,6 +54,10 @@ class SingleObjectCodec:
 
     def decode(self, value: bytes):
         """(schema name, record as a dict); raises ValueError for anything else."""
+        if value and value[:1] == b"\x00" and len(value) >= 5:
+            schema_id = int.from_bytes(value[1:5], "big")
+            raise NeedsSchemaRegistry(f"the value is in the Schema Registry wire format (schema id {schema_id}): "
+                                      "pass --schema-registry-url, the registry the job was run with")
         if not value or value[:2] != MAGIC or len(value) < 10:
             raise ValueError("not Avro single-object encoding (no C3 01 header)")
         schema = self.by_fingerprint.get(value[2:10])

@@ -17,7 +17,7 @@ import time
 
 from confluent_kafka import Consumer
 
-from blt_avro import RegistryCodec, SingleObjectCodec
+from blt_avro import NeedsSchemaRegistry, RegistryCodec, SingleObjectCodec
 
 DEFAULT_TOPICS = ["blt.patches", "blt.embeddings", "blt.predictions", "blt.record-scores", "blt.dlq"]
 
@@ -64,7 +64,13 @@ def main():
                 print(f"consume.py: {msg.error()}", file=sys.stderr)
                 continue
             last = time.time()
-            name, record = codec.decode(msg.value())
+            try:
+                name, record = codec.decode(msg.value())
+            except NeedsSchemaRegistry as e:
+                sys.exit(f"consume.py: {msg.topic()}: {e}")
+            except ValueError as e:
+                print(f"consume.py: {msg.topic()} partition {msg.partition()} offset {msg.offset()}: {e}", file=sys.stderr)
+                continue
             counts[msg.topic()] += 1
             print(json.dumps({"topic": msg.topic(), "schema": name, "value": plain(record)}, ensure_ascii=False))
     finally:

@@ -1,6 +1,6 @@
 """The examples' Avro framing against the job's: fingerprints as Java's SchemaNormalization gives
 them, and a ByteChunk round trip. Run by run-tests.sh (needs python3-avro)."""
-from blt_avro import MAGIC, SingleObjectCodec, fingerprint, load_schemas
+from blt_avro import MAGIC, NeedsSchemaRegistry, SingleObjectCodec, fingerprint, load_schemas
 
 # parsingFingerprint64 of each schema as the job computes it, little-endian as written on the wire.
 # A change here means producers and consumers built on the old schema no longer match: say so in
@@ -31,3 +31,13 @@ def test_anything_else_is_refused():
             raise AssertionError(f"decoded {bad!r}")
         except ValueError:
             pass
+
+
+def test_a_registry_framed_value_says_which_flag_reads_it():
+    # What the job writes with --schema-registry-url: magic byte 0, a 4-byte schema id, the datum.
+    try:
+        SingleObjectCodec().decode(b"\x00\x00\x00\x00\x07" + b"\x02ab")
+    except NeedsSchemaRegistry as e:
+        assert "schema id 7" in str(e) and "--schema-registry-url" in str(e)
+    else:
+        raise AssertionError("a registry-framed value decoded without a registry")

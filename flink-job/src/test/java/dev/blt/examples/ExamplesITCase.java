@@ -104,4 +104,24 @@ class ExamplesITCase extends KafkaJobTestBase {
         }
         assertArrayEquals(Files.readAllBytes(access), payload.toByteArray());
     }
+
+    @Test
+    void createTopicsShOutsideTheImageSaysWhatToRunInsteadAndThatWorks() throws Exception {
+        assumeTrue(!Files.exists(Path.of("/opt/kafka/bin/kafka-topics.sh")), "this machine has Kafka in /opt/kafka");
+        String bootstrap = broker.bootstrapServers();
+        ProcessBuilder script = new ProcessBuilder("bash", "docker/create-topics.sh", bootstrap)
+                .directory(Shell.REPOSITORY.toFile()).redirectErrorStream(true);
+        script.environment().remove("KAFKA_HOME");
+        script.environment().put("PATH", "/usr/bin:/bin");
+        Process p = script.start();
+        String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), said);
+        java.util.regex.Matcher instead = java.util.regex.Pattern.compile("create the topics with: (.+)$").matcher(said.strip());
+        assertTrue(instead.find(), said);
+        String created = Shell.run(instead.group(1));
+        for (String topic : List.of("blt.bytes", "blt.patches", "blt.embeddings", "blt.predictions", "blt.record-scores",
+                "blt.dlq")) {
+            assertTrue(created.contains("created " + topic) || created.contains("exists  " + topic), created);
+        }
+    }
 }
