@@ -8,6 +8,10 @@ import dev.blt.flink.AvroRecords;
 import dev.blt.kafka.BoundedKafkaSource;
 import dev.blt.kafka.KafkaInputRecord;
 import dev.blt.kafka.KafkaSinks;
+import dev.blt.kafka.SchemaRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.avro.Schema;
 import dev.blt.kafka.RawRecordDeserializer;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -83,6 +87,7 @@ public final class BltJob {
 
     /** Configures env as {@link #configuration} says and adds the job's operators to it. */
     public static void build(StreamExecutionEnvironment env, JobOptions o) {
+        registerSchemas(o);
         env.configure(configuration(o));
         env.setParallelism(o.parallelism());
         env.enableCheckpointing(o.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
@@ -147,6 +152,28 @@ public final class BltJob {
         deadLetters.sinkTo(sink(o, o.deadLetterTopic(), "dlq", (DeadLetter d) -> d,
                         d -> d.getOriginalKey() == null ? null : bytes(d.getOriginalKey())))
                 .name("kafka-" + o.deadLetterTopic()).uid("dead-letter-sink");
+    }
+
+    /**
+     * With a Schema Registry, registers the value schema of every topic the job writes before it
+     * starts, so that registry-based consumers find each subject from the first minute (the dead
+     * letter topic's too, which may stay empty for days); the sinks then find them registered.
+     */
+    private static void registerSchemas(JobOptions o) {
+        if (o.schemaRegistry() == null) {
+            return;
+        }
+        Map<String, Schema> schemas = new LinkedHashMap<>();
+        if (o.stage() != JobOptions.Stage.BLT) {
+            schemas.put(o.patchesTopic(), dev.blt.avro.Patch.getClassSchema());
+        }
+        if (o.runsBlt()) {
+            Optional.ofNullable(o.embeddingsTopic()).ifPresent(t -> schemas.put(t, PatchEmbedding.getClassSchema()));
+            Optional.ofNullable(o.predictionsTopic()).ifPresent(t -> schemas.put(t, Prediction.getClassSchema()));
+            Optional.ofNullable(o.recordScoresTopic()).ifPresent(t -> schemas.put(t, RecordScore.getClassSchema()));
+        }
+        schemas.put(o.deadLetterTopic(), DeadLetter.getClassSchema());
+        schemas.forEach((topic, schema) -> o.schemaRegistry().register(SchemaRegistry.valueSubject(topic), schema));
     }
 
     private static <T> KafkaSink<T> sink(JobOptions o, String topic, String name,

@@ -146,6 +146,8 @@ class SchemaRegistryJobITCase extends KafkaJobTestBase {
         assertEquals(patches, readThroughRegistry(prefix + ".embeddings").size(), "one embedding per patch");
         assertEquals(1, readThroughRegistry(prefix + ".scores").size());
         assertEquals(0, readThroughRegistry(prefix + ".dlq").size(), "no patch was unreadable");
+        assertTrue(subjects().contains(prefix + ".dlq-value"), "the dead-letter subject is registered at start, "
+                + "before any dead letter: " + subjects());
     }
 
     private static ByteChunk chunk(String streamId, long sequence, String payload) {
