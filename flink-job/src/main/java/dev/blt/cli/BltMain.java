@@ -36,7 +36,31 @@ public final class BltMain implements Runnable {
             }
             return 2;
         });
+        cl.setParameterExceptionHandler(BltMain::badArguments);
         return cl;
+    }
+
+    /**
+     * A mistyped or unknown option is named first, with the options it is close to, since it is
+     * usually why a required one looks missing; then one line on where the options are, instead of
+     * the whole usage.
+     */
+    private static int badArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        java.io.PrintWriter err = command.getErr();
+        String name = "blt" + (command.getParent() == null ? "" : " " + command.getCommandName());
+        java.util.List<String> unknown = command.getUnmatchedArguments().stream().filter(a -> a.startsWith("-")).toList();
+        if (!unknown.isEmpty()) {
+            CommandLine.UnmatchedArgumentException unmatched = new CommandLine.UnmatchedArgumentException(command,
+                    command.getUnmatchedArguments());
+            java.util.List<String> close = unmatched.getSuggestions();
+            err.println(name + ": unknown option " + String.join(", ", unknown)
+                    + (close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?"));
+        } else {
+            err.println(name + ": " + e.getMessage());
+        }
+        err.println("See '" + name + " --help' for its options.");
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     @Override

@@ -29,4 +29,26 @@ class RunCommandTest {
             assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
         }
     }
+
+    @Test
+    void aMistypedOptionIsNamedWithTheOneMeantAndNoUsageDump() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = BltMain.commandLine();
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute("run", "--bootstrap-server", "localhost:9092", "--bounded");
+        String said = err.toString();
+        assertEquals(2, code, said);
+        assertTrue(said.startsWith("blt run: unknown option --bootstrap-server; did you mean --bootstrap-servers"), said);
+        assertTrue(said.lines().count() <= 3, said);
+    }
+
+    @Test
+    void aMissingRequiredOptionIsSaidInOneLine() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = BltMain.commandLine();
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(2, cl.execute("run", "--bounded"));
+        assertTrue(err.toString().contains("blt run: Missing required option: '--bootstrap-servers="), err.toString());
+        assertEquals(2, err.toString().lines().count(), err.toString());
+    }
 }
