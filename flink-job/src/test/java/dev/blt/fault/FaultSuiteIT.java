@@ -52,8 +52,40 @@ class FaultSuiteIT {
     record Case(Scenario scenario, Segmentation segmentation) {}
 
     /** One row of the table. */
-    record Row(Case c, FaultWorkload workload, List<String> faults, ExactlyOnceCheck.Outcome outcome, int failovers,
+    record Row(Case c, FaultWorkload workload, List<Fault> faults, ExactlyOnceCheck.Outcome outcome, int failovers,
                double seconds) {}
+
+    /**
+     * One planned fault and what shows it struck: input was still being produced when it came, the
+     * job was seen to restart or restore after it, and output was committed after that. A fault
+     * that lands after the input ended, or that the job never noticed, proves nothing.
+     */
+    static final class Fault {
+        final String what;
+        final double percentCommitted;
+        final long committedAtFault;
+        final boolean inputFlowing;
+        String recovery;
+        long committedAtEnd = -1;
+
+        Fault(String what, long committedAtFault, long expectedPatches, boolean inputFlowing) {
+            this.what = what;
+            this.committedAtFault = committedAtFault;
+            this.percentCommitted = 100.0 * committedAtFault / expectedPatches;
+            this.inputFlowing = inputFlowing;
+        }
+
+        boolean struck() {
+            return inputFlowing && recovery != null && committedAtEnd > committedAtFault;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%s at %.0f%%%s%s%s", what, percentCommitted,
+                    inputFlowing ? "" : " AFTER THE INPUT ENDED", recovery == null ? ", NO RESTART OR RESTORE SEEN" : "",
+                    committedAtEnd > committedAtFault ? "" : ", NOTHING COMMITTED AFTER IT");
+        }
+    }
 
     enum Scenario {
         TASK_MANAGER_KILLS("kill -9 of a TaskManager, 3 times"),
@@ -93,6 +125,8 @@ class FaultSuiteIT {
         System.out.println(table);
         Files.writeString(Path.of("target", "fault-suite.md"), table);
         assertTrue(rows.stream().allMatch(r -> r.outcome().exact()), "every scenario exactly once:\n" + table);
+        assertTrue(rows.stream().allMatch(r -> !r.faults().isEmpty() && r.faults().stream().allMatch(Fault::struck)),
+                "every planned fault struck mid-input, was recovered from, and output followed it:\n" + table);
     }
 
     private Row run(Case c, FaultWorkload workload, LoadedModel model) throws Exception {
@@ -113,6 +147,9 @@ class FaultSuiteIT {
                 int failovers = d.inject();
                 d.producing.get(COMPLETE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 ExactlyOnceCheck.Outcome outcome = awaitComplete(check, d);
+                for (Fault f : d.faults) {
+                    f.committedAtEnd = outcome.patches().committed();
+                }
                 return new Row(c, workload, d.faults, outcome, failovers, (System.nanoTime() - started) / 1e9);
             } finally {
                 d.close();
@@ -146,7 +183,7 @@ class FaultSuiteIT {
         private final KafkaBrokerProcess kafka;
         private final long expectedPatches;
         private final String checkpoints;
-        private final List<String> faults = new ArrayList<>();
+        private final List<Fault> faults = new ArrayList<>();
         private final java.util.function.Supplier<CompletableFuture<Void>> input;
         private CompletableFuture<Void> producing;
         private FlinkCluster cluster;
@@ -174,38 +211,53 @@ class FaultSuiteIT {
                     // it, so marks pass during restarts; at 25/50/75% the short suite's last kill sometimes came
                     // after its input had ended.
                     for (int i = 0; i < 3; i++) {
-                        awaitProgress((i + 1) / 5.0, "kill -9 TaskManager " + (i % 2));
+                        Fault kill = awaitProgress((i + 1) / 5.0, "kill -9 TaskManager " + (i % 2));
+                        int failuresBefore = cluster.rest().failureCount(jobId);
                         cluster.killTaskManager(i % 2);
                         cluster.awaitTaskManagers(1, STEP_TIMEOUT);
                         cluster.startTaskManager(i % 2);
+                        Poll.until("job " + jobId + " restarts after the kill", STEP_TIMEOUT,
+                                () -> cluster.rest().failureCount(jobId) > failuresBefore);
                         awaitAllTasksRunning();
+                        kill.recovery = "failover " + cluster.rest().failureCount(jobId);
                     }
                     return cluster.rest().failureCount(jobId);
                 }
                 case PROCESS_KILL_RESUME -> {
                     process = BltRun.local("blt-run-1", work, jobArgs(2));
                     startInputOnce();
-                    awaitProgress(0.4, "kill -9 blt run");
+                    Fault kill = awaitProgress(0.4, "kill -9 blt run");
                     process.kill();
                     process = BltRun.local("blt-run-2", work, jobArgs(2, "--resume", "latest"));
+                    Poll.until("the second blt run resumes the first one's checkpoint", STEP_TIMEOUT, () -> {
+                        process.requireAlive();
+                        return Files.readString(process.logFile()).contains("resuming from file:"
+                                + work.resolve("checkpoints").toAbsolutePath());
+                    });
+                    kill.recovery = "resumed";
                     return 1;
                 }
                 case SAVEPOINT_RESCALE -> {
                     startCluster();
                     submit(2);
-                    awaitProgress(1 / 3.0, "stop with savepoint, resume at parallelism 3");
-                    cluster.rest().stopWithSavepoint(jobId, checkpoints + "/savepoints", STEP_TIMEOUT);
-                    submit(3, "--resume", "latest");
-                    awaitProgress(2 / 3.0, "stop with savepoint, resume at parallelism 1");
-                    cluster.rest().stopWithSavepoint(jobId, checkpoints + "/savepoints", STEP_TIMEOUT);
-                    submit(1, "--resume", "latest");
+                    for (int parallelism : new int[] {3, 1}) {
+                        Fault stop = awaitProgress(parallelism == 3 ? 1 / 3.0 : 2 / 3.0,
+                                "stop with savepoint, resume at parallelism " + parallelism);
+                        cluster.rest().stopWithSavepoint(jobId, checkpoints + "/savepoints", STEP_TIMEOUT);
+                        submit(parallelism, "--resume", "latest");
+                        if (cluster.rest().get("/jobs/" + jobId + "/checkpoints").path("latest").path("restored")
+                                .path("is_savepoint").asBoolean(false)) {
+                            stop.recovery = "restored the savepoint";
+                        }
+                    }
                     return cluster.rest().failureCount(jobId);
                 }
                 case BROKER_RESTART -> {
                     startCluster();
                     submit(2);
-                    awaitProgress(0.4, "kill -9 and restart the broker");
-                    kafka.restart();
+                    Fault restart = awaitProgress(0.4, "kill -9 and restart the broker");
+                    kafka.restart(); // returns once the new broker process is ready
+                    restart.recovery = "broker back";
                     return cluster.rest().failureCount(jobId);
                 }
                 default -> throw new IllegalArgumentException(c.scenario().name());
@@ -246,8 +298,8 @@ class FaultSuiteIT {
             return args;
         }
 
-        /** Waits until this fraction of the expected patches is committed, then notes the fault. */
-        private void awaitProgress(double fraction, String fault) throws InterruptedException {
+        /** Waits until this fraction of the expected patches is committed, then notes the fault about to strike. */
+        private Fault awaitProgress(double fraction, String fault) throws InterruptedException {
             long target = (long) Math.ceil(fraction * expectedPatches);
             long deadline = System.nanoTime() + COMPLETE_TIMEOUT.toNanos();
             long committed = committedPatches();
@@ -260,8 +312,10 @@ class FaultSuiteIT {
                 Thread.sleep(OUTPUT_POLL.toMillis());
                 committed = committedPatches();
             }
-            faults.add(String.format(Locale.ROOT, "%s at %.0f%%", fault, 100.0 * committed / expectedPatches));
-            LOG.info("{} ({}): {}", c.scenario(), c.segmentation(), faults.get(faults.size() - 1));
+            Fault f = new Fault(fault, committed, expectedPatches, producing != null && !producing.isDone());
+            faults.add(f);
+            LOG.info("{} ({}): {}", c.scenario(), c.segmentation(), f);
+            return f;
         }
 
         private long committedPatches() {
@@ -297,7 +351,8 @@ class FaultSuiteIT {
             t.append(String.format(Locale.ROOT, "| %s | %s%s | %.0f KB, %d keys, %d records | %s | %d / %d | %d | %d | %d | %d | %.0f |%n",
                     r.c().scenario().description, r.c().segmentation().name().toLowerCase(Locale.ROOT),
                     o.embeddings() == null ? "" : " (+ embeddings, scores)", r.workload().totalBytes() / 1024.0,
-                    r.workload().records().size(), r.workload().totalRecords(), String.join("; ", r.faults()),
+                    r.workload().records().size(), r.workload().totalRecords(),
+                    String.join("; ", r.faults().stream().map(Fault::toString).toList()),
                     o.patches().expected(), o.patches().committed(), o.lost(), o.duplicated(), o.mismatched(),
                     r.failovers(), r.seconds()));
         }
