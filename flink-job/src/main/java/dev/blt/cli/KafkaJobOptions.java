@@ -102,7 +102,8 @@ public class KafkaJobOptions {
 
     /** ./blt-checkpoints/GROUP: per consumer group, so that "--resume latest" never picks another job's state. */
     static String defaultCheckpointDirectory(String groupId) {
-        return java.nio.file.Path.of("blt-checkpoints", groupId).toAbsolutePath().toUri().toString();
+        // toUri() ends an existing directory with '/': the same folder must print the same every time.
+        return java.nio.file.Path.of("blt-checkpoints", groupId).toAbsolutePath().toUri().toString().replaceAll("/+$", "");
     }
 
     private static String topic(String name) {

@@ -9,6 +9,7 @@ import dev.blt.flink.JobOptions;
 import dev.blt.flink.RetainedCheckpoints;
 import dev.blt.kafka.KafkaPreflight;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.DeploymentOptions;
@@ -72,7 +73,14 @@ public class RunCommand implements Callable<Integer> {
         LOG.info("checkpoints and savepoints: {}{}", options.checkpointDirectory(),
                 job.checkpointDirectory == null ? " (the default for --group-id " + options.groupId() + ")" : "");
         CheckpointScope scope = CheckpointScope.of(options, clusterId, manifest);
-        options = options.withResume(ResumePoint.choose(options, scope).orElse(JobOptions.RESUME_NONE));
+        Optional<String> from = ResumePoint.choose(options, scope);
+        if (from.isPresent()) {
+            LOG.info("resuming from {}", from.get());
+        } else {
+            LOG.info("no state to resume{}: starting from the consumer group's committed offsets",
+                    JobOptions.RESUME_NONE.equals(options.resume()) ? " (--resume none)" : " under " + options.checkpointDirectory());
+        }
+        options = options.withResume(from.orElse(JobOptions.RESUME_NONE));
         scope.write(options.checkpointDirectory());
 
         Configuration flinkConf = Configuration.fromMap(options.flinkConfiguration());
@@ -94,9 +102,9 @@ public class RunCommand implements Callable<Integer> {
                 ? StopWithSavepointOnSignal.install(client, RetainedCheckpoints.savepointDirectory(options.checkpointDirectory()))
                 : null;
         JobExecutionResult result = client.getJobExecutionResult().get();
-        if (signals != null && signals.stopped()) {
+        if (options.bounded() && signals != null && signals.stopped()) {
             // Stopped with a savepoint before the end of its input: that savepoint is where the next run resumes.
-            System.out.println("blt run: stopped before the end of the input; the next run resumes from the savepoint");
+            System.out.println("blt run: bounded run stopped before the end of its input; the next run resumes from the savepoint");
         } else if (options.bounded()) {
             RetainedCheckpoints.markBoundedRunEnded(options.checkpointDirectory());
             System.out.println(summary(result));

@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
  * Where `blt run` restores from: the checkpoint or savepoint {@code --resume} names (the newest one
  * under the checkpoint directory for {@code latest}), once its {@link CheckpointScope} says the
  * state was written for this job. A mismatch is refused with one line; a model change with the
- * same windows is logged at WARN.
+ * same windows is logged at WARN. The caller says where it resumes from.
  */
 public final class ResumePoint {
 
@@ -25,10 +25,6 @@ public final class ResumePoint {
     public static Optional<String> choose(JobOptions o, CheckpointScope now) {
         Optional<String> from = BltJob.resumePath(o);
         if (from.isEmpty()) {
-            if (JobOptions.RESUME_LATEST.equals(o.resume())) {
-                LOG.info("no state to resume under {}: starting from the consumer group's committed offsets",
-                        o.checkpointDirectory());
-            }
             return from;
         }
         // DIR/<job id>/chk-n or DIR/savepoints/savepoint-...: the scope is recorded in DIR.
@@ -45,7 +41,6 @@ public final class ResumePoint {
             }
             then.get().modelChange(now).ifPresent(change -> LOG.warn("resuming from {}: {}", from.get(), change));
         }
-        LOG.info("resuming from {}", from.get());
         return from;
     }
 }
