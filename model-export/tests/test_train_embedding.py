@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from folders import checksummed_manifest
 
 HERE = Path(__file__).resolve().parent.parent
@@ -39,8 +41,17 @@ def test_head_changes_embeddings_and_nothing_else():
     changed = False
     for b, t in zip(base["documents"], trained["documents"], strict=True):
         name = b["name"]
-        assert t["blt_logprobs"] == b["blt_logprobs"], name  # next-byte outputs unchanged
-        assert t["patch_end_logprobs"] == b["patch_end_logprobs"], name
+        # Next-byte outputs unchanged. The fixtures hold 6 decimals and the base's were written on
+        # another CPU, whose BLAS may round the last digit the other way: equal within that rounding.
+        assert_close(t["blt_logprobs"], b["blt_logprobs"], name)
+        assert_close(t["patch_end_logprobs"], b["patch_end_logprobs"], name)
         assert t["patch_starts"] == b["patch_starts"], name
         changed |= t["patch_embeddings"] != b["patch_embeddings"]
     assert changed
+
+
+def assert_close(got, want, name, tolerance=1e-5):
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, name
+    worst = float(np.max(np.abs(got - want), initial=0.0))
+    assert worst <= tolerance, f"{name}: differs by up to {worst}"
