@@ -41,10 +41,12 @@ class FaultSuiteIT {
     private static final Duration COMPLETE_TIMEOUT = Duration.ofMinutes(20);
     private static final Duration OUTPUT_POLL = Duration.ofSeconds(1);
     /**
-     * Input arrives over this long, so that every fault strikes a job that is still reading. Shorter spreads
-     * were tried for the short suite: over 30 or 45 s the third TaskManager kill came after the last commit
-     * (each recovery takes 15-20 s, and a job restarted after its input ended catches up at once), and over
-     * 30 s the kill of blt run came at 95% of the patches instead of about 40%.
+     * Input arrives over this long, so that every fault strikes a job that is still reading; its last
+     * twentieth waits for the faults too, so that on a slow machine the last one still strikes while
+     * input flows (which each scenario asserts). Shorter spreads were tried for the short suite: over
+     * 30 or 45 s the third TaskManager kill came after the last commit (each recovery takes 15-20 s, and a
+     * job restarted after its input ended catches up at once), and over 30 s the kill of blt run came at
+     * 95% of the patches instead of about 40%.
      */
     private static final Duration PRODUCE_SPREAD = Duration.ofSeconds(60);
 
@@ -141,10 +143,16 @@ class FaultSuiteIT {
             kafka.createTopic(PREFIX + ".dlq", 1);
             ExactlyOnceCheck check = new ExactlyOnceCheck(workload, model, kafka.bootstrapServers(), PREFIX);
             long expectedPatches = check.read().patches().expected();
+            CompletableFuture<Void> faultsDone = new CompletableFuture<>();
             Deployment d = new Deployment(c, work, kafka, expectedPatches,
-                    () -> workload.produceInBackground(kafka.bootstrapServers(), PREFIX + ".in", PRODUCE_SPREAD));
+                    () -> workload.produceInBackground(kafka.bootstrapServers(), PREFIX + ".in", PRODUCE_SPREAD, faultsDone));
             try {
-                int failovers = d.inject();
+                int failovers;
+                try {
+                    failovers = d.inject();
+                } finally {
+                    faultsDone.complete(null); // the last slice of input follows the faults
+                }
                 d.producing.get(COMPLETE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 ExactlyOnceCheck.Outcome outcome = awaitComplete(check, d);
                 for (Fault f : d.faults) {

@@ -27,6 +27,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class FaultWorkload {
 
     private static final int SLICES = 20;
+    private static final Duration GATE_TIMEOUT = Duration.ofMinutes(20);
 
     private final Segmentation segmentation;
     /** Per stream id, its records in order. */
@@ -106,13 +107,20 @@ final class FaultWorkload {
 
     /**
      * Produces in a background thread, spread evenly over {@code spread}, so that the job is still
-     * reading when the faults come; the future completes once every record is acknowledged.
+     * reading when the faults come; the last of the slices waits for {@code beforeLastSlice} as
+     * well, so that input still flows however slowly the job progresses until then. The future
+     * completes once every record is acknowledged.
      */
-    CompletableFuture<Void> produceInBackground(String bootstrapServers, String topic, Duration spread) {
-        return CompletableFuture.runAsync(() -> produce(bootstrapServers, topic, spread));
+    CompletableFuture<Void> produceInBackground(String bootstrapServers, String topic, Duration spread,
+                                                CompletableFuture<?> beforeLastSlice) {
+        return CompletableFuture.runAsync(() -> produce(bootstrapServers, topic, spread, beforeLastSlice));
     }
 
     private void produce(String bootstrapServers, String topic, Duration spread) {
+        produce(bootstrapServers, topic, spread, CompletableFuture.completedFuture(null));
+    }
+
+    private void produce(String bootstrapServers, String topic, Duration spread, CompletableFuture<?> beforeLastSlice) {
         try (KafkaProducer<byte[], byte[]> producer = ByteClients.idempotentProducer(bootstrapServers)) {
             // Round-robin over the streams, SLICES records at a time, so every stream advances together.
             long total = totalRecords();
@@ -122,6 +130,9 @@ final class FaultWorkload {
             int[] next = new int[records.size()];
             List<String> ids = new ArrayList<>(records.keySet());
             while (sent < total) {
+                if (slice == SLICES) {
+                    awaitGate(beforeLastSlice);
+                }
                 for (int s = 0; s < ids.size(); s++) {
                     List<byte[]> rs = records.get(ids.get(s));
                     long until = (long) Math.ceil((double) rs.size() * slice / SLICES);
@@ -139,6 +150,14 @@ final class FaultWorkload {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while producing", e);
+        }
+    }
+
+    private static void awaitGate(CompletableFuture<?> gate) throws InterruptedException {
+        try {
+            gate.get(GATE_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // The scenario failed or hung: produce the rest, so that its outcome is still checked.
         }
     }
 
