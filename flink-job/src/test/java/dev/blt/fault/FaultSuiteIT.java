@@ -219,11 +219,14 @@ class FaultSuiteIT {
                     // it, so marks pass during restarts; at 25/50/75% the short suite's last kill sometimes came
                     // after its input had ended.
                     for (int i = 0; i < 3; i++) {
-                        Fault kill = awaitProgress((i + 1) / 5.0, "kill -9 TaskManager " + (i % 2));
+                        // One that runs tasks of the job: the scheduler may put them all on one, and a
+                        // kill of the other would strike nothing.
+                        int target = taskManagerOfTheJob(i);
+                        Fault kill = awaitProgress((i + 1) / 5.0, "kill -9 TaskManager " + target);
                         int failuresBefore = cluster.rest().failureCount(jobId);
-                        cluster.killTaskManager(i % 2);
+                        cluster.killTaskManager(target);
                         cluster.awaitTaskManagers(1, STEP_TIMEOUT);
-                        cluster.startTaskManager(i % 2);
+                        cluster.startTaskManager(target);
                         Poll.until("job " + jobId + " restarts after the kill", STEP_TIMEOUT,
                                 () -> cluster.rest().failureCount(jobId) > failuresBefore);
                         awaitAllTasksRunning();
@@ -270,6 +273,16 @@ class FaultSuiteIT {
                 }
                 default -> throw new IllegalArgumentException(c.scenario().name());
             }
+        }
+
+        /** The index of a TaskManager that runs subtasks of the job, the i-th of them round robin. */
+        private int taskManagerOfTheJob(int i) throws Exception {
+            List<String> running = new ArrayList<>(cluster.rest().taskManagersOf(jobId));
+            if (running.isEmpty()) {
+                throw new IllegalStateException("no TaskManager runs job " + jobId);
+            }
+            String id = running.get(i % running.size());
+            return Integer.parseInt(id.substring(FlinkCluster.taskManagerId(0).length() - 1));
         }
 
         private void startInputOnce() {
@@ -322,7 +335,8 @@ class FaultSuiteIT {
             }
             Fault f = new Fault(fault, committed, expectedPatches, producing != null && !producing.isDone());
             faults.add(f);
-            LOG.info("{} ({}): {}", c.scenario(), c.segmentation(), f);
+            LOG.info("{} ({}): {} at {}%{}", c.scenario(), c.segmentation(), f.what, Math.round(f.percentCommitted),
+                    f.inputFlowing ? ", input still flowing" : ", after the input ended");
             return f;
         }
 

@@ -112,25 +112,24 @@ class RunCommandIT {
             run2.kill();
         }
 
+        // Another segmentation on these checkpoints is refused, naming the difference and the way out.
+        List<String> changed = new ArrayList<>(args);
+        changed.addAll(List.of("--segmentation", "record"));
+        JavaProcess refused = BltRun.local("sigterm-3-refused", work, changed);
+        assertEquals(2, refused.awaitExit(Duration.ofMinutes(2)), refused.describeLogs());
+        String refusal = refused.describeLogs();
+        assertTrue(refusal.contains("--segmentation stream (now record)") && refusal.contains("--resume none"), refusal);
+
         // kill -9 left a retained checkpoint: a bounded drain resumes it, reads the rest and ends.
         FaultWorkload last = FaultWorkload.generate(Segmentation.STREAM, 2, 4 * 1024, 13);
         last.produce(kafka.bootstrapServers(), prefix + ".in");
         List<String> bounded = new ArrayList<>(args);
         bounded.add("--bounded");
-        JavaProcess drain = BltRun.local("sigterm-3-bounded", work, bounded);
+        JavaProcess drain = BltRun.local("sigterm-4-bounded", work, bounded);
         assertEquals(0, drain.awaitExit(Duration.ofMinutes(3)), drain.describeLogs());
         ExactlyOnceCheck.Outcome drained = new ExactlyOnceCheck(FaultWorkload.concat(FaultWorkload.concat(first, more), last),
                 model, kafka.bootstrapServers(), prefix).read();
         assertTrue(drained.complete() && drained.exact(), drained.toString());
-
-        // Another segmentation on these checkpoints is refused, naming the difference and the way out.
-        List<String> changed = new ArrayList<>(args);
-        changed.addAll(List.of("--segmentation", "record", "--resume", "latest"));
-        FaultWorkload.generate(Segmentation.STREAM, 1, 512, 14).produce(kafka.bootstrapServers(), prefix + ".in");
-        JavaProcess refused = BltRun.local("sigterm-4-refused", work, changed);
-        assertEquals(2, refused.awaitExit(Duration.ofMinutes(2)), refused.describeLogs());
-        String refusal = refused.describeLogs();
-        assertTrue(refusal.contains("--segmentation stream (now record)") && refusal.contains("--resume none"), refusal);
     }
 
     private static String javaBinary() {
