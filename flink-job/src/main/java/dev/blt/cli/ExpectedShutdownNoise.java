@@ -22,6 +22,15 @@ final class ExpectedShutdownNoise extends AbstractFilter {
 
     static final String LOGGER = "org.apache.flink.runtime.checkpoint.CheckpointFailureManager";
 
+    /** Why a checkpoint fails when its job, or a task of it, is ending; a failover is reported on its own. */
+    private static final java.util.Set<CheckpointFailureReason> WHILE_ENDING = java.util.EnumSet.of(
+            CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_CLOSING,
+            CheckpointFailureReason.CHECKPOINT_DECLINED_INPUT_END_OF_STREAM,
+            CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING,
+            CheckpointFailureReason.CHECKPOINT_COORDINATOR_SUSPEND,
+            CheckpointFailureReason.CHECKPOINT_COORDINATOR_SHUTDOWN,
+            CheckpointFailureReason.PERIODIC_SCHEDULER_SHUTDOWN);
+
     private ExpectedShutdownNoise() {
         super(Result.DENY, Result.NEUTRAL);
     }
@@ -45,14 +54,15 @@ final class ExpectedShutdownNoise extends AbstractFilter {
         return isExpectedAtShutdown(event.getThrown()) ? onMatch : onMismatch;
     }
 
-    /** A checkpoint declined because its task is closing, or sent to a task that has already finished. */
+    /**
+     * A checkpoint declined because its task is closing or its input ended, cut short because the
+     * coordinator is suspending or shutting down with the job, or sent to a task that has already finished.
+     */
     static boolean isExpectedAtShutdown(Throwable thrown) {
         if (!(thrown instanceof CheckpointException e)) {
             return false;
         }
-        CheckpointFailureReason reason = e.getCheckpointFailureReason();
-        return reason == CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_CLOSING
-                || reason == CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING
+        return WHILE_ENDING.contains(e.getCheckpointFailureReason())
                 || String.valueOf(e.getMessage()).contains("received a checkpoint request for unknown task");
     }
 

@@ -14,6 +14,8 @@ class ExpectedShutdownNoiseTest {
     void checkpointsDeclinedByClosingOrFinishedTasksAreShutdownNoise() {
         assertTrue(ExpectedShutdownNoise.isExpectedAtShutdown(
                 new CheckpointException(CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_CLOSING)));
+        assertTrue(ExpectedShutdownNoise.isExpectedAtShutdown(
+                new CheckpointException(CheckpointFailureReason.CHECKPOINT_COORDINATOR_SUSPEND)));
         assertTrue(ExpectedShutdownNoise.isExpectedAtShutdown(new CheckpointException(
                 "TaskManager received a checkpoint request for unknown task f59a_0_0.",
                 CheckpointFailureReason.TASK_CHECKPOINT_FAILURE)));
