@@ -24,6 +24,9 @@ class EntropyModelConfig:
     ffn_multiplier: float = 8 / 3  # SwiGLU hidden = multiplier * d_model, rounded up to 16
     rope_theta: float = 10000.0
     norm_eps: float = 1e-5
+    # Sliding-window attention: every layer sees at most this many positions (itself included), so
+    # the output at byte t depends on bytes t - n_layers * (attention_window - 1) .. t only; 0 = all.
+    attention_window: int = 0
 
 
 @dataclass
@@ -133,6 +136,12 @@ ENTROPY_CANDIDATES = {
     "e192x3": EntropyModelConfig(d_model=192, n_layers=3, n_heads=4),
 }
 DEFAULT_ENTROPY_CANDIDATE = "e128x2"
+# Sliding-window candidates (issue 29): window W per layer, receptive field n_layers * W bytes.
+WINDOWED_ENTROPY_CANDIDATES = {
+    "e128x2w128": EntropyModelConfig(d_model=128, n_layers=2, n_heads=4, attention_window=128),
+    "e128x2w256": EntropyModelConfig(d_model=128, n_layers=2, n_heads=4, attention_window=256),
+    "e128x3w128": EntropyModelConfig(d_model=128, n_layers=3, n_heads=4, attention_window=128),
+}
 
 
 def default() -> ModelSetConfig:

@@ -87,17 +87,26 @@ def _attend_biased(q, k, v, allowed):
     return torch.matmul(torch.softmax(torch.matmul(q, k.transpose(-1, -2)) + bias, dim=-1), v)
 
 
-def causal_mask(x):
-    """[1, 1, T, T]: position i may see positions j <= i."""
+def causal_mask(x, window: int = 0):
+    """[1, 1, T, T]: position i may see positions j <= i, and with a window W > 0 only i - W < j."""
     pos = torch.arange(x.shape[1], device=x.device)
-    return (pos[None, :] <= pos[:, None])[None, None]
+    return window_mask(pos, pos, window)
+
+
+def window_mask(query_pos, key_pos, window: int = 0):
+    """[1, 1, Tq, Tk]: query i may see key j when j <= i (and i - j < window, when window > 0)."""
+    allowed = key_pos[None, :] <= query_pos[:, None]
+    if window > 0:
+        allowed = allowed & (query_pos[:, None] - key_pos[None, :] < window)
+    return allowed[None, None]
 
 
 class SelfAttention(nn.Module):
-    def __init__(self, dim, n_heads, rope_theta):
+    def __init__(self, dim, n_heads, rope_theta, window: int = 0):
         super().__init__()
         self.n_heads = n_heads
         self.rope_theta = rope_theta
+        self.window = window  # sliding-window attention over the last `window` positions; 0 = all
         self.qkv = nn.Linear(dim, 3 * dim, bias=False)
         self.out = nn.Linear(dim, dim, bias=False)
 
@@ -119,7 +128,7 @@ class SelfAttention(nn.Module):
         values = torch.cat([past_v, v], dim=2)
         query_pos = torch.arange(x.shape[1]) + start
         key_pos = torch.arange(keys.shape[2])
-        allowed = (key_pos[None, :] <= query_pos[:, None])[None, None]
+        allowed = window_mask(query_pos, key_pos, self.window)
         # The same operations, in the same order, as attend_causal in the exported full graph, so
         # that ONNX Runtime gives the cached steps the full pass's bits (StepScoringIT).
         q = apply_rotary(q, cos, sin) * (1.0 / math.sqrt(q.shape[-1]))
@@ -160,10 +169,10 @@ class SwiGLU(nn.Module):
 
 
 class TransformerBlock(nn.Module):
-    def __init__(self, dim, n_heads, ffn_multiplier, rope_theta, eps):
+    def __init__(self, dim, n_heads, ffn_multiplier, rope_theta, eps, window: int = 0):
         super().__init__()
         self.attn_norm = RMSNorm(dim, eps)
-        self.attn = SelfAttention(dim, n_heads, rope_theta)
+        self.attn = SelfAttention(dim, n_heads, rope_theta, window)
         self.ffn_norm = RMSNorm(dim, eps)
         self.ffn = SwiGLU(dim, ffn_multiplier)
 
@@ -200,7 +209,8 @@ class EntropyModel(nn.Module):
         self.cfg = cfg
         self.embed = nn.Embedding(VOCAB_SIZE, cfg.d_model)
         self.blocks = nn.ModuleList(
-            TransformerBlock(cfg.d_model, cfg.n_heads, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps)
+            TransformerBlock(cfg.d_model, cfg.n_heads, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps,
+                             cfg.attention_window)
             for _ in range(cfg.n_layers))
         self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.head = nn.Linear(cfg.d_model, VOCAB_SIZE, bias=False)
@@ -208,7 +218,7 @@ class EntropyModel(nn.Module):
 
     def forward(self, tokens):
         x = self.embed(tokens)
-        allowed = causal_mask(tokens)
+        allowed = causal_mask(tokens, self.cfg.attention_window)
         for block in self.blocks:
             x = block(x, allowed)
         hidden = self.norm(x)

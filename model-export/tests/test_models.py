@@ -113,3 +113,37 @@ def test_embedding_head_shapes_only_the_published_embeddings(blt_model, tiny_cfg
     assert torch.equal(plain[0], latent)
     assert torch.allclose(headed[0], with_head.embedding_head(pooled, latent))
     assert headed[0].shape == plain[0].shape and not torch.allclose(headed[0], plain[0])
+
+
+def test_sliding_window_attention_sees_only_its_receptive_field():
+    # Two layers of window 4: the output at t is a function of tokens t - 6 .. t only, L * (W - 1) + 1
+    # positions (issue 29).
+    from blt_models.model import EntropyModel
+    torch.manual_seed(0)
+    cfg = C.EntropyModelConfig(d_model=16, n_layers=2, n_heads=2, attention_window=4)
+    model = EntropyModel(cfg).eval()
+    tokens = torch.randint(4, 260, (1, 40))
+    changed = tokens.clone()
+    changed[0, :20] = torch.randint(4, 260, (20,))  # everything before position 20 differs
+    with torch.no_grad():
+        a, _ = model(tokens)
+        b, _ = model(changed)
+    assert torch.allclose(a[0, 26:], b[0, 26:], atol=1e-6)  # 26 - 6 = 20: nothing it sees changed
+    assert not torch.allclose(a[0, 25], b[0, 25], atol=1e-6)  # sees position 19 through two layers
+
+
+def test_sliding_window_cached_steps_give_the_one_pass_outputs():
+    from blt_models.model import EntropyModel
+    torch.manual_seed(1)
+    cfg = C.EntropyModelConfig(d_model=16, n_layers=2, n_heads=2, attention_window=5)
+    model = EntropyModel(cfg).eval()
+    tokens = torch.randint(4, 260, (1, 23))
+    with torch.no_grad():
+        whole, _ = model(tokens)
+        shape = (cfg.n_layers, 1, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
+        past_k, past_v = torch.zeros(shape), torch.zeros(shape)
+        pieces = []
+        for start in range(0, 23, 3):
+            out, past_k, past_v = model.forward_cached(tokens[:, start:start + 3], past_k, past_v)
+            pieces.append(out)
+    assert torch.allclose(torch.cat(pieces, dim=1), whole, atol=1e-5)
