@@ -16,7 +16,7 @@ public final class BltMain implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        ExpectedShutdownNoise.install();
+        RoutineCheckpointFailures.install();
         int code = commandLine().execute(args);
         // In Flink application mode `run` executes inside the JobManager: exiting the JVM on success
         // would take the JobManager down with it. Every other command is a CLI process of its own.

@@ -11,19 +11,21 @@ import org.apache.logging.log4j.core.config.LoggerConfig;
 import org.apache.logging.log4j.core.filter.AbstractFilter;
 
 /**
- * Drops the checkpoint failures that a job which is ending always produces. When a bounded job's
- * tasks finish (or a stop takes its savepoint), checkpoints already triggered are declined with
- * "task is closing" or reach a task that has just gone, and Flink's CheckpointFailureManager logs
- * each one at WARN with a stack trace: hundreds of lines on a successful `blt demo`. A failure
- * for any other reason still shows. Installed by the CLI on its own log4j configuration; a
+ * Drops the checkpoint failures that a job which is starting or ending always produces. A checkpoint
+ * triggered before every task runs is declined "tasks not ready"; when a bounded job's tasks finish
+ * (or a stop takes its savepoint), checkpoints already triggered are declined with "task is closing"
+ * or reach a task that has just gone. Flink's CheckpointFailureManager logs each one at WARN with a
+ * stack trace: hundreds of lines on a successful `blt demo`, and the next checkpoint simply goes
+ * ahead. A failure for any other reason still shows. Installed by the CLI on its own log4j configuration; a
  * user's configuration (or a Flink cluster's) is left alone.
  */
-final class ExpectedShutdownNoise extends AbstractFilter {
+final class RoutineCheckpointFailures extends AbstractFilter {
 
     static final String LOGGER = "org.apache.flink.runtime.checkpoint.CheckpointFailureManager";
 
-    /** Why a checkpoint fails when its job, or a task of it, is ending; a failover is reported on its own. */
-    private static final java.util.Set<CheckpointFailureReason> WHILE_ENDING = java.util.EnumSet.of(
+    /** Why a checkpoint fails while its job or a task of it starts or ends; a failover is reported on its own. */
+    private static final java.util.Set<CheckpointFailureReason> WHILE_STARTING_OR_ENDING = java.util.EnumSet.of(
+            CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_NOT_READY,
             CheckpointFailureReason.CHECKPOINT_DECLINED_TASK_CLOSING,
             CheckpointFailureReason.CHECKPOINT_DECLINED_INPUT_END_OF_STREAM,
             CheckpointFailureReason.NOT_ALL_REQUIRED_TASKS_RUNNING,
@@ -31,7 +33,7 @@ final class ExpectedShutdownNoise extends AbstractFilter {
             CheckpointFailureReason.CHECKPOINT_COORDINATOR_SHUTDOWN,
             CheckpointFailureReason.PERIODIC_SCHEDULER_SHUTDOWN);
 
-    private ExpectedShutdownNoise() {
+    private RoutineCheckpointFailures() {
         super(Result.DENY, Result.NEUTRAL);
     }
 
@@ -45,30 +47,30 @@ final class ExpectedShutdownNoise extends AbstractFilter {
         if (!LOGGER.equals(logger.getName())) {
             return; // not the CLI's log4j2.properties, which declares this logger
         }
-        logger.addFilter(new ExpectedShutdownNoise());
+        logger.addFilter(new RoutineCheckpointFailures());
         context.updateLoggers();
     }
 
     @Override
     public Result filter(LogEvent event) {
-        return isExpectedAtShutdown(event.getThrown()) ? onMatch : onMismatch;
+        return isRoutine(event.getThrown()) ? onMatch : onMismatch;
     }
 
     /**
-     * A checkpoint declined because its task is closing or its input ended, cut short because the
+     * A checkpoint declined because its task is not running yet, is closing or its input ended, cut short because the
      * coordinator is suspending or shutting down with the job, or sent to a task that has already finished.
      */
-    static boolean isExpectedAtShutdown(Throwable thrown) {
+    static boolean isRoutine(Throwable thrown) {
         if (!(thrown instanceof CheckpointException e)) {
             return false;
         }
-        return WHILE_ENDING.contains(e.getCheckpointFailureReason())
+        return WHILE_STARTING_OR_ENDING.contains(e.getCheckpointFailureReason())
                 || String.valueOf(e.getMessage()).contains("received a checkpoint request for unknown task");
     }
 
     @Override
     public Filter.Result filter(org.apache.logging.log4j.core.Logger logger, org.apache.logging.log4j.Level level,
                                 org.apache.logging.log4j.Marker marker, Object msg, Throwable t) {
-        return isExpectedAtShutdown(t) ? onMatch : onMismatch;
+        return isRoutine(t) ? onMatch : onMismatch;
     }
 }
