@@ -27,6 +27,9 @@ class EntropyModelConfig:
     # Sliding-window attention: every layer sees at most this many positions (itself included), so
     # the output at byte t depends on bytes t - n_layers * (attention_window - 1) .. t only; 0 = all.
     attention_window: int = 0
+    # Integer-periodic RoPE (model.periodic_rotary): positions count modulo this power of two, and
+    # every angle is computed from integers, so a stream scores the same at any offset; 0 = usual RoPE.
+    rope_period: int = 0
 
 
 @dataclass

@@ -29,19 +29,36 @@ class RMSNorm(nn.Module):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
 
 
-def rotary_tables(seq_len_like: torch.Tensor, head_dim: int, theta: float):
+def rotary_tables(seq_len_like: torch.Tensor, head_dim: int, theta: float, period: int = 0):
     """cos and sin [T, head_dim/2] for positions 0..T-1, where T = seq_len_like.shape[1]."""
+    if period > 0:
+        return periodic_rotary(torch.arange(seq_len_like.shape[1], device=seq_len_like.device), head_dim, theta, period)
     positions = torch.arange(seq_len_like.shape[1], device=seq_len_like.device).float()
     inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, device=seq_len_like.device).float() / head_dim))
     angles = positions[:, None] * inv_freq[None, :]
     return angles.cos(), angles.sin()
 
 
-def rotary_from(start, length: torch.Tensor, head_dim: int, theta: float):
+def rotary_from(start, length: torch.Tensor, head_dim: int, theta: float, period: int = 0):
     """cos and sin [T, head_dim/2] for positions start..start+T-1 (start: a 0-d tensor or int)."""
+    if period > 0:
+        return periodic_rotary(torch.arange(length) + start, head_dim, theta, period)
     positions = (torch.arange(length) + start).float()
     inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2).float() / head_dim))
     angles = positions[:, None] * inv_freq[None, :]
+    return angles.cos(), angles.sin()
+
+
+def periodic_rotary(positions: torch.Tensor, head_dim: int, theta: float, period: int):
+    """cos and sin [T, head_dim/2] of integer positions [T] under integer-periodic RoPE: each
+    frequency is rounded to a whole number of turns per `period` positions (at least one), so the
+    angle of position p is 2*pi * ((turns * (p mod period)) mod period) / period, computed from
+    integers. It depends on p mod period only and is the same float at any stream offset, while
+    R(i)^T R(j) = R(i - j) still holds: the attention stays relative (issue 29)."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2).double() / head_dim))
+    turns = torch.clamp(torch.round(inv_freq * period / (2 * math.pi)), min=1).long()
+    phase = (positions.long()[:, None] % period) * turns[None, :] % period
+    angles = phase.float() * (2 * math.pi / period)
     return angles.cos(), angles.sin()
 
 
@@ -102,18 +119,19 @@ def window_mask(query_pos, key_pos, window: int = 0):
 
 
 class SelfAttention(nn.Module):
-    def __init__(self, dim, n_heads, rope_theta, window: int = 0):
+    def __init__(self, dim, n_heads, rope_theta, window: int = 0, rope_period: int = 0):
         super().__init__()
         self.n_heads = n_heads
         self.rope_theta = rope_theta
         self.window = window  # sliding-window attention over the last `window` positions; 0 = all
+        self.rope_period = rope_period  # integer-periodic RoPE (periodic_rotary); 0 = the usual RoPE
         self.qkv = nn.Linear(dim, 3 * dim, bias=False)
         self.out = nn.Linear(dim, dim, bias=False)
 
     def forward(self, x, allowed):
         b, t, d = x.shape
         q, k, v = self.qkv(x).view(b, t, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4).unbind(0)
-        cos, sin = rotary_tables(x, d // self.n_heads, self.rope_theta)
+        cos, sin = rotary_tables(x, d // self.n_heads, self.rope_theta, self.rope_period)
         y = attend_causal(apply_rotary(q, cos, sin), apply_rotary(k, cos, sin), v, allowed)
         return self.out(y.transpose(1, 2).reshape(b, t, d))
 
@@ -123,7 +141,7 @@ class SelfAttention(nn.Module):
         b, t, d = x.shape
         start = past_k.shape[2]
         q, k, v = self.qkv(x).view(b, t, 3, self.n_heads, d // self.n_heads).permute(2, 0, 3, 1, 4).unbind(0)
-        cos, sin = rotary_from(start, x.shape[1], d // self.n_heads, self.rope_theta)
+        cos, sin = rotary_from(start, x.shape[1], d // self.n_heads, self.rope_theta, self.rope_period)
         keys = torch.cat([past_k, apply_rotary(k, cos, sin)], dim=2)
         values = torch.cat([past_v, v], dim=2)
         query_pos = torch.arange(x.shape[1]) + start
@@ -169,10 +187,10 @@ class SwiGLU(nn.Module):
 
 
 class TransformerBlock(nn.Module):
-    def __init__(self, dim, n_heads, ffn_multiplier, rope_theta, eps, window: int = 0):
+    def __init__(self, dim, n_heads, ffn_multiplier, rope_theta, eps, window: int = 0, rope_period: int = 0):
         super().__init__()
         self.attn_norm = RMSNorm(dim, eps)
-        self.attn = SelfAttention(dim, n_heads, rope_theta, window)
+        self.attn = SelfAttention(dim, n_heads, rope_theta, window, rope_period)
         self.ffn_norm = RMSNorm(dim, eps)
         self.ffn = SwiGLU(dim, ffn_multiplier)
 
@@ -210,7 +228,7 @@ class EntropyModel(nn.Module):
         self.embed = nn.Embedding(VOCAB_SIZE, cfg.d_model)
         self.blocks = nn.ModuleList(
             TransformerBlock(cfg.d_model, cfg.n_heads, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps,
-                             cfg.attention_window)
+                             cfg.attention_window, cfg.rope_period)
             for _ in range(cfg.n_layers))
         self.norm = RMSNorm(cfg.d_model, cfg.norm_eps)
         self.head = nn.Linear(cfg.d_model, VOCAB_SIZE, bias=False)

@@ -147,3 +147,33 @@ def test_sliding_window_cached_steps_give_the_one_pass_outputs():
             out, past_k, past_v = model.forward_cached(tokens[:, start:start + 3], past_k, past_v)
             pieces.append(out)
     assert torch.allclose(torch.cat(pieces, dim=1), whole, atol=1e-5)
+
+
+def test_periodic_rope_gives_the_same_angles_at_any_offset_that_is_a_multiple_of_its_period():
+    from blt_models.model import periodic_rotary
+    near_zero = periodic_rotary(torch.arange(5, 40), 32, 10000.0, 65536)
+    past_2_31 = periodic_rotary(torch.arange(5, 40) + 2**31, 32, 10000.0, 65536)
+    assert torch.equal(near_zero[0], past_2_31[0]) and torch.equal(near_zero[1], past_2_31[1])
+    # Still relative: the score of a query and a key depends on their distance only.
+    cos, sin = periodic_rotary(torch.tensor([3, 10, 1000, 1007]), 16, 10000.0, 65536)
+    q, k = torch.randn(16), torch.randn(16)
+    def rotate(x, i):
+        return torch.cat([x[:8] * cos[i] - x[8:] * sin[i], x[:8] * sin[i] + x[8:] * cos[i]])
+    assert abs(float(rotate(q, 1) @ rotate(k, 0)) - float(rotate(q, 3) @ rotate(k, 2))) < 1e-4
+
+
+def test_a_periodic_windowed_model_steps_to_its_one_pass_outputs():
+    from blt_models.model import EntropyModel
+    torch.manual_seed(2)
+    cfg = C.EntropyModelConfig(d_model=16, n_layers=2, n_heads=2, attention_window=6, rope_period=1024)
+    model = EntropyModel(cfg).eval()
+    tokens = torch.randint(4, 260, (1, 30))
+    with torch.no_grad():
+        whole, _ = model(tokens)
+        shape = (cfg.n_layers, 1, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
+        past_k, past_v = torch.zeros(shape), torch.zeros(shape)
+        pieces = []
+        for start in range(0, 30, 4):
+            out, past_k, past_v = model.forward_cached(tokens[:, start:start + 4], past_k, past_v)
+            pieces.append(out)
+    assert torch.allclose(torch.cat(pieces, dim=1), whole, atol=1e-5)
