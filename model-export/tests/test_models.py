@@ -137,16 +137,7 @@ def test_sliding_window_cached_steps_give_the_one_pass_outputs():
     torch.manual_seed(1)
     cfg = C.EntropyModelConfig(d_model=16, n_layers=2, n_heads=2, attention_window=5)
     model = EntropyModel(cfg).eval()
-    tokens = torch.randint(4, 260, (1, 23))
-    with torch.no_grad():
-        whole, _ = model(tokens)
-        shape = (cfg.n_layers, 1, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
-        past_k, past_v = torch.zeros(shape), torch.zeros(shape)
-        pieces = []
-        for start in range(0, 23, 3):
-            out, past_k, past_v = model.forward_cached(tokens[:, start:start + 3], past_k, past_v)
-            pieces.append(out)
-    assert torch.allclose(torch.cat(pieces, dim=1), whole, atol=1e-5)
+    assert_steps_give_one_pass(model, torch.randint(4, 260, (1, 23)), step=3)
 
 
 def test_periodic_rope_gives_the_same_angles_at_any_offset_that_is_a_multiple_of_its_period():
@@ -167,13 +158,18 @@ def test_a_periodic_windowed_model_steps_to_its_one_pass_outputs():
     torch.manual_seed(2)
     cfg = C.EntropyModelConfig(d_model=16, n_layers=2, n_heads=2, attention_window=6, rope_period=1024)
     model = EntropyModel(cfg).eval()
-    tokens = torch.randint(4, 260, (1, 30))
+    assert_steps_give_one_pass(model, torch.randint(4, 260, (1, 30)), step=4)
+
+
+def assert_steps_give_one_pass(model, tokens, step):
+    """forward_cached over tokens in pieces of `step`, from an empty cache, gives forward's logits."""
+    cfg = model.cfg
     with torch.no_grad():
         whole, _ = model(tokens)
         shape = (cfg.n_layers, 1, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
         past_k, past_v = torch.zeros(shape), torch.zeros(shape)
         pieces = []
-        for start in range(0, 30, 4):
-            out, past_k, past_v = model.forward_cached(tokens[:, start:start + 4], past_k, past_v)
+        for start in range(0, tokens.shape[1], step):
+            out, past_k, past_v = model.forward_cached(tokens[:, start:start + step], past_k, past_v)
             pieces.append(out)
     assert torch.allclose(torch.cat(pieces, dim=1), whole, atol=1e-5)
