@@ -3,7 +3,6 @@ package dev.blt.cli;
 import org.apache.flink.runtime.checkpoint.CheckpointException;
 import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
 import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Filter;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.config.Configuration;
@@ -51,6 +50,7 @@ final class RoutineCheckpointFailures extends AbstractFilter {
         context.updateLoggers();
     }
 
+    /** A logger's filters see whole events (LoggerConfig#isFiltered). */
     @Override
     public Result filter(LogEvent event) {
         return isRoutine(event.getThrown()) ? onMatch : onMismatch;
@@ -66,11 +66,5 @@ final class RoutineCheckpointFailures extends AbstractFilter {
         }
         return WHILE_STARTING_OR_ENDING.contains(e.getCheckpointFailureReason())
                 || String.valueOf(e.getMessage()).contains("received a checkpoint request for unknown task");
-    }
-
-    @Override
-    public Filter.Result filter(org.apache.logging.log4j.core.Logger logger, org.apache.logging.log4j.Level level,
-                                org.apache.logging.log4j.Marker marker, Object msg, Throwable t) {
-        return isRoutine(t) ? onMatch : onMismatch;
     }
 }

@@ -8,11 +8,9 @@ import dev.blt.flink.AvroRecords;
 import dev.blt.kafka.BoundedKafkaSource;
 import dev.blt.kafka.KafkaInputRecord;
 import dev.blt.kafka.KafkaSinks;
-import dev.blt.kafka.SchemaRegistry;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.apache.avro.Schema;
 import dev.blt.kafka.RawRecordDeserializer;
+import dev.blt.kafka.SchemaRegistry;
+import org.apache.avro.Schema;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.source.Source;
@@ -87,7 +85,6 @@ public final class BltJob {
 
     /** Configures env as {@link #configuration} says and adds the job's operators to it. */
     public static void build(StreamExecutionEnvironment env, JobOptions o) {
-        registerSchemas(o);
         env.configure(configuration(o));
         env.setParallelism(o.parallelism());
         env.enableCheckpointing(o.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
@@ -128,7 +125,7 @@ public final class BltJob {
                     o.schemaRegistry());
             patches = out.patches();
             deadLetters = out.deadLetters();
-            patches.sinkTo(sink(o, o.patchesTopic(), "patches", AvroRecords::patch, e -> KafkaSinks.utf8(e.streamId())))
+            patches.sinkTo(sink(o, o.patchesTopic(), "patches", dev.blt.avro.Patch.getClassSchema(), AvroRecords::patch, e -> KafkaSinks.utf8(e.streamId())))
                     .name("kafka-" + o.patchesTopic()).uid("patches-sink");
         }
 
@@ -137,48 +134,35 @@ public final class BltJob {
                     o.continuationBytes(), o.recordContext(), o.noveltyWindow(), o.stateTtlMs());
             deadLetters = deadLetters.union(blt.deadLetters());
             if (o.embeddingsTopic() != null) {
-                blt.embeddings().sinkTo(sink(o, o.embeddingsTopic(), "embeddings", (PatchEmbedding e) -> e,
+                blt.embeddings().sinkTo(sink(o, o.embeddingsTopic(), "embeddings", PatchEmbedding.getClassSchema(), (PatchEmbedding e) -> e,
                         e -> KafkaSinks.utf8(e.getStreamId()))).name("kafka-" + o.embeddingsTopic()).uid("embeddings-sink");
             }
             if (o.predictionsTopic() != null) {
-                blt.predictions().sinkTo(sink(o, o.predictionsTopic(), "predictions", (Prediction p) -> p,
+                blt.predictions().sinkTo(sink(o, o.predictionsTopic(), "predictions", Prediction.getClassSchema(), (Prediction p) -> p,
                         p -> KafkaSinks.utf8(p.getStreamId()))).name("kafka-" + o.predictionsTopic()).uid("predictions-sink");
             }
             if (o.recordScoresTopic() != null) {
-                blt.recordScores().sinkTo(sink(o, o.recordScoresTopic(), "record-scores", (RecordScore r) -> r,
+                blt.recordScores().sinkTo(sink(o, o.recordScoresTopic(), "record-scores", RecordScore.getClassSchema(), (RecordScore r) -> r,
                         r -> KafkaSinks.utf8(r.getStreamId()))).name("kafka-" + o.recordScoresTopic()).uid("record-scores-sink");
             }
         }
-        deadLetters.sinkTo(sink(o, o.deadLetterTopic(), "dlq", (DeadLetter d) -> d,
+        deadLetters.sinkTo(sink(o, o.deadLetterTopic(), "dlq", DeadLetter.getClassSchema(), (DeadLetter d) -> d,
                         d -> d.getOriginalKey() == null ? null : bytes(d.getOriginalKey())))
                 .name("kafka-" + o.deadLetterTopic()).uid("dead-letter-sink");
     }
 
     /**
-     * With a Schema Registry, registers the value schema of every topic the job writes before it
-     * starts, so that registry-based consumers find each subject from the first minute (the dead
-     * letter topic's too, which may stay empty for days); the sinks then find them registered.
+     * An exactly-once sink of topic. With a Schema Registry, the value schema is registered here,
+     * before the job starts, so that registry-based consumers find every subject from the first
+     * minute (the dead-letter topic's too, which may stay empty for days); the sink's serializer
+     * then finds it registered.
      */
-    private static void registerSchemas(JobOptions o) {
-        if (o.schemaRegistry() == null) {
-            return;
-        }
-        Map<String, Schema> schemas = new LinkedHashMap<>();
-        if (o.stage() != JobOptions.Stage.BLT) {
-            schemas.put(o.patchesTopic(), dev.blt.avro.Patch.getClassSchema());
-        }
-        if (o.runsBlt()) {
-            Optional.ofNullable(o.embeddingsTopic()).ifPresent(t -> schemas.put(t, PatchEmbedding.getClassSchema()));
-            Optional.ofNullable(o.predictionsTopic()).ifPresent(t -> schemas.put(t, Prediction.getClassSchema()));
-            Optional.ofNullable(o.recordScoresTopic()).ifPresent(t -> schemas.put(t, RecordScore.getClassSchema()));
-        }
-        schemas.put(o.deadLetterTopic(), DeadLetter.getClassSchema());
-        schemas.forEach((topic, schema) -> o.schemaRegistry().register(SchemaRegistry.valueSubject(topic), schema));
-    }
-
-    private static <T> KafkaSink<T> sink(JobOptions o, String topic, String name,
+    private static <T> KafkaSink<T> sink(JobOptions o, String topic, String name, Schema schema,
                                          KafkaSinks.SerializableFunction<T, ? extends SpecificRecord> toAvro,
                                          KafkaSinks.SerializableFunction<T, byte[]> keyOf) {
+        if (o.schemaRegistry() != null) {
+            o.schemaRegistry().register(SchemaRegistry.valueSubject(topic), schema);
+        }
         return KafkaSinks.exactlyOnce(o.bootstrapServers(), topic, o.transactionalIdPrefix() + "-" + name,
                 o.kafkaProperties(), toAvro, keyOf, o.schemaRegistry());
     }

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
@@ -66,11 +67,11 @@ public final class KafkaPreflight {
         Login login = new Login(clientProperties);
         try (Admin admin = create(props, bootstrapServers, login)) {
             KafkaPreflight preflight = new KafkaPreflight(admin, bootstrapServers, login, timeout);
-            Collection<Node> nodes = preflight.get(admin.describeCluster().nodes(),
-                    "cannot reach the Kafka cluster at " + bootstrapServers);
+            DescribeClusterResult cluster = admin.describeCluster();
+            Collection<Node> nodes = preflight.get(cluster.nodes(), "cannot reach the Kafka cluster at " + bootstrapServers);
             preflight.requireTopics(topics);
             preflight.requireTransactionTimeout(nodes.iterator().next(), transactionTimeoutMs);
-            return preflight.get(admin.describeCluster().clusterId(), "cannot read the Kafka cluster's id");
+            return preflight.get(cluster.clusterId(), "cannot read the Kafka cluster's id");
         }
     }
 
