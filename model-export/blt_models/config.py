@@ -164,4 +164,27 @@ def default() -> ModelSetConfig:
     )
 
 
-PRESETS = {"tiny": tiny, "default": default}
+def windowed() -> ModelSetConfig:
+    """default() with the sliding-window entropy model the rolling cache runs (issue 29): W = 256
+    per layer (receptive field 510 bytes, inside the aligned blocks' 512 of context, so Python's
+    calibration and the Java patcher agree) and integer-periodic RoPE, whose angles are exact at
+    any stream offset."""
+    cfg = default()
+    cfg.name = "blt-window"
+    cfg.entropy = EntropyModelConfig(**{**asdict(WINDOWED_ENTROPY_CANDIDATES[DEFAULT_WINDOWED_CANDIDATE]),
+                                        "rope_period": ROPE_PERIOD})
+    return cfg
+
+
+def tiny_window() -> ModelSetConfig:
+    """tiny() with a two-layer sliding-window entropy model, for tests of the rolling cache: a
+    window of 8 and a ring of 16 slots, so that short test streams roll the ring many times."""
+    cfg = tiny()
+    cfg.name = "blt-tiny-window"
+    cfg.entropy = EntropyModelConfig(d_model=32, n_layers=2, n_heads=2, attention_window=8, rope_period=ROPE_PERIOD)
+    return cfg
+
+
+DEFAULT_WINDOWED_CANDIDATE = "e128x2w256"
+ROPE_PERIOD = 1 << 16
+PRESETS = {"tiny": tiny, "tiny-window": tiny_window, "default": default, "windowed": windowed}

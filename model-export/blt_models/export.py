@@ -14,7 +14,7 @@ import onnx
 import torch
 
 from . import config as C
-from .model import BltExport, EntropyModelExport, EntropyStepExport
+from .model import BltExport, EntropyModelExport, EntropyRollingExport, EntropyStepExport, ring_slots
 from .patcher import document_blt, document_entropies, patch_starts, records_in_context
 from .runtime import pad_blt_batch, run_blt, run_entropy
 
@@ -22,6 +22,7 @@ OPSET = 17
 FIXTURE_END_DISTRIBUTIONS = 8  # patches per fixture document whose full next-byte distribution is kept
 ENTROPY_FILE, BLT_FILE, FIXTURES_FILE, MANIFEST_FILE = "entropy.onnx", "blt.onnx", "fixtures.json", "manifest.json"
 ENTROPY_STEP_FILE = "entropy_step.onnx"
+ENTROPY_ROLLING_FILE = "entropy_rolling.onnx"
 
 ENTROPY_IO = {
     "inputs": [{"name": "tokens", "dtype": "int64", "shape": ["batch", "seq"]}],
@@ -109,6 +110,48 @@ def export_entropy_step(model, path: Path) -> None:
                       input_names=_names(ENTROPY_STEP_IO, "inputs"), output_names=_names(ENTROPY_STEP_IO, "outputs"),
                       dynamic_axes=axes)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+
+
+ENTROPY_ROLLING_IO = {
+    "inputs": [
+        {"name": "tokens", "dtype": "int64", "shape": ["batch", "seq"],
+         "doc": "a stream's tokens from position start on (a continuing call starts with its last token "
+                "again); rows right-padded with the pad token"},
+        {"name": "start", "dtype": "int64", "shape": ["batch"],
+         "doc": "stream position of tokens[:, 0]: BOS is position 0, byte i is position i + 1"},
+        {"name": "valid_from", "dtype": "int64", "shape": ["batch"],
+         "doc": "first position held in past; keys before it are absent (a stream's start, or a cache "
+                "rebuilt from the bytes in state)"},
+        {"name": "past_key", "dtype": "float32", "shape": ["layers", "batch", "heads", "past", "head_dim"],
+         "doc": "rotated attention keys of positions start - past .. start - 1 (past may be 0)"},
+        {"name": "past_value", "dtype": "float32", "shape": ["layers", "batch", "heads", "past", "head_dim"],
+         "doc": "attention values of the same positions"},
+    ],
+    # The step graph's outputs but last_logp: each call starts with the stream's last token again.
+    "outputs": [o for o in ENTROPY_STEP_IO["outputs"] if o["name"] != "last_logp"],
+}
+
+
+def export_entropy_rolling(model, path: Path) -> None:
+    wrapper = EntropyRollingExport(model).eval()
+    cfg = model.cfg
+    shape = (cfg.n_layers, 2, cfg.n_heads, 5, cfg.d_model // cfg.n_heads)
+    example = (torch.randint(C.BYTE_OFFSET, C.VOCAB_SIZE, (2, 7)), torch.tensor([9, 5]), torch.tensor([4, 0]),
+               torch.randn(shape), torch.randn(shape))
+    axes = {"tokens": {0: "batch", 1: "seq"}, "start": {0: "batch"}, "valid_from": {0: "batch"},
+            "past_key": {1: "batch", 3: "past"}, "past_value": {1: "batch", 3: "past"},
+            "entropy": {0: "batch", 1: "seq"}, "next_logprob": {0: "batch", 1: "seq"},
+            "present_key": {1: "batch", 3: "total"}, "present_value": {1: "batch", 3: "total"}}
+    torch.onnx.export(wrapper, example, str(path), opset_version=OPSET,
+                      input_names=_names(ENTROPY_ROLLING_IO, "inputs"),
+                      output_names=_names(ENTROPY_ROLLING_IO, "outputs"), dynamic_axes=axes)
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+
+
+def rolling(cfg: C.ModelSetConfig) -> bool:
+    """True for a sliding-window entropy model, which streams through the rolling graph (and has no
+    aligned-block step graph)."""
+    return cfg.entropy.attention_window > 0
 
 
 def export_blt(model, path: Path) -> None:
@@ -255,7 +298,8 @@ def model_id_of_text(text: str) -> str:
 
 def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: dict) -> dict:
     files = {}
-    for name in (ENTROPY_FILE, ENTROPY_STEP_FILE, BLT_FILE, FIXTURES_FILE):
+    step_file = ENTROPY_ROLLING_FILE if rolling(cfg) else ENTROPY_STEP_FILE
+    for name in (ENTROPY_FILE, step_file, BLT_FILE, FIXTURES_FILE):
         p = out_dir / name
         files[name] = {"sha256": sha256(p), "bytes": p.stat().st_size}
     manifest = {
@@ -272,7 +316,6 @@ def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: di
                         "multiplier": 1_000_003, "modulus": 2_147_483_647, "pad_token": C.BOE_ID},
         "models": {
             "entropy": {"file": ENTROPY_FILE, "config": vars(cfg.entropy), **ENTROPY_IO},
-            "entropy_step": {"file": ENTROPY_STEP_FILE, "config": vars(cfg.entropy), **ENTROPY_STEP_IO},
             "blt": {"file": BLT_FILE, "config": {**vars(cfg.blt), "ngram_sizes": list(cfg.blt.ngram_sizes)}, **BLT_IO},
         },
         "fixtures": FIXTURES_FILE,
@@ -280,6 +323,13 @@ def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: di
         "opset": OPSET,
         **extra,
     }
+    if rolling(cfg):
+        manifest["format_version"] = 2
+        manifest["models"]["entropy_rolling"] = {
+            "file": ENTROPY_ROLLING_FILE, "config": vars(cfg.entropy),
+            "ring_slots": ring_slots(cfg.entropy), **ENTROPY_ROLLING_IO}
+    else:
+        manifest["models"]["entropy_step"] = {"file": ENTROPY_STEP_FILE, "config": vars(cfg.entropy), **ENTROPY_STEP_IO}
     manifest["model_id"] = model_id(manifest)
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
@@ -291,7 +341,10 @@ def write_model_folder(out_dir: Path, entropy_model, blt_model, cfg: C.ModelSetC
     checksummed manifest (extra: its metrics, training record and so on). Returns the manifest."""
     out_dir.mkdir(parents=True, exist_ok=True)
     export_entropy(entropy_model, out_dir / ENTROPY_FILE)
-    export_entropy_step(entropy_model, out_dir / ENTROPY_STEP_FILE)
+    if rolling(cfg):
+        export_entropy_rolling(entropy_model, out_dir / ENTROPY_ROLLING_FILE)
+    else:
+        export_entropy_step(entropy_model, out_dir / ENTROPY_STEP_FILE)
     export_blt(blt_model, out_dir / BLT_FILE)
     (out_dir / FIXTURES_FILE).write_text(json.dumps(make_fixtures(entropy_model, blt_model, cfg, theta)) + "\n")
     return write_manifest(out_dir, cfg, theta, extra)

@@ -50,14 +50,14 @@ def rotary_from(start, length: torch.Tensor, head_dim: int, theta: float, period
 
 
 def periodic_rotary(positions: torch.Tensor, head_dim: int, theta: float, period: int):
-    """cos and sin [T, head_dim/2] of integer positions [T] under integer-periodic RoPE: each
+    """cos and sin [..., head_dim/2] of integer positions [...] under integer-periodic RoPE: each
     frequency is rounded to a whole number of turns per `period` positions (at least one), so the
     angle of position p is 2*pi * ((turns * (p mod period)) mod period) / period, computed from
     integers. It depends on p mod period only and is the same float at any stream offset, while
     R(i)^T R(j) = R(i - j) still holds: the attention stays relative (issue 29)."""
     inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2).double() / head_dim))
     turns = torch.clamp(torch.round(inv_freq * period / (2 * math.pi)), min=1).long()
-    phase = (positions.long()[:, None] % period) * turns[None, :] % period
+    phase = (positions.long()[..., None] % period) * turns % period
     angles = phase.float() * (2 * math.pi / period)
     return angles.cos(), angles.sin()
 
@@ -154,6 +154,38 @@ class SelfAttention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(b, t, d)), keys, values
 
 
+    def forward_rolling(self, x, start, valid_from, past_k, past_v, ring_slots: int):
+        """x [B,T,D] at positions start[b]..start[b]+T-1, after the P positions whose rotated keys
+        and values are past_k/v [B,H,P,Dh] (positions start - P .. start - 1; those below
+        valid_from[b] are absent and never seen). Returns (output, keys [B,H,P+T,Dh], values).
+
+        Keys sit in a ring of ring_slots slots at slot position mod ring_slots (P + T <= ring_slots),
+        and every query attends over the whole ring under a mask. A key's place in every reduction
+        then depends on its absolute position only, never on how the stream was cut into calls, so
+        ONNX Runtime gives the same bits for a byte however its stream arrived (docs/DESIGN.md)."""
+        b, t, d = x.shape
+        h, dh = self.n_heads, d // self.n_heads
+        q, k, v = self.qkv(x).view(b, t, 3, h, dh).permute(2, 0, 3, 1, 4).unbind(0)
+        pos = start[:, None] + torch.arange(t)[None, :]  # [B,T]
+        cos, sin = periodic_rotary(pos, dh, self.rope_theta, self.rope_period)
+        cos, sin = cos[:, None], sin[:, None]  # [B,1,T,Dh/2]: per row, shared by heads
+        keys = torch.cat([past_k, apply_rotary(k, cos, sin)], dim=2)
+        values = torch.cat([past_v, v], dim=2)
+        first = start - past_k.shape[2]  # position of keys[:, :, 0]
+        offset = (torch.arange(ring_slots)[None, :] - first[:, None]) % ring_slots  # [B,R]: index into keys
+        held = offset < keys.shape[2]
+        offset = torch.where(held, offset, torch.zeros_like(offset))  # a slot nothing was written to: masked
+        index = offset[:, None, :, None].expand(b, h, ring_slots, dh)
+        ring_k, ring_v = keys.gather(2, index), values.gather(2, index)
+        slot_pos = (first[:, None] + offset)[:, None, :]  # [B,1,R]
+        query_pos = pos[:, :, None]  # [B,T,1]
+        allowed = (held[:, None, :] & (slot_pos >= valid_from[:, None, None]) & (slot_pos <= query_pos)
+                   & (query_pos - slot_pos < self.window))
+        q = apply_rotary(q, cos, sin) * (1.0 / math.sqrt(dh))
+        y = _attend_biased(q, ring_k, ring_v, allowed[:, None])
+        return self.out(y.transpose(1, 2).reshape(b, t, d)), keys, values
+
+
 class CrossAttention(nn.Module):
     """Queries from one sequence attend to keys/values of another, under a per-row mask."""
 
@@ -204,6 +236,12 @@ class TransformerBlock(nn.Module):
         return x + self.ffn(self.ffn_norm(x)), keys, values
 
 
+    def forward_rolling(self, x, start, valid_from, past_k, past_v, ring_slots: int):
+        y, keys, values = self.attn.forward_rolling(self.attn_norm(x), start, valid_from, past_k, past_v, ring_slots)
+        x = x + y
+        return x + self.ffn(self.ffn_norm(x)), keys, values
+
+
 def init_weights(module):
     for m in module.modules():
         if isinstance(m, nn.Linear):
@@ -215,6 +253,17 @@ def init_weights(module):
 # ---------------------------------------------------------------------------------------------------
 # Entropy model
 # ---------------------------------------------------------------------------------------------------
+
+def ring_slots(cfg: EntropyModelConfig) -> int:
+    """Slots of the rolling cache's ring: the smallest power of two that holds a window of past
+    positions and a step as long (a power of two, so that every multiple of the RoPE period is
+    also one of the ring's, and positions past 2^31 lay out as they do at 0)."""
+    w = cfg.attention_window
+    if w <= 0 or cfg.rope_period <= 0:
+        raise ValueError("a rolling cache needs sliding-window attention and periodic RoPE "
+                         f"(attention_window={w}, rope_period={cfg.rope_period})")
+    return 1 << (2 * w - 1).bit_length()
+
 
 class EntropyModel(nn.Module):
     """Causal byte LM. forward(tokens [B,T]) -> (logits [B,T,260], hidden [B,T,D]).
@@ -249,6 +298,23 @@ class EntropyModel(nn.Module):
         keys, values = [], []
         for i, block in enumerate(self.blocks):
             x, k, v = block.forward_cached(x, past_k[i], past_v[i])
+            keys.append(k)
+            values.append(v)
+        return self.head(self.norm(x)), torch.stack(keys), torch.stack(values)
+
+
+    def ring_slots(self) -> int:
+        return ring_slots(self.cfg)
+
+    def forward_rolling(self, tokens, start, valid_from, past_k, past_v):
+        """tokens [B,T] at positions start[b].. continue a stream whose keys and values of the P
+        positions before start are past_k/v [L,B,H,P,Dh] (those below valid_from[b] absent).
+        -> (logits [B,T,260], keys and values [L,B,H,P+T,Dh]). See SelfAttention.forward_rolling."""
+        x = self.embed(tokens)
+        keys, values = [], []
+        slots = self.ring_slots()
+        for i, block in enumerate(self.blocks):
+            x, k, v = block.forward_rolling(x, start, valid_from, past_k[i], past_v[i], slots)
             keys.append(k)
             values.append(v)
         return self.head(self.norm(x)), torch.stack(keys), torch.stack(values)
@@ -307,6 +373,33 @@ class EntropyStepExport(nn.Module):
         logp = torch.log_softmax(logits, dim=-1)
         entropy = -(logp.exp() * logp).sum(-1)
         return entropy, next_token_logprob(logp, tokens), logp[:, -1], keys, values
+
+
+class EntropyRollingExport(nn.Module):
+    """The rolling graph of a sliding-window entropy model: each call scores tokens that continue
+    a stream, given the keys and values of the window before them, and a stream's cache never
+    holds more than the window. The caller starts every continuing call with the stream's last
+    token again (its keys and values come out bit for bit as before), so next_logprob[0] scores
+    the first new byte and a call always carries two tokens or more (see StepScorer in Java).
+
+    inputs:  tokens      int64 [batch, seq]    rows right-padded; padding only follows a row
+             start       int64 [batch]         stream position of tokens[:, 0] (BOS is position 0)
+             valid_from  int64 [batch]         first position present in past (earlier ones absent)
+             past_key, past_value  float32 [layers, batch, heads, past, head_dim]
+                                               positions start - past .. start - 1
+    outputs: entropy, next_logprob [batch, seq]  as in the one-pass graph
+             present_key, present_value  [layers, batch, heads, past + seq, head_dim]
+    """
+
+    def __init__(self, model: EntropyModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens, start, valid_from, past_key, past_value):
+        logits, keys, values = self.model.forward_rolling(tokens, start, valid_from, past_key, past_value)
+        logp = torch.log_softmax(logits, dim=-1)
+        entropy = -(logp.exp() * logp).sum(-1)
+        return entropy, next_token_logprob(logp, tokens), keys, values
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Shapes, causality and batch independence of both models in PyTorch."""
+import pytest
 import torch
 
 from blt_models import config as C
@@ -173,3 +174,72 @@ def assert_steps_give_one_pass(model, tokens, step):
             out, past_k, past_v = model.forward_cached(tokens[:, start:start + step], past_k, past_v)
             pieces.append(out)
     assert torch.allclose(torch.cat(pieces, dim=1), whole, atol=1e-5)
+
+
+def rolling_model(seed=3, window=6, layers=2):
+    from blt_models.model import EntropyModel
+    torch.manual_seed(seed)
+    cfg = C.EntropyModelConfig(d_model=16, n_layers=layers, n_heads=2, attention_window=window, rope_period=1024)
+    return EntropyModel(cfg).eval()
+
+
+def roll(model, tokens, steps, offset=0):
+    """Scores tokens [1, T] (positions offset..) with forward_rolling as the Java patcher calls it:
+    every call after the first starts with the last token again and passes the W - 1 cached
+    positions before it. steps: new tokens per call. -> logits [T, 260] in position order."""
+    cfg = model.cfg
+    keep = cfg.attention_window - 1
+    shape = (cfg.n_layers, 1, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
+    past_k, past_v = torch.zeros(shape), torch.zeros(shape)
+    logits, done = [], 0
+    with torch.no_grad():
+        for n in steps:
+            first = max(0, done - 1)
+            out, keys, values = model.forward_rolling(
+                tokens[:, first:done + n], torch.tensor([offset + first]), torch.tensor([offset]), past_k, past_v)
+            logits.append(out[0, done - first:])
+            done += n
+            # The cache: up to W - 1 positions before the last token, whose keys the next call recomputes.
+            last = keys.shape[3] - 1
+            past_k, past_v = keys[:, :, :, max(0, last - keep):last], values[:, :, :, max(0, last - keep):last]
+    return torch.cat(logits)
+
+
+def test_rolling_calls_give_the_one_pass_outputs_however_the_stream_is_cut():
+    model = rolling_model()
+    tokens = torch.randint(4, 260, (1, 40))
+    with torch.no_grad():
+        whole, _ = model(tokens)
+    for steps in ([10] * 4, [7] * 5 + [5], [1] * 40, [2, 1, 3, 8, 8, 8, 10]):
+        assert max(steps) <= model.ring_slots() - model.cfg.attention_window  # the longest step a ring holds
+        assert torch.allclose(roll(model, tokens, steps), whole[0], atol=1e-5), steps
+
+
+def test_rolling_is_the_same_past_2_31_and_a_rebuilt_cache_continues_exactly():
+    model = rolling_model(seed=4)
+    tokens = torch.randint(4, 260, (1, 30))
+    at_zero = roll(model, tokens, [5] * 6)
+    assert torch.equal(roll(model, tokens, [5] * 6, offset=2**31), at_zero)
+    # A cache rebuilt from the last L * (W - 1) tokens only: the outputs after them are exact.
+    keep = model.cfg.n_layers * (model.cfg.attention_window - 1)
+    rebuilt = roll(model, tokens[:, 30 - keep - 8:], [keep, 8], offset=30 - keep - 8)
+    assert torch.allclose(rebuilt[keep:], at_zero[30 - 8:], atol=1e-5)
+
+
+def test_rolling_rows_padded_together_do_not_bleed():
+    model = rolling_model(seed=5)
+    cfg = model.cfg
+    shape = (cfg.n_layers, 2, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
+    a, b = torch.randint(4, 260, (1, 9)), torch.randint(4, 260, (1, 4))
+    padded = torch.cat([a, torch.cat([b, torch.zeros(1, 5, dtype=torch.long)], dim=1)])
+    with torch.no_grad():
+        together, _, _ = model.forward_rolling(padded, torch.tensor([0, 0]), torch.tensor([0, 0]),
+                                               torch.zeros(shape), torch.zeros(shape))
+        alone, _ = model(b)
+    assert torch.allclose(together[1, :4], alone[0], atol=1e-5)
+
+
+def test_a_rolling_cache_needs_a_window_and_periodic_rope():
+    from blt_models.model import EntropyModel
+    with pytest.raises(ValueError, match="periodic RoPE"):
+        EntropyModel(C.EntropyModelConfig(d_model=16, n_layers=1, n_heads=2, attention_window=4)).ring_slots()

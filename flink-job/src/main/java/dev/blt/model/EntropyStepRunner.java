@@ -1,15 +1,11 @@
 package dev.blt.model;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.blt.patching.EntropyScorer;
 import dev.blt.patching.StepScorer;
 import dev.blt.patching.WindowCache;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -69,8 +65,8 @@ public final class EntropyStepRunner implements StepScorer, AutoCloseable {
         float[] pastValue = lone ? firstPositions(cache.values(), cache.positions(), past) : cache.values();
         long[] pastShape = {layers, 1, heads, past, headDim};
         try (OnnxTensor t = Tensors.int64(input, 1, input.length);
-                OnnxTensor k = floats(pastKey, pastShape);
-                OnnxTensor v = floats(pastValue, pastShape);
+                OnnxTensor k = Tensors.float32(pastKey, pastShape);
+                OnnxTensor v = Tensors.float32(pastValue, pastShape);
                 OrtSession.Result result = session.run(Map.of(GraphTensor.TOKENS.id, t, GraphTensor.PAST_KEY.id, k, GraphTensor.PAST_VALUE.id, v),
                         OUTPUTS)) {
             Tensors.Floats entropy = Tensors.floats(result, GraphTensor.ENTROPY.id, 1, input.length);
@@ -93,14 +89,6 @@ public final class EntropyStepRunner implements StepScorer, AutoCloseable {
             System.arraycopy(cached, lh * positions * headDim, out, lh * keep * headDim, keep * headDim);
         }
         return out;
-    }
-
-    private static OnnxTensor floats(float[] data, long[] shape) throws OrtException {
-        FloatBuffer buffer = ByteBuffer.allocateDirect(Math.max(1, data.length) * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
-        buffer.put(data).rewind();
-        buffer.limit(data.length);
-        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), buffer, shape);
     }
 
     @Override

@@ -11,7 +11,9 @@ import static dev.blt.model.GraphTensor.PATCH_END_LOGPROBS;
 import static dev.blt.model.GraphTensor.PATCH_START;
 import static dev.blt.model.GraphTensor.PRESENT_KEY;
 import static dev.blt.model.GraphTensor.PRESENT_VALUE;
+import static dev.blt.model.GraphTensor.START;
 import static dev.blt.model.GraphTensor.TOKENS;
+import static dev.blt.model.GraphTensor.VALID_FROM;
 
 import java.util.List;
 
@@ -29,6 +31,10 @@ public record GraphIo(List<GraphTensor> inputs, List<GraphTensor> outputs) {
     /** The incremental entropy graph: continues a window from its cached attention keys and values. */
     public static final GraphIo ENTROPY_STEP_GRAPH = new GraphIo(List.of(TOKENS, PAST_KEY, PAST_VALUE),
             List.of(ENTROPY, NEXT_LOGPROB, LAST_LOGP, PRESENT_KEY, PRESENT_VALUE));
+
+    /** The rolling graph: continues streams from their cached window (docs/DESIGN.md, "Rolling cache"). */
+    public static final GraphIo ENTROPY_ROLLING_GRAPH = new GraphIo(List.of(TOKENS, START, VALID_FROM, PAST_KEY, PAST_VALUE),
+            List.of(ENTROPY, NEXT_LOGPROB, PRESENT_KEY, PRESENT_VALUE));
 
     public static final GraphIo BLT_GRAPH = new GraphIo(List.of(TOKENS, PATCH_START),
             List.of(PATCH_EMBEDDING, NEXT_LOGPROB, PATCH_END_LOGPROBS));

@@ -13,6 +13,8 @@ public enum GraphTensor {
     TOKENS("int64", 2), ENTROPY("float32", 2), NEXT_LOGPROB("float32", 2), HIDDEN("float32", 3),
     PAST_KEY("float32", 5), PAST_VALUE("float32", 5), LAST_LOGP("float32", 2),
     PRESENT_KEY("float32", 5), PRESENT_VALUE("float32", 5),
+    // The rolling graph of a sliding-window entropy model also takes each row's positions.
+    START("int64", 1), VALID_FROM("int64", 1),
     // The BLT graph (local encoder, latent transformer, local decoder) also takes TOKENS and gives NEXT_LOGPROB.
     PATCH_START("int64", 2), PATCH_EMBEDDING("float32", 3), PATCH_END_LOGPROBS("float32", 3);
 

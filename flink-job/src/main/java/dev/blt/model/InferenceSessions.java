@@ -99,6 +99,13 @@ public final class InferenceSessions {
                 : acquireInto(file, settings, session -> new EntropyStepRunner(session, bundle.manifest(), bundle.location()));
     }
 
+    public static EntropyRollingRunner entropyRollingRunner(ModelBundle bundle, SessionSettings settings, long tokenBudget)
+            throws OrtException {
+        ModelBundle.ModelFile file = bundle.entropyRollingModel();
+        return file == null ? null : acquireInto(file, settings,
+                session -> new EntropyRollingRunner(session, bundle.manifest(), tokenBudget, bundle.location()));
+    }
+
     /**
      * Acquires the session and hands it to {@code holder}, which takes it over; releases it again if
      * {@code holder} throws (a graph with the wrong signature, say), so no failed open leaks a share.

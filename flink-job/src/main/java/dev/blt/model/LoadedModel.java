@@ -7,6 +7,7 @@ import dev.blt.patching.EntropyScorer;
 import dev.blt.patching.StepScorer;
 import dev.blt.patching.PatcherSettings;
 import dev.blt.patching.PatchingRule;
+import dev.blt.patching.RollingScorer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ public final class LoadedModel implements OperatorModel {
     private final PatcherSettings patcherSettings;
     private final EntropyModelRunner entropyRunner;
     private final EntropyStepRunner stepRunner; // null for models without the incremental graph
+    private final EntropyRollingRunner rollingRunner; // null for models that stream in aligned blocks
     private final EntropyScorer entropyScorer;
     private volatile BltModelRunner bltRunner;
 
@@ -43,15 +45,17 @@ public final class LoadedModel implements OperatorModel {
         double monotonic = m.patching().thetaMonotonic() == null ? Double.NaN : m.patching().thetaMonotonic();
         this.patcherSettings = new PatcherSettings(new PatchingRule(theta, monotonic, m.patching().maxPatchLength()),
                 m.streaming().entropyContextBytes(), m.streaming().entropyBlockBytes(), m.tokens().bos(),
-                m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte());
+                m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte(), m.rollingWindow());
         this.entropyRunner = InferenceSessions.entropyRunner(bundle, sessionSettings, EntropyModelRunner.DEFAULT_TOKEN_BUDGET);
         this.stepRunner = InferenceSessions.entropyStepRunner(bundle, sessionSettings);
-        this.entropyScorer = withSteps(entropyRunner, stepRunner);
+        this.rollingRunner = InferenceSessions.entropyRollingRunner(bundle, sessionSettings,
+                EntropyModelRunner.DEFAULT_TOKEN_BUDGET);
+        this.entropyScorer = withSteps(entropyRunner, stepRunner, rollingRunner);
     }
 
-    /** {@code scorer}, continuing open blocks with {@code steps} when there is one. */
-    static EntropyScorer withSteps(EntropyScorer scorer, StepScorer steps) {
-        if (steps == null) {
+    /** {@code scorer}, continuing open blocks with {@code steps}, or streams with {@code rolling}, when there is one. */
+    static EntropyScorer withSteps(EntropyScorer scorer, StepScorer steps, RollingScorer rolling) {
+        if (steps == null && rolling == null) {
             return scorer;
         }
         return new EntropyScorer() {
@@ -63,6 +67,11 @@ public final class LoadedModel implements OperatorModel {
             @Override
             public StepScorer stepper() {
                 return steps;
+            }
+
+            @Override
+            public RollingScorer rolling() {
+                return rolling;
             }
         };
     }
@@ -97,6 +106,9 @@ public final class LoadedModel implements OperatorModel {
             if (stepRunner != null) {
                 stepRunner.close();
             }
+            if (rollingRunner != null) {
+                rollingRunner.close();
+            }
             if (bltRunner != null) {
                 bltRunner.close();
             }
@@ -128,17 +140,21 @@ public final class LoadedModel implements OperatorModel {
     }
 
     /**
-     * Heap one live patcher may hold at most: its window cache at a full window (keys and values of
-     * BOS + C + B positions in every layer) when the model has the incremental graph, and a floor
-     * for its buffers either way.
+     * Heap one live patcher may hold at most: its rolling cache (keys and values of W - 1 positions
+     * in every layer), or its window cache at a full window (BOS + C + B positions) when the model
+     * has the incremental graph, and a floor for its buffers either way.
      */
     @Override
     public long windowCacheBytes() {
         long floor = 16L << 10;
+        Map<String, Object> config = manifest().models().entropy().config();
+        if (rollingRunner != null) {
+            long perPosition = 2L * rollingRunner.window().layers() * ((Number) config.get("d_model")).intValue();
+            return floor + 4L * rollingRunner.window().cachedPositions() * perPosition;
+        }
         if (stepRunner == null) {
             return floor;
         }
-        Map<String, Object> config = manifest().models().entropy().config();
         long positions = patcherSettings.maxWindowTokens();
         long perPosition = 2L * ((Number) config.get("n_layers")).intValue() * ((Number) config.get("d_model")).intValue();
         return floor + 4L * (positions * perPosition + manifest().tokens().vocabSize());

@@ -104,6 +104,12 @@ public final class ModelBundle {
         return step == null ? null : modelFile(step.file());
     }
 
+    /** The verified bytes of the rolling entropy graph, or null when the model streams in aligned blocks. */
+    public ModelFile entropyRollingModel() {
+        ModelManifest.ModelSpec rolling = manifest.models().entropyRolling();
+        return rolling == null ? null : modelFile(rolling.file());
+    }
+
     /** The verified bytes of the BLT graph. */
     public ModelFile bltModel() {
         return modelFile(manifest.models().blt().file());

@@ -9,17 +9,21 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.blt.patching.RollingWindow;
 import java.io.IOException;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The parts of a model folder's {@code manifest.json} that the Java runtime reads. The manifest is
@@ -39,8 +43,12 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
         /* forward FLOPs per byte of each model, for `blt bench`'s useful FLOP/s */
         @AbsentInOlderManifests FlopsPerByte flopsPerByte) {
 
-    /** The manifest layout this reader understands; a new layout must fail loudly, not half-load. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The newest manifest layout this reader understands; a newer layout must fail loudly, not
+     * half-load. 2 added models.entropy_rolling (a sliding-window entropy model streams through its
+     * rolling graph); 1 is still read.
+     */
+    public static final int FORMAT_VERSION = 2;
 
     /** BLT's vocabulary: 256 byte values plus BOE, BOS, EOS and the BPE delimiter. */
     public static final int VOCAB_SIZE = 260;
@@ -119,10 +127,13 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
     public record HashNgrams(List<Integer> sizes, int tableSize, long multiplier, long modulus, int padToken) {}
 
     /**
-     * The graphs; entropyStep is the incremental entropy graph (scores a window's new bytes from
-     * cached keys and values), without which every window is run whole.
+     * The graphs. entropyStep is the incremental entropy graph of the aligned-block scheme (scores a
+     * window's new bytes from cached keys and values), without which every window is run whole;
+     * entropyRolling, in a folder of a sliding-window entropy model, replaces both schemes' windows
+     * with a rolling cache (docs/DESIGN.md, "Rolling cache").
      */
-    public record Models(ModelSpec entropy, ModelSpec blt, @AbsentInOlderManifests ModelSpec entropyStep) {}
+    public record Models(ModelSpec entropy, ModelSpec blt, @AbsentInOlderManifests ModelSpec entropyStep,
+                         @AbsentInOlderManifests ModelSpec entropyRolling) {}
 
     /**
      * Forward FLOPs per byte (2 per multiply-add) at the mean attention context of the aligned-block
@@ -132,7 +143,19 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
     public record FlopsPerByte(long entropyModel, long blt) {}
 
     /** One exported graph: its file in the folder, its training config, and its signature. */
-    public record ModelSpec(String file, Map<String, Object> config, List<TensorSpec> inputs, List<TensorSpec> outputs) {}
+    public record ModelSpec(String file, Map<String, Object> config, List<TensorSpec> inputs, List<TensorSpec> outputs,
+                            /* entropy_rolling only: the graph's key ring */
+                            @AbsentInOlderManifests Integer ringSlots) {}
+
+    /** The rolling cache's shape, or null for a model that streams in aligned blocks. */
+    public RollingWindow rollingWindow() {
+        ModelSpec rolling = models.entropyRolling;
+        if (rolling == null) {
+            return null;
+        }
+        return new RollingWindow(((Number) rolling.config.get("attention_window")).intValue(),
+                ((Number) rolling.config.get("n_layers")).intValue(), rolling.ringSlots);
+    }
 
     /** A graph input or output; shape entries are axis names ("batch") or fixed sizes (260). */
     public record TensorSpec(String name, String dtype, List<Object> shape) {}
@@ -184,14 +207,15 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
 
     /** The file names of the two graphs, entropy model first. */
     public List<String> modelFiles() {
-        return models.entropyStep == null ? List.of(models.entropy.file, models.blt.file)
-                : List.of(models.entropy.file, models.blt.file, models.entropyStep.file);
+        List<String> files = new ArrayList<>(List.of(models.entropy.file, models.blt.file));
+        Stream.of(models.entropyStep, models.entropyRolling).filter(Objects::nonNull).forEach(m -> files.add(m.file));
+        return List.copyOf(files);
     }
 
     private void validate(String source) {
         Checks c = new Checks(source);
-        c.require(formatVersion == FORMAT_VERSION, "format_version",
-                "is " + formatVersion + " but this runtime reads version " + FORMAT_VERSION);
+        c.require(formatVersion >= 1 && formatVersion <= FORMAT_VERSION, "format_version",
+                "is " + formatVersion + " but this runtime reads versions 1 to " + FORMAT_VERSION);
         c.require(name != null && !name.isBlank(), "name", "must be a non-empty string");
         c.require(modelId != null && !modelId.isBlank(), "model_id", "must be a non-empty string");
         c.notNull(tokens, "tokens");
@@ -258,6 +282,19 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
         validateModel(c, "models.blt", models.blt, GraphIo.BLT_GRAPH);
         if (models.entropyStep != null) {
             validateModel(c, "models.entropy_step", models.entropyStep, GraphIo.ENTROPY_STEP_GRAPH);
+        }
+        if (models.entropyRolling != null) {
+            c.require(formatVersion >= 2, "models.entropy_rolling", "needs format_version 2, was " + formatVersion);
+            validateModel(c, "models.entropy_rolling", models.entropyRolling, GraphIo.ENTROPY_ROLLING_GRAPH);
+            Map<String, Object> config = models.entropyRolling.config;
+            c.require(config.get("attention_window") instanceof Number && config.get("n_layers") instanceof Number,
+                    "models.entropy_rolling.config", "needs attention_window and n_layers");
+            c.require(models.entropyRolling.ringSlots != null, "models.entropy_rolling.ring_slots", "is missing");
+            try {
+                rollingWindow();
+            } catch (IllegalArgumentException e) {
+                c.require(false, "models.entropy_rolling", e.getMessage());
+            }
         }
     }
 

@@ -27,6 +27,24 @@ final class Tensors {
         return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), buffer, new long[] {rows, cols});
     }
 
+    /** An int64 [length] tensor, in a direct buffer as {@link #int64(long[], int, int)}. */
+    static OnnxTensor int64(long[] data) throws OrtException {
+        LongBuffer buffer = ByteBuffer.allocateDirect(Math.max(1, data.length) * Long.BYTES)
+                .order(ByteOrder.nativeOrder()).asLongBuffer();
+        buffer.put(data).rewind();
+        buffer.limit(data.length);
+        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), buffer, new long[] {data.length});
+    }
+
+    /** A float32 tensor of {@code shape} (which may have a 0 axis), in a direct buffer in native order. */
+    static OnnxTensor float32(float[] data, long... shape) throws OrtException {
+        FloatBuffer buffer = ByteBuffer.allocateDirect(Math.max(1, data.length) * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        buffer.put(data).rewind();
+        buffer.limit(data.length);
+        return OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), buffer, shape);
+    }
+
     /** A float32 output, copied out of the (soon closed) result, flat in row-major order. */
     record Floats(float[] data, long[] shape) {
 

@@ -13,8 +13,11 @@ public final class BatchScoring {
     private BatchScoring() {
     }
 
-    /** Returns the number of windows scored (0 when every patcher was up to date). */
+    /** Returns the number of windows (or rolling calls) scored (0 when every patcher was up to date). */
     public static int scoreAll(List<StreamPatcher> patchers, EntropyScorer scorer) {
+        if (scorer.rolling() != null) {
+            return scoreRolling(patchers, scorer.rolling());
+        }
         StepScorer stepper = scorer.stepper();
         List<List<StreamPatcher.Window>> perPatcher = new ArrayList<>(patchers.size());
         List<Boolean> stepped = new ArrayList<>(patchers.size());
@@ -51,5 +54,34 @@ public final class BatchScoring {
             patchers.get(i).acceptScores(windows, mine);
         }
         return windowCount;
+    }
+
+    /**
+     * With a sliding-window model: rounds of one batched rolling call, each taking the next call of
+     * every stream that still needs one (a long chunk takes several, in order), until all are scored.
+     */
+    private static int scoreRolling(List<StreamPatcher> patchers, RollingScorer scorer) {
+        int calls = 0;
+        List<StreamPatcher> pending = patchers;
+        while (true) {
+            List<StreamPatcher> round = new ArrayList<>(pending.size());
+            List<RollingScorer.Call> batch = new ArrayList<>(pending.size());
+            for (StreamPatcher p : pending) {
+                RollingScorer.Call call = p.rollingCall();
+                if (call != null) {
+                    round.add(p);
+                    batch.add(call);
+                }
+            }
+            if (batch.isEmpty()) {
+                return calls;
+            }
+            List<EntropyScorer.Scores> scores = scorer.score(batch);
+            for (int i = 0; i < round.size(); i++) {
+                round.get(i).acceptRolling(batch.get(i), scores.get(i));
+            }
+            calls += batch.size();
+            pending = round;
+        }
     }
 }

@@ -13,6 +13,11 @@ public interface EntropyScorer {
         return null;
     }
 
+    /** The rolling graph of a sliding-window model, which replaces both of the above; null without one. */
+    default RollingScorer rolling() {
+        return null;
+    }
+
     /**
      * Outputs of one window of T tokens, in nats.
      *

@@ -7,9 +7,17 @@ package dev.blt.patching;
  * @param blockBytes      B: block size at absolute offsets
  * @param recordSeparator the byte that follows each record in the context of the next (see
  *                        {@link StreamPatcher#endRecord})
+ * @param rolling         the rolling cache of a sliding-window entropy model, which then replaces
+ *                        the aligned blocks; null for a model that streams in aligned blocks
  */
 public record PatcherSettings(PatchingRule rule, int contextBytes, int blockBytes, int bosToken, int byteOffset,
-                              byte recordSeparator) {
+                              byte recordSeparator, RollingWindow rolling) {
+
+    /** Settings of a model that streams in aligned blocks. */
+    public PatcherSettings(PatchingRule rule, int contextBytes, int blockBytes, int bosToken, int byteOffset,
+                           byte recordSeparator) {
+        this(rule, contextBytes, blockBytes, bosToken, byteOffset, recordSeparator, null);
+    }
 
     public PatcherSettings {
         if (contextBytes < 1 || blockBytes < 1) {

@@ -16,9 +16,16 @@ import java.util.List;
  * only the bytes before t, so after scoring the patcher also knows the entropy of the next,
  * not-yet-arrived byte, and closes a patch the moment its last byte arrives.
  *
+ * <p>A sliding-window entropy model ({@link PatcherSettings#rolling()}) needs no blocks: H_t is
+ * the output at stream position t (BOS is position 0, byte i position i + 1) of the rolling graph,
+ * which a {@link RollingCache} continues one call after another, and which depends on the
+ * L * (W - 1) positions before t only, however the stream was cut into calls.
+ *
  * <p>Use: {@link #append}, then score {@link #windowsToScore()} (batched with other streams),
- * {@link #acceptScores}, then {@link #drain()} the closed patches. State is bounded by
- * C + B bytes plus the open patch, and round-trips through {@link #snapshot()}.
+ * {@link #acceptScores}, then {@link #drain()} the closed patches; with a rolling cache
+ * {@link #rollingCall()} and {@link #acceptRolling} take the place of the windows
+ * ({@link BatchScoring} does either). State is bounded by C + B bytes (or L * (W - 1)) plus the
+ * open patch, and round-trips through {@link #snapshot()}.
  */
 public final class StreamPatcher {
 
@@ -47,6 +54,8 @@ public final class StreamPatcher {
     private final java.util.ArrayDeque<Long> separators = new java.util.ArrayDeque<>();
     // The open block's window as attention keys and values; transient (see WindowCache).
     private WindowCache cache;
+    // With a sliding-window model: the window before the last position run; transient (see RollingCache).
+    private RollingCache rollingCache;
 
     public StreamPatcher(PatcherSettings settings) {
         this.settings = settings;
@@ -129,9 +138,50 @@ public final class StreamPatcher {
         return window.end() < window.blockStart() + settings.blockBytes();
     }
 
-    /** Heap held by the window cache (0 without one). */
+    /** Heap held by the window or rolling cache (0 without one). */
     public long cacheBytes() {
-        return cache == null ? 0 : cache.bytes();
+        return (cache == null ? 0 : cache.bytes()) + (rollingCache == null ? 0 : rollingCache.bytes());
+    }
+
+    /**
+     * The next call of the rolling graph this stream needs before {@link #drain()}, or null when
+     * its scores are up to date. Without a cache (a new stream, a restore, an eviction) a new one
+     * starts L * (W - 1) positions before the last position run, so that every output still needed
+     * comes out exact.
+     */
+    public RollingScorer.Call rollingCall() {
+        RollingWindow window = settings.rolling();
+        if (received == 0 || scoredUpTo > received) {
+            return null;
+        }
+        if (rollingCache == null) {
+            rollingCache = new RollingCache(Math.max(0, scoredUpTo - 1 - window.receptiveField()));
+        }
+        long end = rollingCache.end();
+        long start = end > rollingCache.validFrom() ? end - 1 : end;
+        long stop = Math.min(received + 1, start + window.maxCallTokens());
+        long[] tokens = new long[(int) (stop - start)];
+        for (long p = start; p < stop; p++) {
+            tokens[(int) (p - start)] = p == 0 ? settings.bosToken()
+                    : (buffer[(int) (p - 1 - bufferStart)] & 0xFF) + settings.byteOffset();
+        }
+        return new RollingScorer.Call(start, tokens, rollingCache);
+    }
+
+    /** Takes the outputs of {@code call} (as returned by {@link #rollingCall()}); the cache has rolled on. */
+    public void acceptRolling(RollingScorer.Call call, EntropyScorer.Scores scores) {
+        long stop = call.start() + call.tokens().length;
+        for (long p = call.start(); p < stop; p++) {
+            int i = (int) (p - call.start());
+            if (p >= scoredUpTo) {
+                entropy[(int) (p - bufferStart)] = scores.entropy()[i]; // H of byte p: what follows position p
+            }
+            if (p >= logprobUpTo && p + 1 < stop) {
+                logprob[(int) (p - bufferStart)] = scores.nextLogprob()[i];
+            }
+        }
+        scoredUpTo = Math.max(scoredUpTo, stop);
+        logprobUpTo = Math.max(logprobUpTo, stop - 1);
     }
 
     /**
@@ -248,9 +298,14 @@ public final class StreamPatcher {
         return patch;
     }
 
-    /** Drops bytes no future window needs: keep from the context start of the next window's block. */
+    /**
+     * Drops bytes no future window needs: keep from the context start of the next window's block,
+     * or, with a rolling cache, the bytes a rebuilt cache runs again (see {@link #rollingCall()}).
+     */
     private void trim() {
-        long keepFrom = Math.min(ruled, settings.blocks().keepFrom(logprobUpTo));
+        long needed = settings.rolling() == null ? settings.blocks().keepFrom(logprobUpTo)
+                : Math.max(0, scoredUpTo - 2 - settings.rolling().receptiveField());
+        long keepFrom = Math.min(ruled, needed);
         int drop = (int) (keepFrom - bufferStart);
         if (drop <= 0) {
             return;

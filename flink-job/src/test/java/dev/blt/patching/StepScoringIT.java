@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.blt.model.LoadedModel;
 import dev.blt.testing.ModelFolders;
 import dev.blt.testing.SampleText;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The incremental graph (each stream's open block continued from cached keys and values) gives the
  * bits of running every window whole, under any arrival pattern, lone bytes and restores (which
- * drop the cache) included: the patches never depend on the cache.
+ * drop the cache) included: the patches never depend on the cache. For models that stream in
+ * aligned blocks; {@link RollingScoringIT} checks the rolling cache of sliding-window models.
  */
 class StepScoringIT {
 
@@ -30,21 +30,12 @@ class StepScoringIT {
         return scorer::score;
     }
 
-    static byte[] text() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int i = 0; out.size() < 1536; i++) { // six blocks of the shipped model (B = 256), windows full (C = 512) from the third
-            out.writeBytes(SampleText.lines().get(i % SampleText.lines().size()));
-            out.write('\n');
-        }
-        return out.toByteArray();
-    }
-
     @ParameterizedTest
-    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    @MethodSource("dev.blt.testing.ModelFolders#aligned")
     void steppedStreamsAreBitIdenticalToWholeWindows(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         assertNotNull(model.entropyScorer().stepper(), folder + " ships no incremental graph (entropy_step.onnx)");
-        byte[] data = text();
+        byte[] data = SampleText.stream(1536); // six blocks of the shipped model (B = 256), windows full (C = 512) from the third
         List<ClosedPatch> whole = new OfflinePatcher(model.patcherSettings(), wholeWindows(model)).patchStream(List.of(data));
         Random random = new Random(3);
         // A precision variant's two graphs are the same rewrite of its base folder's, whose run covers the
@@ -71,7 +62,7 @@ class StepScoringIT {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    @MethodSource("dev.blt.testing.ModelFolders#aligned")
     void steppedRecordsInContextAreBitIdenticalToWholeWindows(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         List<byte[]> records = new ArrayList<>();
@@ -90,7 +81,7 @@ class StepScoringIT {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    @MethodSource("dev.blt.testing.ModelFolders#aligned")
     void aFullBlockDropsItsCache(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         StreamPatcher patcher = new StreamPatcher(model.patcherSettings());

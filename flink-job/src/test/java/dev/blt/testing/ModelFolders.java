@@ -3,6 +3,7 @@ package dev.blt.testing;
 import dev.blt.model.Device;
 import dev.blt.model.LoadedModel;
 import dev.blt.model.ModelBundle;
+import dev.blt.model.ModelManifest;
 import dev.blt.model.ModelSource;
 import dev.blt.model.SessionSettings;
 import java.io.IOException;
@@ -92,6 +93,25 @@ public final class ModelFolders {
     /** For {@code @MethodSource}: the folders as test arguments. */
     public static Stream<Path> stream() {
         return all().stream();
+    }
+
+    /** For {@code @MethodSource}: the folders of sliding-window models, which stream through a rolling cache. */
+    public static Stream<Path> rolling() {
+        return all().stream().filter(ModelFolders::isRolling);
+    }
+
+    /** For {@code @MethodSource}: the folders of models that stream in aligned blocks. */
+    public static Stream<Path> aligned() {
+        return all().stream().filter(folder -> !isRolling(folder));
+    }
+
+    private static boolean isRolling(Path folder) {
+        try {
+            Path manifest = folder.resolve(ModelBundle.MANIFEST_FILE);
+            return ModelManifest.parse(Files.readAllBytes(manifest), manifest.toString()).models().entropyRolling() != null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.blt.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,16 @@ public final class SampleText {
     }
 
     /** Streams long enough to cross several entropy blocks. */
+    /** The sample lines, newline-terminated and repeated, up to at least {@code bytes} bytes: one stream. */
+    public static byte[] stream(int bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; out.size() < bytes; i++) {
+            out.writeBytes(lines().get(i % lines().size()));
+            out.write('\n');
+        }
+        return out.toByteArray();
+    }
+
     public static List<byte[]> streams() {
         StringBuilder logs = new StringBuilder();
         for (byte[] line : lines()) {
