@@ -3,6 +3,7 @@ package dev.blt.flink;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.blt.model.ModelManifest;
+import dev.blt.patching.RollingWindow;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,8 +51,10 @@ public record CheckpointScope(Map<String, String> settings, String modelId) {
         s.put("--segmentation", lower(o.segmentation()));
         s.put("--record-context", lower(o.recordContext()));
         ModelManifest.Streaming w = model.streaming();
-        s.put("model windows", "entropy " + w.entropyContextBytes() + "+" + w.entropyBlockBytes() + " bytes, BLT "
-                + w.bltContextPatches() + "+" + w.bltBlockPatches() + " patches");
+        RollingWindow rolling = model.rollingWindow();
+        String entropy = rolling == null ? "entropy " + w.entropyContextBytes() + "+" + w.entropyBlockBytes() + " bytes"
+                : "entropy rolling window " + rolling.window() + " x " + rolling.layers() + " layers";
+        s.put("model windows", entropy + ", BLT " + w.bltContextPatches() + "+" + w.bltBlockPatches() + " patches");
         return new CheckpointScope(s, model.modelId());
     }
 
