@@ -14,7 +14,7 @@ import onnx
 import torch
 
 from . import config as C
-from .model import BltExport, EntropyModelExport, EntropyRollingExport, EntropyStepExport, ring_slots
+from .model import ROLLING_QUERY_BLOCK, BltExport, EntropyModelExport, EntropyRollingExport, EntropyStepExport
 from .patcher import document_blt, document_entropies, patch_starts, records_in_context
 from .runtime import pad_blt_batch, run_blt, run_entropy
 
@@ -23,6 +23,9 @@ FIXTURE_END_DISTRIBUTIONS = 8  # patches per fixture document whose full next-by
 ENTROPY_FILE, BLT_FILE, FIXTURES_FILE, MANIFEST_FILE = "entropy.onnx", "blt.onnx", "fixtures.json", "manifest.json"
 ENTROPY_STEP_FILE = "entropy_step.onnx"
 ENTROPY_ROLLING_FILE = "entropy_rolling.onnx"
+# Tokens of one stream per rolling call: a long chunk takes several calls, in order. Calls this long
+# already amortise a call's fixed cost; longer ones only grow the gathered keys (W + block per query).
+ROLLING_MAX_CALL_TOKENS = 512
 
 ENTROPY_IO = {
     "inputs": [{"name": "tokens", "dtype": "int64", "shape": ["batch", "seq"]}],
@@ -115,20 +118,21 @@ def export_entropy_step(model, path: Path) -> None:
 ENTROPY_ROLLING_IO = {
     "inputs": [
         {"name": "tokens", "dtype": "int64", "shape": ["batch", "seq"],
-         "doc": "a stream's tokens from position start on (a continuing call starts with its last token "
-                "again); rows right-padded with the pad token"},
+         "doc": "each row: a stream's next tokens from position start on, right-padded with the pad token; "
+                "seq a multiple of query_block"},
         {"name": "start", "dtype": "int64", "shape": ["batch"],
          "doc": "stream position of tokens[:, 0]: BOS is position 0, byte i is position i + 1"},
         {"name": "valid_from", "dtype": "int64", "shape": ["batch"],
          "doc": "first position held in past; keys before it are absent (a stream's start, or a cache "
                 "rebuilt from the bytes in state)"},
+        {"name": "lengths", "dtype": "int64", "shape": ["batch"],
+         "doc": "real tokens of each row, at least 1: last_logp follows the last of them"},
         {"name": "past_key", "dtype": "float32", "shape": ["layers", "batch", "heads", "past", "head_dim"],
          "doc": "rotated attention keys of positions start - past .. start - 1 (past may be 0)"},
         {"name": "past_value", "dtype": "float32", "shape": ["layers", "batch", "heads", "past", "head_dim"],
          "doc": "attention values of the same positions"},
     ],
-    # The step graph's outputs but last_logp: each call starts with the stream's last token again.
-    "outputs": [o for o in ENTROPY_STEP_IO["outputs"] if o["name"] != "last_logp"],
+    "outputs": ENTROPY_STEP_IO["outputs"],
 }
 
 
@@ -136,11 +140,11 @@ def export_entropy_rolling(model, path: Path) -> None:
     wrapper = EntropyRollingExport(model).eval()
     cfg = model.cfg
     shape = (cfg.n_layers, 2, cfg.n_heads, 5, cfg.d_model // cfg.n_heads)
-    example = (torch.randint(C.BYTE_OFFSET, C.VOCAB_SIZE, (2, 7)), torch.tensor([9, 5]), torch.tensor([4, 0]),
-               torch.randn(shape), torch.randn(shape))
-    axes = {"tokens": {0: "batch", 1: "seq"}, "start": {0: "batch"}, "valid_from": {0: "batch"},
+    example = (torch.randint(C.BYTE_OFFSET, C.VOCAB_SIZE, (2, ROLLING_QUERY_BLOCK)), torch.tensor([9, 5]),
+               torch.tensor([4, 0]), torch.tensor([7, 3]), torch.randn(shape), torch.randn(shape))
+    axes = {"tokens": {0: "batch", 1: "seq"}, "start": {0: "batch"}, "valid_from": {0: "batch"}, "lengths": {0: "batch"},
             "past_key": {1: "batch", 3: "past"}, "past_value": {1: "batch", 3: "past"},
-            "entropy": {0: "batch", 1: "seq"}, "next_logprob": {0: "batch", 1: "seq"},
+            "entropy": {0: "batch", 1: "seq"}, "next_logprob": {0: "batch", 1: "seq"}, "last_logp": {0: "batch"},
             "present_key": {1: "batch", 3: "total"}, "present_value": {1: "batch", 3: "total"}}
     torch.onnx.export(wrapper, example, str(path), opset_version=OPSET,
                       input_names=_names(ENTROPY_ROLLING_IO, "inputs"),
@@ -327,7 +331,7 @@ def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: di
         manifest["format_version"] = 2
         manifest["models"]["entropy_rolling"] = {
             "file": ENTROPY_ROLLING_FILE, "config": vars(cfg.entropy),
-            "ring_slots": ring_slots(cfg.entropy), **ENTROPY_ROLLING_IO}
+            "query_block": ROLLING_QUERY_BLOCK, "max_call_tokens": ROLLING_MAX_CALL_TOKENS, **ENTROPY_ROLLING_IO}
     else:
         manifest["models"]["entropy_step"] = {"file": ENTROPY_STEP_FILE, "config": vars(cfg.entropy), **ENTROPY_STEP_IO}
     manifest["model_id"] = model_id(manifest)

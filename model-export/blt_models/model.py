@@ -154,36 +154,60 @@ class SelfAttention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(b, t, d)), keys, values
 
 
-    def forward_rolling(self, x, start, valid_from, past_k, past_v, ring_slots: int):
-        """x [B,T,D] at positions start[b]..start[b]+T-1, after the P positions whose rotated keys
-        and values are past_k/v [B,H,P,Dh] (positions start - P .. start - 1; those below
-        valid_from[b] are absent and never seen). Returns (output, keys [B,H,P+T,Dh], values).
+    def forward_rolling(self, x, start, valid_from, past_k, past_v, block: int):
+        """x [B,T,D] at positions start[b]..start[b]+T-1 (T a multiple of block; rows may end in
+        padding), after the P positions whose rotated keys and values are past_k/v [B,H,P,Dh]
+        (positions start - P .. start - 1; those below valid_from[b] are absent and never seen).
+        Returns (output, keys [B,H,P+T,Dh], values).
 
-        Keys sit in a ring of ring_slots slots at slot position mod ring_slots (P + T <= ring_slots),
-        and every query attends over the whole ring under a mask. A key's place in every reduction
-        then depends on its absolute position only, never on how the stream was cut into calls, so
-        ONNX Runtime gives the same bits for a byte however its stream arrived (docs/DESIGN.md)."""
+        Queries go in blocks of `block` aligned to absolute positions, and the queries of the block
+        at base attend over the W + block keys at positions base - W .. base + block - 1, in that
+        order, under a mask. A key's place in every reduction then depends on absolute positions
+        only, never on how the stream was cut into calls or on the rows beside it, so ONNX Runtime
+        gives a byte the same bits however its stream arrived (docs/DESIGN.md, "Rolling cache").
+        Every block is a matrix product of `block` rows, never one (see StepScorer in Java)."""
         b, t, d = x.shape
-        h, dh = self.n_heads, d // self.n_heads
+        h, dh, w = self.n_heads, d // self.n_heads, self.window
         q, k, v = self.qkv(x).view(b, t, 3, h, dh).permute(2, 0, 3, 1, 4).unbind(0)
         pos = start[:, None] + torch.arange(t)[None, :]  # [B,T]
         cos, sin = periodic_rotary(pos, dh, self.rope_theta, self.rope_period)
         cos, sin = cos[:, None], sin[:, None]  # [B,1,T,Dh/2]: per row, shared by heads
+        q = apply_rotary(q, cos, sin) * (1.0 / math.sqrt(dh))
         keys = torch.cat([past_k, apply_rotary(k, cos, sin)], dim=2)
         values = torch.cat([past_v, v], dim=2)
-        first = start - past_k.shape[2]  # position of keys[:, :, 0]
-        offset = (torch.arange(ring_slots)[None, :] - first[:, None]) % ring_slots  # [B,R]: index into keys
-        held = offset < keys.shape[2]
-        offset = torch.where(held, offset, torch.zeros_like(offset))  # a slot nothing was written to: masked
-        index = offset[:, None, :, None].expand(b, h, ring_slots, dh)
-        ring_k, ring_v = keys.gather(2, index), values.gather(2, index)
-        slot_pos = (first[:, None] + offset)[:, None, :]  # [B,1,R]
-        query_pos = pos[:, :, None]  # [B,T,1]
-        allowed = (held[:, None, :] & (slot_pos >= valid_from[:, None, None]) & (slot_pos <= query_pos)
-                   & (query_pos - slot_pos < self.window))
-        q = apply_rotary(q, cos, sin) * (1.0 / math.sqrt(dh))
-        y = _attend_biased(q, ring_k, ring_v, allowed[:, None])
+        held = keys.shape[2]  # P + T
+        lead = start % block  # [B]: positions of the first block before start
+        # Query slots: T + block of them, so every row's lead fits (T is a multiple of block).
+        slot = torch.arange(t + block)[None, :] - lead[:, None]  # [B,S]: call index of each query slot
+        slot = torch.where((slot >= 0) & (slot < t), slot, torch.zeros_like(slot))
+        q_blocks = rows_of(q, slot).reshape(b, h, -1, block, dh)  # [B,H,nb,block,Dh]
+        n_blocks = q_blocks.shape[2]
+        # Keys of block j: call indices (past - lead) + j*block - W + c for c in 0 .. W + block - 1.
+        column = torch.arange(w + block)
+        index = (past_k.shape[2] - lead)[:, None, None] + (torch.arange(n_blocks) * block)[None, :, None] \
+            + (column - w)[None, None, :]  # [B,nb,W+block]
+        key_pos = index + (start - past_k.shape[2])[:, None, None]
+        present = (index >= 0) & (index < held) & (key_pos >= valid_from[:, None, None])
+        index = torch.where(present, index, torch.zeros_like(index)).reshape(b, -1)
+        k_blocks = rows_of(keys, index).reshape(b, h, n_blocks, w + block, dh)
+        v_blocks = rows_of(values, index).reshape(b, h, n_blocks, w + block, dh)
+        # Query i of a block sees columns i + 1 .. i + W: its own position and the W - 1 before it.
+        row = torch.arange(block)
+        in_window = (column[None, :] > row[:, None]) & (column[None, :] <= row[:, None] + w)  # [block, W+block]
+        allowed = in_window[None, None] & present[:, :, None, :]  # [B,nb,block,W+block]
+        y = _attend_biased(q_blocks, k_blocks, v_blocks, allowed[:, None])  # [B,H,nb,block,Dh]
+        back = torch.arange(t)[None, :] + lead[:, None]  # [B,T]: the query slot of each call index
+        y = rows_of(y.reshape(b, h, -1, dh), back)  # [B,H,T,Dh]
         return self.out(y.transpose(1, 2).reshape(b, t, d)), keys, values
+
+
+def rows_of(x, index):
+    """x [B,H,N,Dh], index [B,M] into N -> [B,H,M,Dh]: whole rows of Dh, by one Gather on the
+    flattened rows (a per-element gather copies one float at a time and costs more than attention;
+    this layout needs no transpose before the matrix products)."""
+    b, h, n, dh = x.shape
+    heads = (torch.arange(b)[:, None] * h + torch.arange(h)[None, :]) * n  # [B,H]: first row of each head
+    return x.reshape(b * h * n, dh)[heads[:, :, None] + index[:, None, :]]
 
 
 class CrossAttention(nn.Module):
@@ -236,8 +260,8 @@ class TransformerBlock(nn.Module):
         return x + self.ffn(self.ffn_norm(x)), keys, values
 
 
-    def forward_rolling(self, x, start, valid_from, past_k, past_v, ring_slots: int):
-        y, keys, values = self.attn.forward_rolling(self.attn_norm(x), start, valid_from, past_k, past_v, ring_slots)
+    def forward_rolling(self, x, start, valid_from, past_k, past_v, block: int):
+        y, keys, values = self.attn.forward_rolling(self.attn_norm(x), start, valid_from, past_k, past_v, block)
         x = x + y
         return x + self.ffn(self.ffn_norm(x)), keys, values
 
@@ -254,15 +278,16 @@ def init_weights(module):
 # Entropy model
 # ---------------------------------------------------------------------------------------------------
 
-def ring_slots(cfg: EntropyModelConfig) -> int:
-    """Slots of the rolling cache's ring: the smallest power of two that holds a window of past
-    positions and a step as long (a power of two, so that every multiple of the RoPE period is
-    also one of the ring's, and positions past 2^31 lay out as they do at 0)."""
-    w = cfg.attention_window
-    if w <= 0 or cfg.rope_period <= 0:
+# Queries per block of the rolling graph (SelfAttention.forward_rolling): each attends over W + this
+# many keys; a power of two, so that blocks fall at the same positions at any multiple of 2^31.
+ROLLING_QUERY_BLOCK = 64
+
+
+def check_rolling(cfg: EntropyModelConfig) -> None:
+    """A rolling cache needs sliding-window attention, and positions exact at any stream length."""
+    if cfg.attention_window <= 0 or cfg.rope_period <= 0:
         raise ValueError("a rolling cache needs sliding-window attention and periodic RoPE "
-                         f"(attention_window={w}, rope_period={cfg.rope_period})")
-    return 1 << (2 * w - 1).bit_length()
+                         f"(attention_window={cfg.attention_window}, rope_period={cfg.rope_period})")
 
 
 class EntropyModel(nn.Module):
@@ -303,18 +328,16 @@ class EntropyModel(nn.Module):
         return self.head(self.norm(x)), torch.stack(keys), torch.stack(values)
 
 
-    def ring_slots(self) -> int:
-        return ring_slots(self.cfg)
-
     def forward_rolling(self, tokens, start, valid_from, past_k, past_v):
-        """tokens [B,T] at positions start[b].. continue a stream whose keys and values of the P
-        positions before start are past_k/v [L,B,H,P,Dh] (those below valid_from[b] absent).
-        -> (logits [B,T,260], keys and values [L,B,H,P+T,Dh]). See SelfAttention.forward_rolling."""
+        """tokens [B,T] (T a multiple of ROLLING_QUERY_BLOCK) at positions start[b].. continue a
+        stream whose keys and values of the P positions before start are past_k/v [L,B,H,P,Dh]
+        (those below valid_from[b] absent). -> (logits [B,T,260], keys and values [L,B,H,P+T,Dh]).
+        See SelfAttention.forward_rolling."""
+        check_rolling(self.cfg)
         x = self.embed(tokens)
         keys, values = [], []
-        slots = self.ring_slots()
         for i, block in enumerate(self.blocks):
-            x, k, v = block.forward_rolling(x, start, valid_from, past_k[i], past_v[i], slots)
+            x, k, v = block.forward_rolling(x, start, valid_from, past_k[i], past_v[i], ROLLING_QUERY_BLOCK)
             keys.append(k)
             values.append(v)
         return self.head(self.norm(x)), torch.stack(keys), torch.stack(values)
@@ -377,17 +400,17 @@ class EntropyStepExport(nn.Module):
 
 class EntropyRollingExport(nn.Module):
     """The rolling graph of a sliding-window entropy model: each call scores tokens that continue
-    a stream, given the keys and values of the window before them, and a stream's cache never
-    holds more than the window. The caller starts every continuing call with the stream's last
-    token again (its keys and values come out bit for bit as before), so next_logprob[0] scores
-    the first new byte and a call always carries two tokens or more (see StepScorer in Java).
+    a stream, given the keys and values of the window before them, so a stream's cache never holds
+    more than its window and each byte costs one position.
 
-    inputs:  tokens      int64 [batch, seq]    rows right-padded; padding only follows a row
+    inputs:  tokens      int64 [batch, seq]    seq a multiple of the query block; rows right-padded
              start       int64 [batch]         stream position of tokens[:, 0] (BOS is position 0)
-             valid_from  int64 [batch]         first position present in past (earlier ones absent)
+             valid_from  int64 [batch]         first position present (earlier ones absent)
+             lengths     int64 [batch]         real tokens per row (at least 1)
              past_key, past_value  float32 [layers, batch, heads, past, head_dim]
                                                positions start - past .. start - 1
     outputs: entropy, next_logprob [batch, seq]  as in the one-pass graph
+             last_logp   float32 [batch, 260]  log-distribution after each row's last real token
              present_key, present_value  [layers, batch, heads, past + seq, head_dim]
     """
 
@@ -395,11 +418,12 @@ class EntropyRollingExport(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, tokens, start, valid_from, past_key, past_value):
+    def forward(self, tokens, start, valid_from, lengths, past_key, past_value):
         logits, keys, values = self.model.forward_rolling(tokens, start, valid_from, past_key, past_value)
         logp = torch.log_softmax(logits, dim=-1)
         entropy = -(logp.exp() * logp).sum(-1)
-        return entropy, next_token_logprob(logp, tokens), keys, values
+        last = logp.gather(1, (lengths - 1)[:, None, None].expand(-1, 1, logp.shape[2]))[:, 0]
+        return entropy, next_token_logprob(logp, tokens), last, keys, values
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -185,33 +185,32 @@ def rolling_model(seed=3, window=6, layers=2):
 
 def roll(model, tokens, steps, offset=0):
     """Scores tokens [1, T] (positions offset..) with forward_rolling as the Java patcher calls it:
-    every call after the first starts with the last token again and passes the W - 1 cached
-    positions before it. steps: new tokens per call. -> logits [T, 260] in position order."""
+    each call's tokens padded to whole query blocks, after the W cached positions before them.
+    steps: new tokens per call. -> logits [T, 260] in position order."""
+    from blt_models.model import ROLLING_QUERY_BLOCK
     cfg = model.cfg
-    keep = cfg.attention_window - 1
     shape = (cfg.n_layers, 1, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
     past_k, past_v = torch.zeros(shape), torch.zeros(shape)
     logits, done = [], 0
     with torch.no_grad():
         for n in steps:
-            first = max(0, done - 1)
-            out, keys, values = model.forward_rolling(
-                tokens[:, first:done + n], torch.tensor([offset + first]), torch.tensor([offset]), past_k, past_v)
-            logits.append(out[0, done - first:])
+            padded = torch.nn.functional.pad(tokens[:, done:done + n], (0, -n % ROLLING_QUERY_BLOCK))
+            out, keys, values = model.forward_rolling(padded, torch.tensor([offset + done]), torch.tensor([offset]),
+                                                      past_k, past_v)
+            logits.append(out[0, :n])
+            real = past_k.shape[3] + n
+            past_k = keys[:, :, :, max(0, real - cfg.attention_window):real]
+            past_v = values[:, :, :, max(0, real - cfg.attention_window):real]
             done += n
-            # The cache: up to W - 1 positions before the last token, whose keys the next call recomputes.
-            last = keys.shape[3] - 1
-            past_k, past_v = keys[:, :, :, max(0, last - keep):last], values[:, :, :, max(0, last - keep):last]
     return torch.cat(logits)
 
 
 def test_rolling_calls_give_the_one_pass_outputs_however_the_stream_is_cut():
     model = rolling_model()
-    tokens = torch.randint(4, 260, (1, 40))
+    tokens = torch.randint(4, 260, (1, 150))
     with torch.no_grad():
         whole, _ = model(tokens)
-    for steps in ([10] * 4, [7] * 5 + [5], [1] * 40, [2, 1, 3, 8, 8, 8, 10]):
-        assert max(steps) <= model.ring_slots() - model.cfg.attention_window  # the longest step a ring holds
+    for steps in ([150], [7] * 20 + [10], [1] * 150, [2, 1, 3, 80, 64]):
         assert torch.allclose(roll(model, tokens, steps), whole[0], atol=1e-5), steps
 
 
@@ -231,7 +230,8 @@ def test_rolling_rows_padded_together_do_not_bleed():
     cfg = model.cfg
     shape = (cfg.n_layers, 2, cfg.n_heads, 0, cfg.d_model // cfg.n_heads)
     a, b = torch.randint(4, 260, (1, 9)), torch.randint(4, 260, (1, 4))
-    padded = torch.cat([a, torch.cat([b, torch.zeros(1, 5, dtype=torch.long)], dim=1)])
+    pad = torch.nn.functional.pad
+    padded = torch.cat([pad(a, (0, 64 - 9)), pad(b, (0, 64 - 4))])
     with torch.no_grad():
         together, _, _ = model.forward_rolling(padded, torch.tensor([0, 0]), torch.tensor([0, 0]),
                                                torch.zeros(shape), torch.zeros(shape))
@@ -241,5 +241,7 @@ def test_rolling_rows_padded_together_do_not_bleed():
 
 def test_a_rolling_cache_needs_a_window_and_periodic_rope():
     from blt_models.model import EntropyModel
+    model = EntropyModel(C.EntropyModelConfig(d_model=16, n_layers=1, n_heads=2, attention_window=4))
     with pytest.raises(ValueError, match="periodic RoPE"):
-        EntropyModel(C.EntropyModelConfig(d_model=16, n_layers=1, n_heads=2, attention_window=4)).ring_slots()
+        model.forward_rolling(torch.zeros(1, 64, dtype=torch.long), torch.tensor([0]), torch.tensor([0]),
+                              torch.zeros(1, 1, 2, 0, 8), torch.zeros(1, 1, 2, 0, 8))

@@ -18,17 +18,18 @@ import java.util.Set;
  * next tokens of many streams in one batched call, each after the keys and values of its
  * {@link RollingCache}, laid out as [layers, 1, heads, positions, head_dim].
  *
- * <p>Rows are right-padded with the pad token to the longest, and the cached positions of rows
- * with fewer are left-padded with zeros below the row's {@code valid_from}, where the graph never
- * looks. A key's place in the graph's ring is its absolute position, so neither padding nor the
- * rows beside it change a row's bits (RollingScoringIT).
+ * <p>Rows are right-padded with the pad token to a whole number of query blocks past the longest,
+ * and the cached positions of rows with fewer are left-padded with zeros below the row's
+ * {@code valid_from}, where the graph never looks. A key's place in the graph's reductions follows
+ * from absolute positions only, so neither padding nor the rows beside it change a row's bits
+ * (RollingScoringIT).
  *
  * <p>Thread-safe: it holds no per-call state; each cache belongs to one stream.
  */
 public final class EntropyRollingRunner implements RollingScorer, AutoCloseable {
 
     private static final Set<String> OUTPUTS = Set.of(GraphTensor.ENTROPY.id, GraphTensor.NEXT_LOGPROB.id,
-            GraphTensor.PRESENT_KEY.id, GraphTensor.PRESENT_VALUE.id);
+            GraphTensor.LAST_LOGP.id, GraphTensor.PRESENT_KEY.id, GraphTensor.PRESENT_VALUE.id);
 
     private final SharedSession session;
     private final ModelManifest.Tokens tokens;
@@ -65,9 +66,9 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
         int from = 0;
         while (from < calls.size()) {
             int to = from + 1;
-            int width = calls.get(from).tokens().length;
+            int width = padded(calls.get(from).tokens().length);
             while (to < calls.size()) {
-                int wider = Math.max(width, calls.get(to).tokens().length);
+                int wider = Math.max(width, padded(calls.get(to).tokens().length));
                 if ((long) (to - from + 1) * wider > tokenBudget) {
                     break;
                 }
@@ -84,26 +85,27 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
         return out;
     }
 
+    /** A row's width: whole query blocks. */
+    private int padded(int tokens) {
+        return Math.floorDiv(tokens + window.queryBlock() - 1, window.queryBlock()) * window.queryBlock();
+    }
+
     private void check(Call call, int index) {
         tokens.check(call.tokens(), "call " + index);
         int n = call.tokens().length;
-        if (n < 2 || n > window.maxCallTokens()) {
-            throw new IllegalArgumentException("call " + index + " carries " + n + " tokens; the rolling graph takes 2 to "
+        if (n < 1 || n > window.maxCallTokens()) {
+            throw new IllegalArgumentException("call " + index + " carries " + n + " tokens; the rolling graph takes 1 to "
                     + window.maxCallTokens() + " per stream");
         }
-        RollingCache cache = call.cache();
-        boolean continues = cache.end() > cache.validFrom();
-        long expected = continues ? cache.end() - 1 : cache.validFrom();
-        if (call.start() != expected) {
+        if (call.start() != call.cache().end()) {
             throw new IllegalArgumentException("call " + index + " starts at position " + call.start()
-                    + " but its cache continues at " + expected);
+                    + " but its cache continues at " + call.cache().end());
         }
     }
 
-    /** Positions of a call's cache that go in as its past: all it holds once it has run anything. */
+    /** Positions of a call's cache that go in as its past. */
     private static int pastOf(Call call) {
-        RollingCache cache = call.cache();
-        return cache.end() > cache.validFrom() ? cache.positions() : 0;
+        return call.cache().positions();
     }
 
     private List<EntropyScorer.Scores> run(List<Call> batch, int width) throws OrtException {
@@ -114,12 +116,14 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
         Arrays.fill(tokenRows, tokens.pad());
         long[] starts = new long[rows];
         long[] validFrom = new long[rows];
+        long[] lengths = new long[rows];
         float[] pastKey = new float[layers * rows * heads * past * headDim];
         float[] pastValue = new float[pastKey.length];
         for (int r = 0; r < rows; r++) {
             Call call = batch.get(r);
             System.arraycopy(call.tokens(), 0, tokenRows, r * width, call.tokens().length);
             starts[r] = call.start();
+            lengths[r] = call.tokens().length;
             int mine = pastOf(call);
             validFrom[r] = Math.max(call.cache().validFrom(), call.start() - mine);
             for (int lh = 0; lh < layers * heads; lh++) {
@@ -134,12 +138,16 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
         try (OnnxTensor t = Tensors.int64(tokenRows, rows, width);
                 OnnxTensor s = Tensors.int64(starts);
                 OnnxTensor v0 = Tensors.int64(validFrom);
+                OnnxTensor lengthsTensor = Tensors.int64(lengths);
                 OnnxTensor k = Tensors.float32(pastKey, pastShape);
                 OnnxTensor v = Tensors.float32(pastValue, pastShape);
                 OrtSession.Result result = session.run(Map.of(GraphTensor.TOKENS.id, t, GraphTensor.START.id, s,
-                        GraphTensor.VALID_FROM.id, v0, GraphTensor.PAST_KEY.id, k, GraphTensor.PAST_VALUE.id, v), OUTPUTS)) {
+                        GraphTensor.VALID_FROM.id, v0, GraphTensor.LENGTHS.id, lengthsTensor, GraphTensor.PAST_KEY.id, k,
+                        GraphTensor.PAST_VALUE.id, v), OUTPUTS)) {
             Tensors.Floats entropy = Tensors.floats(result, GraphTensor.ENTROPY.id, rows, width);
             Tensors.Floats logprob = Tensors.floats(result, GraphTensor.NEXT_LOGPROB.id, rows, width);
+            Tensors.Floats lastLogp = Tensors.floats(result, GraphTensor.LAST_LOGP.id, rows);
+            int vocabulary = lastLogp.dim(1);
             int total = past + width;
             Tensors.Floats keys = Tensors.floats(result, GraphTensor.PRESENT_KEY.id, layers, rows, heads, total);
             Tensors.Floats values = Tensors.floats(result, GraphTensor.PRESENT_VALUE.id, layers, rows, heads, total);
@@ -150,18 +158,19 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
                 float[] nextLogprob = logprob.slice(r * width, n);
                 nextLogprob[n - 1] = 0f; // the pad after the row, or nothing: the next call scores it
                 out.add(new EntropyScorer.Scores(entropy.slice(r * width, n), nextLogprob));
-                roll(call, r, rows, total, past, keys.data(), values.data());
+                roll(call, r, rows, total, past, keys.data(), values.data(),
+                        lastLogp.slice(r * vocabulary, vocabulary));
             }
             return out;
         }
     }
 
-    /** The call's cache after it: the window of positions before its last token. */
-    private void roll(Call call, int row, int rows, int total, int past, float[] keys, float[] values) {
+    /** The call's cache after it: the window of positions before its end. */
+    private void roll(Call call, int row, int rows, int total, int past, float[] keys, float[] values, float[] lastLogp) {
         int layers = window.layers();
         long end = call.start() + call.tokens().length;
-        int keep = (int) Math.min(window.cachedPositions(), end - 1 - call.cache().validFrom());
-        int from = past + (int) (end - 1 - keep - call.start()); // index of the first kept position
+        int keep = (int) Math.min(window.cachedPositions(), end - call.cache().validFrom());
+        int from = past + (int) (end - keep - call.start()); // index of the first kept position
         float[] k = new float[layers * heads * keep * headDim];
         float[] v = new float[k.length];
         for (int lh = 0; lh < layers * heads; lh++) {
@@ -171,7 +180,7 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
             System.arraycopy(keys, src, k, lh * keep * headDim, keep * headDim);
             System.arraycopy(values, src, v, lh * keep * headDim, keep * headDim);
         }
-        call.cache().update(end, keep, call.tokens()[call.tokens().length - 1], k, v);
+        call.cache().update(end, keep, k, v, lastLogp);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.blt.model;
 import static dev.blt.model.GraphTensor.ENTROPY;
 import static dev.blt.model.GraphTensor.HIDDEN;
 import static dev.blt.model.GraphTensor.LAST_LOGP;
+import static dev.blt.model.GraphTensor.LENGTHS;
 import static dev.blt.model.GraphTensor.NEXT_LOGPROB;
 import static dev.blt.model.GraphTensor.PAST_KEY;
 import static dev.blt.model.GraphTensor.PAST_VALUE;
@@ -33,8 +34,9 @@ public record GraphIo(List<GraphTensor> inputs, List<GraphTensor> outputs) {
             List.of(ENTROPY, NEXT_LOGPROB, LAST_LOGP, PRESENT_KEY, PRESENT_VALUE));
 
     /** The rolling graph: continues streams from their cached window (docs/DESIGN.md, "Rolling cache"). */
-    public static final GraphIo ENTROPY_ROLLING_GRAPH = new GraphIo(List.of(TOKENS, START, VALID_FROM, PAST_KEY, PAST_VALUE),
-            List.of(ENTROPY, NEXT_LOGPROB, PRESENT_KEY, PRESENT_VALUE));
+    public static final GraphIo ENTROPY_ROLLING_GRAPH = new GraphIo(
+            List.of(TOKENS, START, VALID_FROM, LENGTHS, PAST_KEY, PAST_VALUE),
+            List.of(ENTROPY, NEXT_LOGPROB, LAST_LOGP, PRESENT_KEY, PRESENT_VALUE));
 
     public static final GraphIo BLT_GRAPH = new GraphIo(List.of(TOKENS, PATCH_START),
             List.of(PATCH_EMBEDDING, NEXT_LOGPROB, PATCH_END_LOGPROBS));

@@ -14,7 +14,7 @@ public enum GraphTensor {
     PAST_KEY("float32", 5), PAST_VALUE("float32", 5), LAST_LOGP("float32", 2),
     PRESENT_KEY("float32", 5), PRESENT_VALUE("float32", 5),
     // The rolling graph of a sliding-window entropy model also takes each row's positions.
-    START("int64", 1), VALID_FROM("int64", 1),
+    START("int64", 1), VALID_FROM("int64", 1), LENGTHS("int64", 1),
     // The BLT graph (local encoder, latent transformer, local decoder) also takes TOKENS and gives NEXT_LOGPROB.
     PATCH_START("int64", 2), PATCH_EMBEDDING("float32", 3), PATCH_END_LOGPROBS("float32", 3);
 

@@ -144,8 +144,8 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
 
     /** One exported graph: its file in the folder, its training config, and its signature. */
     public record ModelSpec(String file, Map<String, Object> config, List<TensorSpec> inputs, List<TensorSpec> outputs,
-                            /* entropy_rolling only: the graph's key ring */
-                            @AbsentInOlderManifests Integer ringSlots) {}
+                            /* entropy_rolling only: queries per block, tokens of one stream per call */
+                            @AbsentInOlderManifests Integer queryBlock, @AbsentInOlderManifests Integer maxCallTokens) {}
 
     /** The rolling cache's shape, or null for a model that streams in aligned blocks. */
     public RollingWindow rollingWindow() {
@@ -154,7 +154,7 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
             return null;
         }
         return new RollingWindow(((Number) rolling.config.get("attention_window")).intValue(),
-                ((Number) rolling.config.get("n_layers")).intValue(), rolling.ringSlots);
+                ((Number) rolling.config.get("n_layers")).intValue(), rolling.queryBlock, rolling.maxCallTokens);
     }
 
     /** A graph input or output; shape entries are axis names ("batch") or fixed sizes (260). */
@@ -289,7 +289,8 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
             Map<String, Object> config = models.entropyRolling.config;
             c.require(config.get("attention_window") instanceof Number && config.get("n_layers") instanceof Number,
                     "models.entropy_rolling.config", "needs attention_window and n_layers");
-            c.require(models.entropyRolling.ringSlots != null, "models.entropy_rolling.ring_slots", "is missing");
+            c.require(models.entropyRolling.queryBlock != null, "models.entropy_rolling.query_block", "is missing");
+            c.require(models.entropyRolling.maxCallTokens != null, "models.entropy_rolling.max_call_tokens", "is missing");
             try {
                 rollingWindow();
             } catch (IllegalArgumentException e) {

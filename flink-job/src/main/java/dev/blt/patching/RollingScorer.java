@@ -4,24 +4,25 @@ import java.util.List;
 
 /**
  * The rolling graph of a sliding-window entropy model: scores the next tokens of many streams in
- * one batched call, each continuing its {@link RollingCache}, and rolls the caches on.
+ * one batched call, each after the window in its {@link RollingCache}, and rolls the caches on.
  *
- * <p>A call for a stream whose cache has run anything starts with the cache's last token again:
- * its keys and values come out bit for bit as before, it scores the first new token, and a stream
- * never sends fewer than two tokens (with ONNX Runtime on CPU a one-row matrix product takes another
- * kernel and rounds differently; see {@link StepScorer}).
+ * <p>The graph runs queries in blocks aligned to absolute positions, each over the W + block keys
+ * before its block's end, so a row is a matrix product of at least one block of rows, never one
+ * (with ONNX Runtime on CPU a one-row product takes another kernel and rounds differently; see
+ * {@link StepScorer}), and a byte's bits do not depend on the call it came in.
  */
 public interface RollingScorer {
 
     /**
      * The next tokens of one stream.
      *
-     * @param start  position of tokens[0] (BOS is position 0, byte i is position i + 1)
-     * @param tokens at most {@link RollingWindow#maxCallTokens()}; two at least
-     * @param cache  the stream's cache: it has run exactly the positions before {@code start + 1}
-     *               when it has run any, else {@code start} is its first position
+     * @param start          position of tokens[0] (BOS is position 0, byte i is position i + 1):
+     *                       the cache's {@link RollingCache#end()}
+     * @param tokens         1 to {@link RollingWindow#maxCallTokens()}
+     * @param logprobOfFirst log p of tokens[0] after the positions before it (the cache's last
+     *                       distribution), NaN when the cache had run nothing
      */
-    record Call(long start, long[] tokens, RollingCache cache) {
+    record Call(long start, long[] tokens, RollingCache cache, float logprobOfFirst) {
     }
 
     /**

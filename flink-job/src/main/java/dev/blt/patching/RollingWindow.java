@@ -5,31 +5,42 @@ package dev.blt.patching;
  * from the manifest: every layer attends to the last {@code window} positions, so the output at a
  * position depends on the {@code layers * (window - 1)} positions before it and nothing earlier.
  *
- * @param window  W: positions each layer sees, itself included
- * @param layers  L: attention layers
- * @param ringSlots R: slots of the graph's key ring, a power of two of at least 2W
+ * @param window        W: positions each layer sees, itself included
+ * @param layers        L: attention layers
+ * @param queryBlock    queries per block of the graph, aligned to absolute positions; a call's
+ *                      rows are padded to a multiple of it
+ * @param maxCallTokens tokens of one stream per call; a longer stretch takes several calls
  */
-public record RollingWindow(int window, int layers, int ringSlots) {
+public record RollingWindow(int window, int layers, int queryBlock, int maxCallTokens) {
 
     public RollingWindow {
-        if (window < 2 || layers < 1 || Integer.bitCount(ringSlots) != 1 || ringSlots < 2 * window) {
-            throw new IllegalArgumentException("a rolling cache needs W >= 2, L >= 1 and a power-of-two ring of "
-                    + "at least 2W slots, got W=" + window + " L=" + layers + " R=" + ringSlots);
+        if (window < 2 || layers < 1 || Integer.bitCount(queryBlock) != 1 || maxCallTokens < queryBlock) {
+            throw new IllegalArgumentException("a rolling cache needs W >= 2, L >= 1, a power-of-two query block and "
+                    + "calls of at least one block, got W=" + window + " L=" + layers + " query block=" + queryBlock
+                    + " max call tokens=" + maxCallTokens);
         }
     }
 
-    /** Positions a stream's cache keeps: the window before its last token, whose keys each call recomputes. */
+    /** Positions a stream's cache keeps: the window before its next position. */
     public int cachedPositions() {
-        return window - 1;
-    }
-
-    /** Tokens one call may carry for one stream: the cached positions and these fill the ring. */
-    public int maxCallTokens() {
-        return ringSlots - cachedPositions();
+        return window;
     }
 
     /** Positions before a position that its output depends on: what a rebuilt cache must run again. */
     public int receptiveField() {
         return layers * (window - 1);
+    }
+
+    /**
+     * Where a call that starts at {@code start} stops, at most {@code available}: at a block boundary
+     * when the call is cut short, so that the next call of a long stream starts on one and pads nothing.
+     */
+    public long callEnd(long start, long available) {
+        long end = start + maxCallTokens;
+        if (available <= end) {
+            return available;
+        }
+        long aligned = end - Math.floorMod(end, queryBlock);
+        return aligned > start ? aligned : end;
     }
 }

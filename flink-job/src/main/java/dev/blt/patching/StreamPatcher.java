@@ -157,22 +157,25 @@ public final class StreamPatcher {
         if (rollingCache == null) {
             rollingCache = new RollingCache(Math.max(0, scoredUpTo - 1 - window.receptiveField()));
         }
-        long end = rollingCache.end();
-        long start = end > rollingCache.validFrom() ? end - 1 : end;
-        long stop = Math.min(received + 1, start + window.maxCallTokens());
+        long start = rollingCache.end();
+        long stop = window.callEnd(start, received + 1);
         long[] tokens = new long[(int) (stop - start)];
         for (long p = start; p < stop; p++) {
             tokens[(int) (p - start)] = p == 0 ? settings.bosToken()
                     : (buffer[(int) (p - 1 - bufferStart)] & 0xFF) + settings.byteOffset();
         }
-        return new RollingScorer.Call(start, tokens, rollingCache);
+        return new RollingScorer.Call(start, tokens, rollingCache, rollingCache.logprobOfNext(tokens[0]));
     }
 
     /** Takes the outputs of {@code call} (as returned by {@link #rollingCall()}); the cache has rolled on. */
     public void acceptRolling(RollingScorer.Call call, EntropyScorer.Scores scores) {
-        long stop = call.start() + call.tokens().length;
-        for (long p = call.start(); p < stop; p++) {
-            int i = (int) (p - call.start());
+        long start = call.start();
+        long stop = start + call.tokens().length;
+        if (start >= 1 && start - 1 >= logprobUpTo && !Float.isNaN(call.logprobOfFirst())) {
+            logprob[(int) (start - 1 - bufferStart)] = call.logprobOfFirst(); // byte start - 1, after the last call
+        }
+        for (long p = start; p < stop; p++) {
+            int i = (int) (p - start);
             if (p >= scoredUpTo) {
                 entropy[(int) (p - bufferStart)] = scores.entropy()[i]; // H of byte p: what follows position p
             }

@@ -30,10 +30,10 @@ class RollingScoringIT {
     void aStreamScoresToTheSameBitsHoweverItArrives(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
         RollingWindow window = model.entropyScorer().rolling().window();
-        byte[] data = SampleText.stream(12 * window.ringSlots());
+        byte[] data = SampleText.stream(6 * window.maxCallTokens() + 5 * window.window());
         List<ClosedPatch> whole = new OfflinePatcher(model.patcherSettings(), model.entropyScorer()).patchStream(List.of(data));
         Random random = new Random(5);
-        for (int maxPiece : new int[] {1, 7, 3 * window.ringSlots()}) {
+        for (int maxPiece : new int[] {1, 7, 3 * window.maxCallTokens()}) {
             StreamPatcher patcher = new StreamPatcher(model.patcherSettings());
             List<ClosedPatch> pieces = new ArrayList<>();
             int restores = 0;
@@ -110,7 +110,7 @@ class RollingScoringIT {
     @MethodSource("dev.blt.testing.ModelFolders#rolling")
     void aStreamPast2To31ScoresAsOneAtZeroWithTheSameRecentBytes(Path folder) {
         LoadedModel model = ModelFolders.load(folder);
-        byte[] data = SampleText.stream(3 * model.entropyScorer().rolling().window().ringSlots() + 100);
+        byte[] data = SampleText.stream(3 * model.entropyScorer().rolling().window().maxCallTokens() + 100);
         int split = data.length - 100;
         StreamPatcher atZero = new StreamPatcher(model.patcherSettings());
         atZero.append(Arrays.copyOf(data, split));
@@ -145,10 +145,10 @@ class RollingScoringIT {
         long[] tooMany = new long[scorer.window().maxCallTokens() + 1];
         Arrays.fill(tooMany, 100);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> scorer.score(List.of(new RollingScorer.Call(0, tooMany, new RollingCache(0)))));
-        assertTrue(e.getMessage().contains("2 to " + scorer.window().maxCallTokens()), e.getMessage());
+                () -> scorer.score(List.of(new RollingScorer.Call(0, tooMany, new RollingCache(0), Float.NaN))));
+        assertTrue(e.getMessage().contains("1 to " + scorer.window().maxCallTokens()), e.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> scorer.score(List.of(new RollingScorer.Call(3, new long[] {100, 101}, new RollingCache(0)))));
+                () -> scorer.score(List.of(new RollingScorer.Call(3, new long[] {100, 101}, new RollingCache(0), Float.NaN))));
     }
 
     /**
