@@ -178,7 +178,7 @@ def windowed() -> ModelSetConfig:
 
 def tiny_window() -> ModelSetConfig:
     """tiny() with a two-layer sliding-window entropy model, for tests of the rolling cache: a
-    window of 8 and a ring of 16 slots, so that short test streams roll the ring many times."""
+    window of 8, so that short test streams roll their caches many times."""
     cfg = tiny()
     cfg.name = "blt-tiny-window"
     cfg.entropy = EntropyModelConfig(d_model=32, n_layers=2, n_heads=2, attention_window=8, rope_period=ROPE_PERIOD)
