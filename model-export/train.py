@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,9 @@ import torch
 
 from blt_models import config as C
 from blt_models import corpus
-from blt_models.export import write_model_folder
+from blt_models.export import BLT_FILE, MANIFEST_FILE, write_model_folder
 from blt_models.model import ByteLatentTransformer, EntropyModel, flops_per_byte_blt, flops_per_token_entropy
+from blt_models.onnx_weights import load_from_onnx
 from blt_models.patcher import calibrate_theta, document_entropies
 from blt_models.training import (apply_temperature, blt_bits_per_byte, entropy_runner, fit_temperature, make_source,
                                  spread_sample,
@@ -82,6 +84,20 @@ def calibrate(entropy_model, sources, cfg):
                            cfg.patching.max_patch_length)
 
 
+def blt_of_folder(folder, cfg):
+    """BLT as another model folder has it: (cfg with its BLT config, the model, its training record
+    naming the folder's model id, and the manifest sections that describe it, such as its embedding
+    head's objective)."""
+    base = json.loads((folder / MANIFEST_FILE).read_text())
+    base_cfg = C.ModelSetConfig.from_dict(base["training"]["configs"])
+    cfg = replace(cfg, blt=base_cfg.blt, blt_train=base_cfg.blt_train)
+    model = load_from_onnx(ByteLatentTransformer(cfg.blt), folder / BLT_FILE)
+    report = {**base["training"]["blt"], "from_model": base["model_id"]}
+    carried = {k: base[k] for k in ("embedding_objective",) if k in base}
+    log(f"BLT from {base['model_id']} ({folder})")
+    return cfg, model, report, carried
+
+
 def entropy_attention_context(cfg):
     """Keys each byte attends to in steady state: the sliding window, or the aligned blocks' mean."""
     if cfg.entropy.attention_window > 0:
@@ -120,6 +136,9 @@ def main():
                         help="with both checkpoints: the theta their training run calibrated (skips calibrating again)")
     parser.add_argument("--blt-checkpoint", type=Path,
                         help="reuse a trained BLT (.pt, with its report beside it as .json): export only")
+    parser.add_argument("--blt-from", type=Path, metavar="FOLDER",
+                        help="take BLT (config, weights, embedding head and their training record) from another model "
+                             "folder instead of training one: a new entropy model under a BLT that is kept")
     args = parser.parse_args()
 
     torch.set_num_threads(int(os.environ.get("BLT_TORCH_THREADS", os.cpu_count())))  # default: all cores
@@ -148,7 +167,8 @@ def main():
     log(f"temperature {temperature:.2f} (fitted on held-out formats, folded into the output layer)")
     phases.done("temperature")
 
-    theta = args.theta if args.theta is not None and args.blt_checkpoint else calibrate(entropy_model, sources, cfg)
+    keeps_blt = args.blt_checkpoint or args.blt_from
+    theta = args.theta if args.theta is not None and keeps_blt else calibrate(entropy_model, sources, cfg)
     log(f"calibrated theta = {theta:.4f} nats for average patch size {cfg.patching.target_avg_patch_size}")
     phases.done("calibration")
 
@@ -162,9 +182,13 @@ def main():
         phases.done("patching_blt_data")
         return train_blt(cfg, entropy_model, patched, validation, theta, log)
 
-    blt_model, blt_report = load_or_train(
-        args.blt_checkpoint, lambda: ByteLatentTransformer(cfg.blt), cfg.blt_train.seed, train_blt_now,
-        build / "blt.pt")
+    carried = {}
+    if args.blt_from:
+        cfg, blt_model, blt_report, carried = blt_of_folder(args.blt_from, cfg)
+    else:
+        blt_model, blt_report = load_or_train(
+            args.blt_checkpoint, lambda: ByteLatentTransformer(cfg.blt), cfg.blt_train.seed, train_blt_now,
+            build / "blt.pt")
     phases.done("blt_training")
 
     metrics = evaluate(entropy_model, blt_model, validation, cfg, theta)
@@ -182,7 +206,7 @@ def main():
         },
         "metrics": metrics,
         "training": {
-            "command": f"/usr/bin/python3 train.py --config {args.config}",
+            "command": "/usr/bin/python3 train.py " + " ".join(sys.argv[1:]),
             "data": {"corpus": "model-export/corpus and model-export/corpus_real (see model-export/NOTICE)",
                      "held_out_formats": sorted({f.name.split("/")[0] for f in files if f.domain == "real_logs_unseen"}),
                      "temperature": temperature,
@@ -197,6 +221,7 @@ def main():
             "phase_seconds": phases.seconds,
             "configs": cfg.to_dict(),
         },
+        **carried,
     }
     manifest = write_model_folder(out, entropy_model, blt_model, cfg, theta, extra)
     log(f"wrote {out} ({manifest['model_id']}) in {time.time() - started:.0f}s")

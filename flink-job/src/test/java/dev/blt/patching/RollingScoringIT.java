@@ -37,12 +37,14 @@ class RollingScoringIT {
             StreamPatcher patcher = new StreamPatcher(model.patcherSettings());
             List<ClosedPatch> pieces = new ArrayList<>();
             int restores = 0;
-            for (byte[] piece : SampleText.chunk(data, maxPiece, random)) {
+            List<byte[]> chunks = SampleText.chunk(data, maxPiece, random);
+            for (int c = 0; c < chunks.size(); c++) {
+                byte[] piece = chunks.get(c);
                 patcher.append(piece);
                 BatchScoring.scoreAll(List.of(patcher), model.entropyScorer());
                 assertTrue(patcher.cacheBytes() > 0, "a scored stream keeps its window");
                 pieces.addAll(patcher.drain());
-                if (random.nextInt(maxPiece == 1 ? 200 : 8) == 0) {
+                if (c == 1 || random.nextInt(maxPiece == 1 ? 200 : 8) == 0) { // one restore early on at least
                     patcher = StreamPatcher.restore(model.patcherSettings(), patcher.snapshot()); // no cache
                     assertEquals(0, patcher.cacheBytes());
                     restores++;
