@@ -177,8 +177,10 @@ class SelfAttention(nn.Module):
         values = torch.cat([past_v, v], dim=2)
         held = keys.shape[2]  # P + T
         lead = start % block  # [B]: positions of the first block before start
-        # Query slots: T + block of them, so every row's lead fits (T is a multiple of block).
-        slot = torch.arange(t + block)[None, :] - lead[:, None]  # [B,S]: call index of each query slot
+        # Query slots: T, and one block more when a row starts inside a block (T is a multiple of
+        # block), so that every row's lead fits.
+        slots = t + (lead.max() > 0).long() * block
+        slot = torch.arange(slots)[None, :] - lead[:, None]  # [B,S]: call index of each query slot
         slot = torch.where((slot >= 0) & (slot < t), slot, torch.zeros_like(slot))
         q_blocks = rows_of(q, slot).reshape(b, h, -1, block, dh)  # [B,H,nb,block,Dh]
         n_blocks = q_blocks.shape[2]
