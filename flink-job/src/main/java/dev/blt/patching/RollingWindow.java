@@ -33,14 +33,11 @@ public record RollingWindow(int window, int layers, int queryBlock, int maxCallT
 
     /**
      * Where a call that starts at {@code start} stops, at most {@code available}: at a block boundary
-     * when the call is cut short, so that the next call of a long stream starts on one and pads nothing.
+     * when the call is cut short, so that the next call of a long stream starts on one and pads
+     * nothing (a call of at least one block always reaches one).
      */
     public long callEnd(long start, long available) {
         long end = start + maxCallTokens;
-        if (available <= end) {
-            return available;
-        }
-        long aligned = end - Math.floorMod(end, queryBlock);
-        return aligned > start ? aligned : end;
+        return available <= end ? available : end - Math.floorMod(end, queryBlock);
     }
 }
