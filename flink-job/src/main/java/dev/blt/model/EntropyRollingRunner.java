@@ -103,15 +103,10 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
         }
     }
 
-    /** Positions of a call's cache that go in as its past. */
-    private static int pastOf(Call call) {
-        return call.cache().positions();
-    }
-
     private List<EntropyScorer.Scores> run(List<Call> batch, int width) throws OrtException {
         int rows = batch.size();
         int layers = window.layers();
-        int past = batch.stream().mapToInt(EntropyRollingRunner::pastOf).max().orElse(0);
+        int past = batch.stream().mapToInt(call -> call.cache().positions()).max().orElse(0); // cached positions in
         long[] tokenRows = new long[rows * width];
         Arrays.fill(tokenRows, tokens.pad());
         long[] starts = new long[rows];
@@ -124,7 +119,7 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
             System.arraycopy(call.tokens(), 0, tokenRows, r * width, call.tokens().length);
             starts[r] = call.start();
             lengths[r] = call.tokens().length;
-            int mine = pastOf(call);
+            int mine = call.cache().positions();
             validFrom[r] = Math.max(call.cache().validFrom(), call.start() - mine);
             for (int lh = 0; lh < layers * heads; lh++) {
                 int l = lh / heads;
