@@ -15,12 +15,20 @@ import org.apache.logging.log4j.core.filter.AbstractFilter;
  * (or a stop takes its savepoint), checkpoints already triggered are declined with "task is closing"
  * or reach a task that has just gone. Flink's CheckpointFailureManager logs each one at WARN with a
  * stack trace: hundreds of lines on a successful `blt demo`, and the next checkpoint simply goes
- * ahead. A failure for any other reason still shows. Installed by the CLI on its own log4j configuration; a
- * user's configuration (or a Flink cluster's) is left alone.
+ * ahead. One more comes from a race in Flink's JobManager: when a checkpoint is aborted (declined by a task
+ * that finished) before the source's coordinator has taken its part of it, the abort handler throws
+ * "Trying to open gateway for unseen checkpoint" and the RPC actor logs it at ERROR; the checkpoint is
+ * aborted either way and the next one goes ahead. A failure for any other reason still shows. Installed
+ * by the CLI on its own log4j configuration; a user's configuration (or a Flink cluster's) is left alone.
  */
 final class RoutineCheckpointFailures extends AbstractFilter {
 
     static final String LOGGER = "org.apache.flink.runtime.checkpoint.CheckpointFailureManager";
+
+    /** Where the JobManager's RPC actors log an exception thrown by a message they ran. */
+    static final String RPC_LOGGER = "org.apache.flink.runtime.rpc.pekko";
+
+    private static final String UNSEEN_CHECKPOINT_ABORTED = "Trying to open gateway for unseen checkpoint";
 
     /** Why a checkpoint fails while its job or a task of it starts or ends; a failover is reported on its own. */
     private static final java.util.Set<CheckpointFailureReason> WHILE_STARTING_OR_ENDING = java.util.EnumSet.of(
@@ -36,17 +44,18 @@ final class RoutineCheckpointFailures extends AbstractFilter {
         super(Result.DENY, Result.NEUTRAL);
     }
 
-    /** Adds the filter to the CLI's logger for checkpoint failures, if log4j runs with the CLI's configuration. */
+    /** Adds the filter to the CLI's loggers for checkpoint failures, if log4j runs with the CLI's configuration. */
     static void install() {
         if (!(LogManager.getContext(false) instanceof LoggerContext context)) {
             return;
         }
         Configuration config = context.getConfiguration();
-        LoggerConfig logger = config.getLoggerConfig(LOGGER);
-        if (!LOGGER.equals(logger.getName())) {
-            return; // not the CLI's log4j2.properties, which declares this logger
+        for (String name : new String[] {LOGGER, RPC_LOGGER}) {
+            LoggerConfig logger = config.getLoggerConfig(name);
+            if (name.equals(logger.getName())) { // only the CLI's log4j2.properties declares these loggers
+                logger.addFilter(new RoutineCheckpointFailures());
+            }
         }
-        logger.addFilter(new RoutineCheckpointFailures());
         context.updateLoggers();
     }
 
@@ -58,13 +67,23 @@ final class RoutineCheckpointFailures extends AbstractFilter {
 
     /**
      * A checkpoint declined because its task is not running yet, is closing or its input ended, cut short because the
-     * coordinator is suspending or shutting down with the job, or sent to a task that has already finished.
+     * coordinator is suspending or shutting down with the job, or sent to a task that has already finished; or the
+     * abort of a checkpoint that a source coordinator had not seen yet.
      */
     static boolean isRoutine(Throwable thrown) {
+        if (thrown instanceof IllegalStateException e) {
+            return abortOfUnseenCheckpoint(e);
+        }
         if (!(thrown instanceof CheckpointException e)) {
             return false;
         }
         return WHILE_STARTING_OR_ENDING.contains(e.getCheckpointFailureReason())
                 || String.valueOf(e.getMessage()).contains("received a checkpoint request for unknown task");
+    }
+
+    private static boolean abortOfUnseenCheckpoint(IllegalStateException e) {
+        return String.valueOf(e.getMessage()).startsWith(UNSEEN_CHECKPOINT_ABORTED)
+                && java.util.Arrays.stream(e.getStackTrace())
+                        .anyMatch(frame -> frame.getMethodName().contains("notifyCheckpointAborted"));
     }
 }

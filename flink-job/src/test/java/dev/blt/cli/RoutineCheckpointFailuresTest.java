@@ -24,6 +24,27 @@ class RoutineCheckpointFailuresTest {
     }
 
     @Test
+    void theAbortOfACheckpointASourceCoordinatorHadNotSeenIsNoise() {
+        assertTrue(RoutineCheckpointFailures.isRoutine(thrownBy("notifyCheckpointAborted",
+                "Trying to open gateway for unseen checkpoint: latest known checkpoint = 3, incoming checkpoint = 4")));
+        assertFalse(RoutineCheckpointFailures.isRoutine(thrownBy("notifyCheckpointComplete",
+                "Trying to open gateway for unseen checkpoint: latest known checkpoint = 3, incoming checkpoint = 4")),
+                "the same message on another path still shows");
+        assertFalse(RoutineCheckpointFailures.isRoutine(thrownBy("notifyCheckpointAborted", "coordinator failed")));
+    }
+
+    /** An exception as the JobManager's abort handler throws it: from a frame of the given method. */
+    private static IllegalStateException thrownBy(String method, String message) {
+        IllegalStateException e = new IllegalStateException(message);
+        e.setStackTrace(new StackTraceElement[] {
+            new StackTraceElement("org.apache.flink.runtime.operators.coordination.SubtaskGatewayImpl",
+                    "openGatewayAndUnmarkCheckpoint", "SubtaskGatewayImpl.java", 229),
+            new StackTraceElement("org.apache.flink.runtime.operators.coordination.OperatorCoordinatorHolder",
+                    "lambda$" + method + "$3", "OperatorCoordinatorHolder.java", 277)});
+        return e;
+    }
+
+    @Test
     void otherCheckpointFailuresStillShow() {
         assertFalse(RoutineCheckpointFailures.isRoutine(new CheckpointException(CheckpointFailureReason.CHECKPOINT_EXPIRED)));
         assertFalse(RoutineCheckpointFailures.isRoutine(
