@@ -154,17 +154,21 @@ class SelfAttention(nn.Module):
         return self.out(y.transpose(1, 2).reshape(b, t, d)), keys, values
 
 
-    def forward_rolling(self, x, start, valid_from, past_k, past_v, block: int):
+    def forward_rolling(self, x, start, valid_from, past_k, past_v, block: int, lengths=None):
         """x [B,T,D] at positions start[b]..start[b]+T-1 (T a multiple of block; rows may end in
         padding), after the P positions whose rotated keys and values are past_k/v [B,H,P,Dh]
         (positions start - P .. start - 1; those below valid_from[b] are absent and never seen).
         Returns (output, keys [B,H,P+T,Dh], values).
 
         Queries go in blocks of `block` aligned to absolute positions, and the queries of the block
-        at base attend over the W + block keys at positions base - W .. base + block - 1, in that
-        order, under a mask. A key's place in every reduction then depends on absolute positions
-        only, never on how the stream was cut into calls or on the rows beside it, so ONNX Runtime
-        gives a byte the same bits however its stream arrived (docs/DESIGN.md, "Rolling cache").
+        at base attend over the S = min(base, W) + block keys at positions base + block - S ..
+        base + block - 1, in that order, under a mask: W + block keys in a stream's steady state,
+        fewer in its first W positions, where earlier keys do not exist. A key's place in every
+        reduction then depends on absolute positions only, never on how the stream was cut into
+        calls or on the rows beside it, so ONNX Runtime gives a byte the same bits however its
+        stream arrived (docs/DESIGN.md, "Rolling cache"). One call has one key span S, that of its
+        last real block (lengths [B]: real tokens per row; all T when None): the Java runner gives a
+        call of a block that starts before W that block alone, with rows of the same base.
         Every block is a matrix product of `block` rows, never one (see StepScorer in Java)."""
         b, t, d = x.shape
         h, dh, w = self.n_heads, d // self.n_heads, self.window
@@ -184,19 +188,21 @@ class SelfAttention(nn.Module):
         slot = torch.where((slot >= 0) & (slot < t), slot, torch.zeros_like(slot))
         q_blocks = rows_of(q, slot).reshape(b, h, -1, block, dh)  # [B,H,nb,block,Dh]
         n_blocks = q_blocks.shape[2]
-        # Keys of block j: call indices (past - lead) + j*block - W + c for c in 0 .. W + block - 1.
-        column = torch.arange(w + block)
+        last = start + (t if lengths is None else lengths) - 1  # [B]: each row's last real position
+        span = torch.clamp((last - last % block).max(), max=w) + block  # S: keys per query block
+        # Keys of block j: call indices (past - lead) + j*block + block - S + c for c in 0 .. S - 1.
+        column = torch.arange(span)
         index = (past_k.shape[2] - lead)[:, None, None] + (torch.arange(n_blocks) * block)[None, :, None] \
-            + (column - w)[None, None, :]  # [B,nb,W+block]
+            + (column - (span - block))[None, None, :]  # [B,nb,S]
         key_pos = index + (start - past_k.shape[2])[:, None, None]
         present = (index >= 0) & (index < held) & (key_pos >= valid_from[:, None, None])
         index = torch.where(present, index, torch.zeros_like(index)).reshape(b, -1)
-        k_blocks = rows_of(keys, index).reshape(b, h, n_blocks, w + block, dh)
-        v_blocks = rows_of(values, index).reshape(b, h, n_blocks, w + block, dh)
-        # Query i of a block sees columns i + 1 .. i + W: its own position and the W - 1 before it.
-        row = torch.arange(block)
-        in_window = (column[None, :] > row[:, None]) & (column[None, :] <= row[:, None] + w)  # [block, W+block]
-        allowed = in_window[None, None] & present[:, :, None, :]  # [B,nb,block,W+block]
+        k_blocks = rows_of(keys, index).reshape(b, h, n_blocks, -1, dh)  # [B,H,nb,S,Dh]
+        v_blocks = rows_of(values, index).reshape(b, h, n_blocks, -1, dh)
+        # Query i of a block sees its own position (column S - block + i) and the W - 1 before it.
+        row = torch.arange(block)[:, None] + (span - block)
+        in_window = (column[None, :] <= row) & (column[None, :] > row - w)  # [block, S]
+        allowed = in_window[None, None] & present[:, :, None, :]  # [B,nb,block,S]
         y = _attend_biased(q_blocks, k_blocks, v_blocks, allowed[:, None])  # [B,H,nb,block,Dh]
         back = torch.arange(t)[None, :] + lead[:, None]  # [B,T]: the query slot of each call index
         y = rows_of(y.reshape(b, h, -1, dh), back)  # [B,H,T,Dh]
@@ -262,8 +268,8 @@ class TransformerBlock(nn.Module):
         return x + self.ffn(self.ffn_norm(x)), keys, values
 
 
-    def forward_rolling(self, x, start, valid_from, past_k, past_v, block: int):
-        y, keys, values = self.attn.forward_rolling(self.attn_norm(x), start, valid_from, past_k, past_v, block)
+    def forward_rolling(self, x, start, valid_from, past_k, past_v, block: int, lengths=None):
+        y, keys, values = self.attn.forward_rolling(self.attn_norm(x), start, valid_from, past_k, past_v, block, lengths)
         x = x + y
         return x + self.ffn(self.ffn_norm(x)), keys, values
 
@@ -330,16 +336,16 @@ class EntropyModel(nn.Module):
         return self.head(self.norm(x)), torch.stack(keys), torch.stack(values)
 
 
-    def forward_rolling(self, tokens, start, valid_from, past_k, past_v):
+    def forward_rolling(self, tokens, start, valid_from, past_k, past_v, lengths=None):
         """tokens [B,T] (T a multiple of ROLLING_QUERY_BLOCK) at positions start[b].. continue a
         stream whose keys and values of the P positions before start are past_k/v [L,B,H,P,Dh]
-        (those below valid_from[b] absent). -> (logits [B,T,260], keys and values [L,B,H,P+T,Dh]).
-        See SelfAttention.forward_rolling."""
+        (those below valid_from[b] absent); lengths [B]: real tokens per row (None: all T).
+        -> (logits [B,T,260], keys and values [L,B,H,P+T,Dh]). See SelfAttention.forward_rolling."""
         check_rolling(self.cfg)
         x = self.embed(tokens)
         keys, values = [], []
         for i, block in enumerate(self.blocks):
-            x, k, v = block.forward_rolling(x, start, valid_from, past_k[i], past_v[i], ROLLING_QUERY_BLOCK)
+            x, k, v = block.forward_rolling(x, start, valid_from, past_k[i], past_v[i], ROLLING_QUERY_BLOCK, lengths)
             keys.append(k)
             values.append(v)
         return self.head(self.norm(x)), torch.stack(keys), torch.stack(values)
@@ -421,7 +427,7 @@ class EntropyRollingExport(nn.Module):
         self.model = model
 
     def forward(self, tokens, start, valid_from, lengths, past_key, past_value):
-        logits, keys, values = self.model.forward_rolling(tokens, start, valid_from, past_key, past_value)
+        logits, keys, values = self.model.forward_rolling(tokens, start, valid_from, past_key, past_value, lengths)
         logp = torch.log_softmax(logits, dim=-1)
         entropy = -(logp.exp() * logp).sum(-1)
         last = logp.gather(1, (lengths - 1)[:, None, None].expand(-1, 1, logp.shape[2]))[:, 0]

@@ -183,6 +183,20 @@ def rolling_model(seed=3, window=6, layers=2):
     return EntropyModel(cfg).eval()
 
 
+def split_first_window(steps, offset, window):
+    """The calls steps give in Java: a query block that starts before W goes alone in its call
+    (RollingWindow.callEnd), so that its key span is its own."""
+    from blt_models.model import ROLLING_QUERY_BLOCK as block
+    calls, at = [], offset
+    for n in steps:
+        while n > 0:
+            base = at - at % block
+            take = min(n, base + block - at) if base < window else n
+            calls.append(take)
+            at, n = at + take, n - take
+    return calls
+
+
 def roll(model, tokens, steps, offset=0):
     """Scores tokens [1, T] (positions offset..) with forward_rolling as the Java patcher calls it:
     each call's tokens padded to whole query blocks, after the W cached positions before them.
@@ -193,10 +207,10 @@ def roll(model, tokens, steps, offset=0):
     past_k, past_v = torch.zeros(shape), torch.zeros(shape)
     logits, done = [], 0
     with torch.no_grad():
-        for n in steps:
+        for n in split_first_window(steps, offset, cfg.attention_window):
             padded = torch.nn.functional.pad(tokens[:, done:done + n], (0, -n % ROLLING_QUERY_BLOCK))
             out, keys, values = model.forward_rolling(padded, torch.tensor([offset + done]), torch.tensor([offset]),
-                                                      past_k, past_v)
+                                                      past_k, past_v, torch.tensor([n]))
             logits.append(out[0, :n])
             real = past_k.shape[3] + n
             past_k = keys[:, :, :, max(0, real - cfg.attention_window):real]
@@ -214,15 +228,28 @@ def test_rolling_calls_give_the_one_pass_outputs_however_the_stream_is_cut():
         assert torch.allclose(roll(model, tokens, steps), whole[0], atol=1e-5), steps
 
 
+def test_blocks_in_a_streams_first_window_attend_over_the_keys_that_exist():
+    # W = 128: the blocks at 0 and 64 start before W and take 64 and 128 keys; later ones W + 64.
+    model = rolling_model(seed=6, window=128)
+    tokens = torch.randint(4, 260, (1, 300))
+    with torch.no_grad():
+        whole, _ = model(tokens)
+    for steps in ([64, 64, 172], [10, 54, 30, 34, 150, 22], [1] * 70 + [230]):
+        assert torch.allclose(roll(model, tokens, steps), whole[0], atol=1e-5), steps
+
+
 def test_rolling_is_the_same_past_2_31_and_a_rebuilt_cache_continues_exactly():
     model = rolling_model(seed=4)
-    tokens = torch.randint(4, 260, (1, 30))
-    at_zero = roll(model, tokens, [5] * 6)
-    assert torch.equal(roll(model, tokens, [5] * 6, offset=2**31), at_zero)
+    tokens = torch.randint(4, 260, (1, 100))
+    at_zero = roll(model, tokens, [5] * 20)
+    # Bit for bit once the receptive field lies past the first block that starts at W or later (at
+    # 64 here): blocks before it have no earlier keys at 0, and take fewer.
+    exact_from = 64 + model.cfg.n_layers * (model.cfg.attention_window - 1)
+    assert torch.equal(roll(model, tokens, [5] * 20, offset=2**31)[exact_from:], at_zero[exact_from:])
     # A cache rebuilt from the last L * (W - 1) tokens only: the outputs after them are exact.
     keep = model.cfg.n_layers * (model.cfg.attention_window - 1)
-    rebuilt = roll(model, tokens[:, 30 - keep - 8:], [keep, 8], offset=30 - keep - 8)
-    assert torch.allclose(rebuilt[keep:], at_zero[30 - 8:], atol=1e-5)
+    rebuilt = roll(model, tokens[:, 100 - keep - 8:], [keep, 8], offset=100 - keep - 8)
+    assert torch.allclose(rebuilt[keep:], at_zero[100 - 8:], atol=1e-5)
 
 
 def test_rolling_rows_padded_together_do_not_bleed():

@@ -62,27 +62,42 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
         for (int i = 0; i < calls.size(); i++) {
             check(calls.get(i), i);
         }
-        List<EntropyScorer.Scores> out = new ArrayList<>(calls.size());
+        // One graph run takes calls of one key span (RollingWindow#keySpan): streams in their first W
+        // positions go by block, apart from those in their steady state.
+        List<Integer> order = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            order.add(i);
+        }
+        order.sort(java.util.Comparator.comparingLong(i -> window.keySpan(calls.get(i).start())));
+        EntropyScorer.Scores[] out = new EntropyScorer.Scores[calls.size()];
         int from = 0;
-        while (from < calls.size()) {
+        while (from < order.size()) {
+            long span = window.keySpan(calls.get(order.get(from)).start());
             int to = from + 1;
-            int width = padded(calls.get(from).tokens().length);
-            while (to < calls.size()) {
-                int wider = Math.max(width, padded(calls.get(to).tokens().length));
+            int width = padded(calls.get(order.get(from)).tokens().length);
+            while (to < order.size() && window.keySpan(calls.get(order.get(to)).start()) == span) {
+                int wider = Math.max(width, padded(calls.get(order.get(to)).tokens().length));
                 if ((long) (to - from + 1) * wider > tokenBudget) {
                     break;
                 }
                 width = wider;
                 to++;
             }
+            List<Call> batch = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) {
+                batch.add(calls.get(order.get(i)));
+            }
             try {
-                out.addAll(run(calls.subList(from, to), width));
+                List<EntropyScorer.Scores> scores = run(batch, width);
+                for (int i = from; i < to; i++) {
+                    out[order.get(i)] = scores.get(i - from);
+                }
             } catch (OrtException e) {
                 throw new IllegalStateException("the rolling entropy model of " + location + " failed: " + e.getMessage(), e);
             }
             from = to;
         }
-        return out;
+        return Arrays.asList(out);
     }
 
     /** A row's width: whole query blocks. */
@@ -96,6 +111,11 @@ public final class EntropyRollingRunner implements RollingScorer, AutoCloseable 
         if (n < 1 || n > window.maxCallTokens()) {
             throw new IllegalArgumentException("call " + index + " carries " + n + " tokens; the rolling graph takes 1 to "
                     + window.maxCallTokens() + " per stream");
+        }
+        if (window.callEnd(call.start(), call.start() + n) < call.start() + n) {
+            throw new IllegalArgumentException("call " + index + " runs positions " + call.start() + " to "
+                    + (call.start() + n - 1) + " across the end of a query block that starts before W = "
+                    + window.window() + ", which goes alone (RollingWindow#callEnd)");
         }
         if (call.start() != call.cache().end()) {
             throw new IllegalArgumentException("call " + index + " starts at position " + call.start()

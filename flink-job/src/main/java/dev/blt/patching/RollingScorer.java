@@ -6,8 +6,9 @@ import java.util.List;
  * The rolling graph of a sliding-window entropy model: scores the next tokens of many streams in
  * one batched call, each after the window in its {@link RollingCache}, and rolls the caches on.
  *
- * <p>The graph runs queries in blocks aligned to absolute positions, each over the W + block keys
- * before its block's end, so a row is a matrix product of at least one block of rows, never one
+ * <p>The graph runs queries in blocks aligned to absolute positions, each over the keys up to its
+ * block's end ({@link RollingWindow#keySpan}: W + block once a stream is past its first W
+ * positions), so a row is a matrix product of at least one block of rows, never one
  * (with ONNX Runtime on CPU a one-row product takes another kernel and rounds differently; see
  * {@link StepScorer}), and a byte's bits do not depend on the call it came in.
  */

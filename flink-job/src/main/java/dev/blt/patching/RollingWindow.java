@@ -34,10 +34,25 @@ public record RollingWindow(int window, int layers, int queryBlock, int maxCallT
     /**
      * Where a call that starts at {@code start} stops, at most {@code available}: at a block boundary
      * when the call is cut short, so that the next call of a long stream starts on one and pads
-     * nothing (a call of at least one block always reaches one).
+     * nothing (a call of at least one block always reaches one). A block that starts before W goes
+     * alone: it has a key span of its own ({@link #keySpan}).
      */
     public long callEnd(long start, long available) {
-        long end = start + maxCallTokens;
+        long base = blockBase(start);
+        long end = base < window ? base + queryBlock : start + maxCallTokens;
         return available <= end ? available : end - Math.floorMod(end, queryBlock);
+    }
+
+    /**
+     * Keys each query block of a call from {@code start} attends over: the W + block positions up to
+     * its block's end in a stream's steady state, and in its first W positions those that exist
+     * (min(base, W) + block). One call has one span, so that a byte's bits never depend on the call.
+     */
+    public long keySpan(long start) {
+        return Math.min(blockBase(start), window) + queryBlock;
+    }
+
+    private long blockBase(long position) {
+        return position - Math.floorMod(position, queryBlock);
     }
 }

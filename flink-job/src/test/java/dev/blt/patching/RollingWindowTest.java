@@ -14,6 +14,7 @@ class RollingWindowTest {
     void aCallTakesWhatIsThereUpToItsLimit() {
         assertEquals(5, window.callEnd(0, 5));
         assertEquals(1000 + 512, window.callEnd(1000, 1000 + 512));
+        assertEquals(1000 + 300, window.callEnd(1000, 1000 + 300));
     }
 
     @Test
@@ -29,6 +30,20 @@ class RollingWindowTest {
         RollingWindow small = new RollingWindow(8, 2, 64, 64);
         assertEquals(64, small.callEnd(10, 1000));
         assertEquals(128, small.callEnd(64, 1000));
+    }
+
+    @Test
+    void aBlockThatStartsBeforeTheWindowGoesAloneWithTheKeysThatExist() {
+        assertEquals(64, window.callEnd(0, 1_000_000));
+        assertEquals(128, window.callEnd(100, 1_000_000));
+        assertEquals(120, window.callEnd(100, 120));
+        assertEquals(256, window.callEnd(192, 1_000_000));
+        assertEquals(256 + 512, window.callEnd(256, 1_000_000)); // from W on, whole calls
+        assertEquals(64, window.keySpan(0));
+        assertEquals(128, window.keySpan(100));
+        assertEquals(256, window.keySpan(255));
+        assertEquals(320, window.keySpan(256));
+        assertEquals(320, window.keySpan(1L << 40));
     }
 
     @Test
