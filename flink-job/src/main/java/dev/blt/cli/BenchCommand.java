@@ -304,18 +304,26 @@ public class BenchCommand implements Callable<Integer> {
 
     /**
      * cl100k BPE (jtokkit) over the lines, one at a time: the fixed reference every throughput figure
-     * is stated against. Returns KB/s; tokens[0] gets the token count.
+     * is stated against. One pass over a few hundred KB takes milliseconds, mostly in a JIT that has
+     * not compiled the encoder yet (a cold pass ran at a twelfth of a warm one), so passes repeat for
+     * at least a second and the best one counts. Returns KB/s; tokens[0] gets the token count.
      */
     public static double bpeKbPerSecond(List<byte[]> lines, long[] tokens) {
         Encoding cl100k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
         List<String> text = lines.stream().map(l -> new String(l, StandardCharsets.UTF_8)).toList();
         long bytes = lines.stream().mapToLong(l -> l.length).sum();
-        long t0 = System.nanoTime();
-        tokens[0] = 0;
-        for (String line : text) {
-            tokens[0] += cl100k.countTokensOrdinary(line);
+        double best = 0;
+        long until = System.nanoTime() + 1_000_000_000L;
+        for (int pass = 0; pass < 3 || System.nanoTime() < until; pass++) {
+            long t0 = System.nanoTime();
+            long count = 0;
+            for (String line : text) {
+                count += cl100k.countTokensOrdinary(line);
+            }
+            best = Math.max(best, bytes / 1e3 / ((System.nanoTime() - t0) / 1e9));
+            tokens[0] = count;
         }
-        return bytes / 1e3 / ((System.nanoTime() - t0) / 1e9);
+        return best;
     }
 
     /**
