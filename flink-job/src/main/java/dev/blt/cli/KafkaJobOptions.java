@@ -62,7 +62,7 @@ public class KafkaJobOptions {
     @Option(names = "--state-backend", defaultValue = JobOptions.STATE_HASHMAP, paramLabel = "hashmap|rocksdb") String stateBackend;
     @Option(names = "--resume", defaultValue = JobOptions.RESUME_LATEST, paramLabel = "latest|none|PATH") String resume;
     @Option(names = "--max-restarts", defaultValue = "10") int maxRestarts;
-    @Option(names = "--parallelism", defaultValue = "1") int parallelism;
+    @Option(names = "--parallelism", defaultValue = JobOptions.PARALLELISM_AUTO, paramLabel = "auto|N") String parallelism;
     @Option(names = {"-D", "--flink-conf"}, paramLabel = "KEY=VALUE") Map<String, String> flinkConfiguration = new LinkedHashMap<>();
 
     /**
@@ -87,7 +87,25 @@ public class KafkaJobOptions {
                 new InputLimits(maxKeyBytes, maxRecordBytes), checkpointIntervalMs,
                 checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory,
                 stateBackend.trim().toLowerCase(java.util.Locale.ROOT), resume.trim(),
-                maxRestarts, flinkConfiguration, parallelism, bounded);
+                maxRestarts, flinkConfiguration, parallelism(parallelism), bounded);
+    }
+
+    /** --parallelism: a whole number of at least 1, or auto (0 in {@link JobOptions}). */
+    private static int parallelism(String value) {
+        String v = value.trim();
+        if (JobOptions.PARALLELISM_AUTO.equalsIgnoreCase(v)) {
+            return 0;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new IllegalArgumentException("--parallelism must be " + JobOptions.PARALLELISM_AUTO
+                + " (one per core on a local cluster) or a whole number >= 1, got '" + value + "'");
     }
 
     private dev.blt.kafka.SchemaRegistry schemaRegistry() {

@@ -92,6 +92,9 @@ public class RunCommand implements Callable<Integer> {
             env = new StreamExecutionEnvironment(flinkConf);
         }
         BltJob.build(env, options);
+        int parallelism = BltJob.parallelism(env, options);
+        LOG.info("parallelism {}", parallelism > 0 ? parallelism + (options.parallelism() == 0
+                ? " (one per core; --parallelism N sets it)" : "") : "the cluster's parallelism.default");
         JobClient client = env.executeAsync("blt " + options.inputTopic() + " -> " + options.patchesTopic());
         LOG.info("job {} submitted ({})", client.getJobID(), options.bounded() ? "bounded" : "unbounded");
         if (remote && !flinkConf.get(DeploymentOptions.ATTACHED)) {

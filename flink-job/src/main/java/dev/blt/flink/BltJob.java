@@ -83,10 +83,26 @@ public final class BltJob {
         };
     }
 
+    /**
+     * The job's parallelism: --parallelism, or with auto one per core on a local MiniCluster (the
+     * patcher and BLT stage each run one model session per subtask, on one intra-op thread), and 0
+     * (the cluster's own default) on a cluster, whose machines are not this JVM's.
+     */
+    public static int parallelism(StreamExecutionEnvironment env, JobOptions o) {
+        if (o.parallelism() > 0) {
+            return o.parallelism();
+        }
+        return env instanceof org.apache.flink.streaming.api.environment.LocalStreamEnvironment
+                ? Runtime.getRuntime().availableProcessors() : 0;
+    }
+
     /** Configures env as {@link #configuration} says and adds the job's operators to it. */
     public static void build(StreamExecutionEnvironment env, JobOptions o) {
         env.configure(configuration(o));
-        env.setParallelism(o.parallelism());
+        int parallelism = parallelism(env, o);
+        if (parallelism > 0) {
+            env.setParallelism(parallelism);
+        }
         env.enableCheckpointing(o.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
 
         Properties consumer = new Properties();

@@ -73,6 +73,11 @@ public record JobOptions(
         int parallelism,
         boolean bounded) implements Serializable {
 
+    /**
+     * --parallelism's default (0 here): one subtask per core the JVM sees when the job runs on a local
+     * MiniCluster (`blt run`'s own), the cluster's parallelism.default when it is submitted to one.
+     */
+    public static final String PARALLELISM_AUTO = "auto";
     public static final String RESUME_LATEST = "latest";
     public static final String RESUME_NONE = "none";
     public static final String STATE_HASHMAP = "hashmap";
@@ -123,8 +128,8 @@ public record JobOptions(
             throw new IllegalArgumentException("the BLT stage runs but every BLT output topic is switched off");
         }
         TransactionTimeouts.check(transactionTimeoutMs(kafkaProperties), checkpointIntervalMs, bundle.maxDelayMs());
-        if (parallelism < 1) {
-            throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
+        if (parallelism < 0) {
+            throw new IllegalArgumentException("parallelism must be >= 1, or 0 for auto, got " + parallelism);
         }
     }
 

@@ -92,6 +92,9 @@ class RunCommandIT {
         assertEquals(0, run1.awaitExit(Duration.ofMinutes(2)), run1.describeLogs());
         String log1 = Files.readString(run1.logFile());
         assertTrue(log1.contains("stopped; savepoint"), run1.describeLogs());
+        // The default --parallelism: one subtask per core of the machine (BltRun.local passes none).
+        assertTrue(log1.contains("parallelism " + Runtime.getRuntime().availableProcessors() + " (one per core"),
+                run1.describeLogs());
 
         // The same streams continue; the next start (default --resume latest) picks up the savepoint.
         FaultWorkload more = FaultWorkload.generate(Segmentation.STREAM, 2, 8 * 1024, 12);
