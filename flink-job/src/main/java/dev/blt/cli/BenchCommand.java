@@ -158,6 +158,7 @@ public class BenchCommand implements Callable<Integer> {
             printComparison(loaded, variants.get(v), lines, recordsBatched[0], recordsBatched[row], blt[0], blt[1 + v]);
             variants.get(v).release();
         }
+        loaded.release(); // closes the sessions, which write their profiles under BLT_ORT_PROFILE_DIR
         return 0;
     }
 

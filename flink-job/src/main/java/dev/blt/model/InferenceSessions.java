@@ -36,6 +36,9 @@ public final class InferenceSessions {
 
     private static final Logger LOG = LoggerFactory.getLogger(InferenceSessions.class);
 
+    /** A folder: every session writes ONNX Runtime's per-node profile there when it closes (for benchmarks). */
+    static final String PROFILE_ENV = "BLT_ORT_PROFILE_DIR";
+
     private static final Map<Key, Entry> SESSIONS = new HashMap<>();
     private static final Map<Integer, ReentrantLock> GPU_LOCKS = new ConcurrentHashMap<>();
 
@@ -156,6 +159,11 @@ public final class InferenceSessions {
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             if (settings.device().isCuda()) {
                 addCuda(options, settings.device(), model.name());
+            }
+            String profile = System.getenv(PROFILE_ENV);
+            if (profile != null && !profile.isBlank()) {
+                // ONNX Runtime writes <prefix>_<date>.json (Chrome trace: every node's time) when the session closes.
+                options.enableProfiling(java.nio.file.Path.of(profile, model.name().replace(".onnx", "")).toString());
             }
             long start = System.nanoTime();
             OrtSession session = env.createSession(model.bytes(), options);
