@@ -158,8 +158,8 @@ def rolling(cfg: C.ModelSetConfig) -> bool:
     return cfg.entropy.attention_window > 0
 
 
-def export_blt(model, path: Path, min_patch_slots: int = 0) -> None:
-    wrapper = BltExport(model, min_patch_slots).eval()
+def export_blt(model, path: Path) -> None:
+    wrapper = BltExport(model).eval()
     tokens, starts = pad_blt_batch([([C.BOS_ID] + list(range(10, 20)), [0, 1, 4, 8]), (list(range(30, 37)), [0, 3])])
     torch.onnx.export(wrapper, (tokens, starts), str(path), opset_version=OPSET, input_names=_names(BLT_IO, "inputs"),
                       output_names=_names(BLT_IO, "outputs"), dynamic_axes=_dynamic_axes(BLT_IO))
@@ -203,7 +203,7 @@ def _floats(a) -> List[float]:
 def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float, tolerance: float = 1e-4) -> dict:
     """Inputs and PyTorch's outputs for the Java checks, which must agree within tolerance."""
     ent = EntropyModelExport(entropy_model).eval()
-    blt = BltExport(blt_model, cfg.patching.max_patch_length).eval()
+    blt = BltExport(blt_model).eval()
     s = cfg.streaming
     documents = []
     for name, data in fixture_documents().items():
@@ -349,6 +349,6 @@ def write_model_folder(out_dir: Path, entropy_model, blt_model, cfg: C.ModelSetC
         export_entropy_rolling(entropy_model, out_dir / ENTROPY_ROLLING_FILE)
     else:
         export_entropy_step(entropy_model, out_dir / ENTROPY_STEP_FILE)
-    export_blt(blt_model, out_dir / BLT_FILE, cfg.patching.max_patch_length)
+    export_blt(blt_model, out_dir / BLT_FILE)
     (out_dir / FIXTURES_FILE).write_text(json.dumps(make_fixtures(entropy_model, blt_model, cfg, theta)) + "\n")
     return write_manifest(out_dir, cfg, theta, extra)

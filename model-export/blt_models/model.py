@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .config import BOE_ID, VOCAB_SIZE, BltConfig, EntropyModelConfig
+from .config import VOCAB_SIZE, BltConfig, EntropyModelConfig
 from .hashing import ngram_buckets
 
 MASKED = -1e9  # finite, so a row with no allowed key gives a uniform (not NaN) softmax
@@ -236,20 +236,6 @@ class CrossAttention(nn.Module):
         k, v = self.kv(keys_values).view(b, tk, 2, h, dh).permute(2, 0, 3, 1, 4).unbind(0)
         y = attend(q, k, v, allowed[:, None])
         return self.out(y.transpose(1, 2).reshape(b, tq, d))
-
-
-
-class PatchCrossAttention(CrossAttention):
-    """CrossAttention where query p (a patch) may see the positions of patch p only: attention over
-    its gathered L slots (PatchBytes) instead of all T positions under a mask. The same weights."""
-
-    def forward(self, queries, keys_values, patches):
-        b, p, d = queries.shape
-        h, dh = self.n_heads, d // self.n_heads
-        q = self.q(queries).view(b, p, h, 1, dh).transpose(1, 2)  # [B,H,P,1,Dh]
-        k, v = patches.gather(self.kv(keys_values)).view(b, p, -1, 2, h, dh).permute(3, 0, 4, 1, 2, 5).unbind(0)
-        y = attend(q, k, v, patches.inside[:, None, :, None, :])  # k, v [B,H,P,L,Dh]
-        return self.out(y.reshape(b, h, p, dh).transpose(1, 2).reshape(b, p, d))
 
 
 class SwiGLU(nn.Module):
@@ -481,37 +467,6 @@ class LocalEncoder(nn.Module):
         return x
 
 
-class PatchBytes:
-    """Where each patch's real bytes lie: patch p holds positions start[p] .. start[p] + length[p] - 1.
-    Per-patch work gathers those positions into [B,P,L] slots (L the longest patch of the batch), so
-    it costs P * L rather than P * T: a [B,P,T] membership mask made the max-pool and the pooling
-    attention quadratic in the window, a quarter of the BLT graph's time. Right padding (the pad
-    token after a row's last real token) counts in no patch's length, so a short row batched with
-    long ones does not stretch L; the patch that holds it pools to zero, like an empty one, and lies
-    after every real patch of its row."""
-
-    def __init__(self, patch_start, tokens, min_slots: int = 0):
-        t = tokens.shape[1]
-        end = torch.cat([patch_start[:, 1:], torch.full_like(patch_start[:, :1], t)], dim=1)
-        position = torch.arange(1, t + 1)[None, :]
-        real_end = (position * (tokens != BOE_ID).long()).max(dim=1, keepdim=True).values  # [B,1]
-        self.length = (torch.minimum(end, real_end) - patch_start).clamp(min=0)  # [B,P]; 0: no real byte
-        # At least min_slots slots: the exported graph uses the patcher's longest patch, so that every
-        # batch of the patcher's patches has one shape, and a patch's bits never depend on the
-        # patches batched beside it (a product over L slots rounds by L).
-        offset = torch.arange(torch.clamp(self.length.max(), min=min_slots))
-        self.inside = offset[None, None, :] < self.length[:, :, None]  # [B,P,L]
-        self.index = torch.where(self.inside, patch_start[:, :, None] + offset[None, None, :],
-                                 torch.zeros_like(self.inside, dtype=patch_start.dtype))
-        self.patch_id = patch_ids_from_starts(patch_start, tokens)  # [B,T]
-
-    def gather(self, x):
-        """x [B,T,D] -> [B,P,L,D]: each patch's bytes (slots past its end hold byte 0; see inside)."""
-        b, p, l = self.index.shape
-        flat = (torch.arange(b)[:, None, None] * x.shape[1] + self.index).reshape(-1)
-        return x.reshape(-1, x.shape[2])[flat].reshape(b, p, l, x.shape[2])
-
-
 class PatchPooling(nn.Module):
     """Cross-attention from patches to their own bytes; queries start as the max-pool of the patch."""
 
@@ -519,15 +474,15 @@ class PatchPooling(nn.Module):
         super().__init__()
         self.query_norm = RMSNorm(cfg.d_local, cfg.norm_eps)
         self.byte_norm = RMSNorm(cfg.d_local, cfg.norm_eps)
-        self.cross = PatchCrossAttention(cfg.d_local, cfg.d_local, cfg.n_heads_local)
+        self.cross = CrossAttention(cfg.d_local, cfg.d_local, cfg.n_heads_local)
         self.to_latent = nn.Linear(cfg.d_local, cfg.d_latent, bias=False)
 
-    def forward(self, byte_states, patches: PatchBytes):
-        # Empty (padding) patches pool to zero. A max is exact in any order: the same bits as a
-        # max over all T positions under a mask.
-        own = patches.gather(byte_states).masked_fill(~patches.inside[..., None], MASKED)  # [B,P,L,D]
-        pooled = own.max(dim=2).values.masked_fill((patches.length == 0)[..., None], 0.0)
-        pooled = pooled + self.cross(self.query_norm(pooled), self.byte_norm(byte_states), patches)
+    def forward(self, byte_states, membership):
+        # membership [B,P,T]: byte t belongs to patch p. Empty (padding) patches pool to zero.
+        masked = byte_states[:, None, :, :].masked_fill(~membership[..., None], MASKED)
+        pooled = masked.max(dim=2).values
+        pooled = pooled.masked_fill(~membership.any(-1, keepdim=True), 0.0)
+        pooled = pooled + self.cross(self.query_norm(pooled), self.byte_norm(byte_states), membership)
         return self.to_latent(pooled)
 
 
@@ -561,14 +516,10 @@ class LocalDecoder(nn.Module):
         self.norm = RMSNorm(cfg.d_local, cfg.norm_eps)
         self.head = nn.Linear(cfg.d_local, VOCAB_SIZE, bias=False)
 
-    def forward(self, byte_states, latent, patches: PatchBytes):
+    def forward(self, byte_states, latent, membership):
         b = latent.shape[0]
         previous = torch.cat([self.start_latent.expand(b, 1, -1), latent[:, :-1]], dim=1)  # [B,P,D]
-        # Byte t sees the one latent of the patch before its own: patch_id == key index, as a mask.
-        # (A gather of that latent's value would give the same bits for a twentieth of the cost, but
-        # would leave the query weights out of the graph, where adapt.py reads the weights back.)
-        allowed = patches.patch_id[:, :, None] == torch.arange(previous.shape[1])[None, None, :]  # [B,T,P]
-        x = byte_states + self.cross(self.byte_norm(byte_states), previous, allowed)
+        x = byte_states + self.cross(self.byte_norm(byte_states), previous, membership.transpose(1, 2))
         allowed = causal_mask(byte_states)
         for block in self.blocks:
             x = block(x, allowed)
@@ -612,14 +563,15 @@ class ByteLatentTransformer(nn.Module):
         logits, latent, _ = self.forward_with_pooled(tokens, patch_start)
         return logits, latent
 
-    def forward_with_pooled(self, tokens, patch_start, min_patch_slots: int = 0):
-        """(logits, latent, pooled): pooled [B,P,D] is the latent transformer's input.
-        min_patch_slots: see PatchBytes (the export passes the patcher's max_patch_length)."""
-        patches = PatchBytes(patch_start, tokens, min_patch_slots)
+    def forward_with_pooled(self, tokens, patch_start):
+        """(logits, latent, pooled): pooled [B,P,D] is the latent transformer's input."""
+        patch_id = patch_ids_from_starts(patch_start, tokens)
+        patch_index = torch.arange(patch_start.shape[1], device=tokens.device)
+        membership = patch_id[:, None, :] == patch_index[None, :, None]  # [B,P,T]
         byte_states = self.local_encoder(tokens)
-        pooled = self.patch_pooling(byte_states, patches)
+        pooled = self.patch_pooling(byte_states, membership)
         latent = self.latent_transformer(pooled)
-        logits = self.local_decoder(byte_states, latent, patches)
+        logits = self.local_decoder(byte_states, latent, membership)
         return logits, latent, pooled
 
     def patch_embeddings(self, pooled, latent):
@@ -639,13 +591,12 @@ class BltExport(nn.Module):
                                  each patch (read at the patch's last position)
     """
 
-    def __init__(self, model: ByteLatentTransformer, min_patch_slots: int = 0):
+    def __init__(self, model: ByteLatentTransformer):
         super().__init__()
         self.model = model
-        self.min_patch_slots = min_patch_slots  # the patcher's max_patch_length (see PatchBytes)
 
     def forward(self, tokens, patch_start):
-        logits, latent, pooled = self.model.forward_with_pooled(tokens, patch_start, self.min_patch_slots)
+        logits, latent, pooled = self.model.forward_with_pooled(tokens, patch_start)
         logp = torch.log_softmax(logits, dim=-1)
         seq_len = torch.full_like(patch_start[:, :1], tokens.shape[1])
         patch_end = torch.cat([patch_start[:, 1:], seq_len], dim=1) - 1

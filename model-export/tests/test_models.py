@@ -272,26 +272,3 @@ def test_a_rolling_cache_needs_a_window_and_periodic_rope():
     with pytest.raises(ValueError, match="periodic RoPE"):
         model.forward_rolling(torch.zeros(1, 64, dtype=torch.long), torch.tensor([0]), torch.tensor([0]),
                               torch.zeros(1, 1, 2, 0, 8), torch.zeros(1, 1, 2, 0, 8))
-
-
-def test_patch_pooling_by_gather_gives_the_masked_pass_over_every_position(blt_model):
-    """PatchBytes gathers each patch's bytes; a max and attention under a [B,P,T] mask over all
-    positions (the first formulation) give the same real patches: the max bit for bit."""
-    from blt_models.model import CrossAttention, MASKED, PatchBytes
-    tokens, starts = pad_blt_batch([(list(range(10, 40)), [0, 3, 9, 10, 22]), (list(range(5, 12)), [0, 4])])
-    pooling = blt_model.patch_pooling
-    with torch.no_grad():
-        byte_states = blt_model.local_encoder(tokens)
-        pooled = pooling(byte_states, PatchBytes(starts, tokens))
-        patch_id = patch_ids_from_starts(starts, tokens)
-        membership = patch_id[:, None, :] == torch.arange(starts.shape[1])[None, :, None]  # [B,P,T]
-        max_pool = byte_states[:, None].masked_fill(~membership[..., None], MASKED).max(dim=2).values
-        masked = CrossAttention.forward(pooling.cross, pooling.query_norm(max_pool), pooling.byte_norm(byte_states),
-                                        membership)
-        reference = pooling.to_latent(max_pool + masked)
-        own = PatchBytes(starts, tokens)
-        gathered = own.gather(byte_states).masked_fill(~own.inside[..., None], MASKED).max(dim=2).values
-    real = [(0, range(5)), (1, range(2))]  # each row's real patches (the rest hold padding)
-    for row, patches in real:
-        assert torch.equal(gathered[row, list(patches)], max_pool[row, list(patches)])
-        assert torch.allclose(pooled[row, list(patches)], reference[row, list(patches)], atol=1e-5)
