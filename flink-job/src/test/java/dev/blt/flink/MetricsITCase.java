@@ -66,6 +66,7 @@ class MetricsITCase {
                     prefix + ".patches", "--embeddings-topic", prefix + ".embeddings", "--predictions-topic",
                     prefix + ".predictions", "--record-scores-topic", prefix + ".scores", "--dlq-topic", prefix + ".dlq",
                     "--transactional-id-prefix", prefix, "--segmentation", "record", "--checkpoint-interval-ms", "100",
+                    "--parallelism", "1", // one subtask per operator: each metric below is that subtask's
                     "--checkpoint-dir", KafkaJobTestBase.freshCheckpointDirectory(), "--resume", "none")
                     .toJobOptions(broker.bootstrapServers(),
                             new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null), true);
