@@ -51,6 +51,10 @@ class BltConfig:
     # Hidden width of the embedding head (model.EmbeddingHead); 0: no head, a patch's embedding is
     # its latent state. The head only shapes the embeddings; next-byte prediction never uses it.
     embedding_head: int = 0
+    # The longest patch the exported graph pools exactly (model.patch_max: log2 of it doubling
+    # steps). The Java runner refuses longer ones; it leaves room for greedy continuation, which
+    # extends a patch of up to max_patch_length bytes by the bytes it writes.
+    max_pooled_patch_bytes: int = 128
 
 
 @dataclass

@@ -272,3 +272,18 @@ def test_a_rolling_cache_needs_a_window_and_periodic_rope():
     with pytest.raises(ValueError, match="periodic RoPE"):
         model.forward_rolling(torch.zeros(1, 64, dtype=torch.long), torch.tensor([0]), torch.tensor([0]),
                               torch.zeros(1, 1, 2, 0, 8), torch.zeros(1, 1, 2, 0, 8))
+
+
+def test_patch_max_by_doubling_is_the_masked_max_bit_for_bit():
+    from blt_models.model import MASKED, patch_max
+    torch.manual_seed(7)
+    x = torch.randn(2, 40, 8)
+    starts = torch.tensor([[0, 1, 5, 6, 21, 40], [0, 3, 4, 12, 13, 33]])  # row 0 ends in an empty patch
+    patch_id = patch_ids_from_starts(starts, x)
+    membership = patch_id[:, None, :] == torch.arange(starts.shape[1])[None, :, None]
+    masked = x[:, None].masked_fill(~membership[..., None], MASKED).max(dim=2).values
+    real = membership.any(-1)
+    for bound in (None, 20, 32):  # the longest patch here is 20 bytes
+        assert torch.equal(patch_max(x, starts, patch_id, bound)[real], masked[real]), bound
+    # A bound shorter than a patch leaves that patch's max to its last bound bytes: hence the Java check.
+    assert not torch.equal(patch_max(x, starts, patch_id, 8)[real], masked[real])

@@ -54,6 +54,7 @@ public class EmbedCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--novelty-window must be >= 0, got " + outputs.noveltyWindow);
         }
         LoadedModel loaded = model.source().open();
+        outputs.check(loaded.manifest());
         int byteOffset = loaded.manifest().tokens().byteOffset();
         boolean stream = segmentation == Segmentation.STREAM;
         PrintStream out = new PrintStream(System.out, false, "UTF-8");

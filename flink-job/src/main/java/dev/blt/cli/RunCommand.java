@@ -65,6 +65,7 @@ public class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobOptions options = job.toJobOptions(bootstrapServers, model.source(), bounded);
         ModelManifest manifest = options.model().bundle().manifest(); // verify the model here, before any task starts
+        job.outputs.check(manifest);
         String clusterId = KafkaPreflight.check(options.bootstrapServers(), options.kafkaProperties(), options.topics(),
                 options.transactionTimeoutMs(), preflightTimeout(options.kafkaProperties()));
         if (options.schemaRegistry() != null) {

@@ -27,10 +27,13 @@ import java.util.Set;
 public final class BltModelRunner extends BatchedGraphRunner implements BltScorer {
 
     /**
-     * Padded tokens per call. Smaller than the entropy model's: patch pooling materialises a
-     * [B, patches, T, d_local] tensor, about 140 MB for the default model's windows at this budget.
+     * Padded tokens per call. Smaller than the entropy model's: patch pooling's attention scores
+     * every position for every patch ([B, heads, patches, T]), and an older graph's max-pool
+     * materialises [B, patches, T, d_local], about 140 MB for the default model's windows here.
      */
     public static final long DEFAULT_TOKEN_BUDGET = 8_192;
+
+    private final int maxPooledPatchBytes;
 
     private static final Set<String> OUTPUTS =
             Set.of(GraphTensor.PATCH_EMBEDDING.id, GraphTensor.NEXT_LOGPROB.id, GraphTensor.PATCH_END_LOGPROBS.id);
@@ -38,6 +41,7 @@ public final class BltModelRunner extends BatchedGraphRunner implements BltScore
     /** Takes over {@code session}: closing the runner releases it. */
     public BltModelRunner(SharedSession session, ModelManifest manifest, long tokenBudget) {
         super(session, manifest, tokenBudget, GraphIo.BLT_GRAPH);
+        this.maxPooledPatchBytes = manifest.maxPooledPatchBytes();
     }
 
     /** The BLT stage's windows, each one call (its tokens and patch starts). */
@@ -54,11 +58,25 @@ public final class BltModelRunner extends BatchedGraphRunner implements BltScore
         }
     }
 
+    /** A patch longer than the graph pools exactly would get the max of its last bytes only: refused. */
+    private void checkPatchLengths(BltCall call, int index) {
+        long[] starts = call.patchStart();
+        for (int p = 0; p < starts.length; p++) {
+            long end = p + 1 < starts.length ? starts[p + 1] : call.tokens().length;
+            if (end - starts[p] > maxPooledPatchBytes) {
+                throw new IllegalArgumentException("call " + index + ": patch " + p + " holds " + (end - starts[p])
+                        + " tokens, more than the " + maxPooledPatchBytes + " this BLT graph pools "
+                        + "(models.blt.config.max_pooled_patch_bytes)");
+            }
+        }
+    }
+
     /** The outputs of every call, in input order. */
     public List<BltScorer.Outputs> run(List<BltCall> calls) throws OrtException {
         // Check every call first, so a bad one fails the call before any model time is spent.
         for (int i = 0; i < calls.size(); i++) {
             tokens.check(calls.get(i).tokens(), "call " + i);
+            checkPatchLengths(calls.get(i), i);
         }
         BltScorer.Outputs[] results = new BltScorer.Outputs[calls.size()];
         int[] lengths = calls.stream().mapToInt(c -> c.tokens().length).toArray();

@@ -147,6 +147,22 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
                             /* entropy_rolling only: queries per block, tokens of one stream per call */
                             @AbsentInOlderManifests Integer queryBlock, @AbsentInOlderManifests Integer maxCallTokens) {}
 
+    /**
+     * The longest patch the BLT graph pools exactly (models.blt.config.max_pooled_patch_bytes: its
+     * max-pool runs a fixed number of doubling steps), or {@link Integer#MAX_VALUE} for an older graph,
+     * which pools under a mask and takes any length.
+     */
+    public int maxPooledPatchBytes() {
+        Object bound = models.blt.config.get("max_pooled_patch_bytes");
+        return bound == null ? Integer.MAX_VALUE : ((Number) bound).intValue();
+    }
+
+    /** The most bytes a greedy continuation may add to a patch of max_patch_length bytes. */
+    public int maxContinuationBytes() {
+        int bound = maxPooledPatchBytes();
+        return bound == Integer.MAX_VALUE ? Integer.MAX_VALUE : Math.max(0, bound - patching.maxPatchLength());
+    }
+
     /** The rolling cache's shape, or null for a model that streams in aligned blocks. */
     public RollingWindow rollingWindow() {
         ModelSpec rolling = models.entropyRolling;
