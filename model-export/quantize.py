@@ -23,8 +23,8 @@ import torch
 
 from blt_models import config as C
 from blt_models import corpus
-from blt_models.export import (BLT_FILE, ENTROPY_FILE, ENTROPY_ROLLING_FILE, ENTROPY_STEP_FILE, FIXTURES_FILE,
-                               MANIFEST_FILE, make_fixtures, rolling, write_manifest)
+from blt_models.export import (BLT_FILE, BLT_ROLLING_FILE, ENTROPY_FILE, ENTROPY_ROLLING_FILE, ENTROPY_STEP_FILE,
+                               FIXTURES_FILE, MANIFEST_FILE, make_fixtures, rolling, rolling_blt, write_manifest)
 from blt_models.model import ByteLatentTransformer, EntropyModel
 from blt_models.onnx_weights import load_from_onnx
 from blt_models.quantize import (FP16_SCHEME, SCHEME, ActivationRanges, half_graph, half_linears, kept_weights,
@@ -97,7 +97,9 @@ def main():
         record = {"command": f"/usr/bin/python3 quantize.py --model {args.model.name} --to fp16", "scheme": FP16_SCHEME}
     out.mkdir(parents=True, exist_ok=True)
     replaced = {}
-    for name in (ENTROPY_FILE, ENTROPY_ROLLING_FILE if rolling(cfg) else ENTROPY_STEP_FILE, BLT_FILE):
+    graphs = (ENTROPY_FILE, ENTROPY_ROLLING_FILE if rolling(cfg) else ENTROPY_STEP_FILE, BLT_FILE) \
+        + ((BLT_ROLLING_FILE,) if rolling_blt(cfg) else ())
+    for name in graphs:
         graph, replaced[name] = rewrite(onnx.load(str(args.model / name)))
         onnx.save(graph, str(out / name))
     log(f"{args.to} matrix products: {replaced}")

@@ -90,7 +90,10 @@ def blt_of_folder(folder, cfg):
     head's objective)."""
     base = json.loads((folder / MANIFEST_FILE).read_text())
     base_cfg = C.ModelSetConfig.from_dict(base["training"]["configs"])
-    cfg = replace(cfg, blt=base_cfg.blt, blt_train=base_cfg.blt_train)
+    # The weights and sizes of the folder's BLT, run with this preset's windows (sliding windows are
+    # how it streams, not what it learned: see BltConfig.byte_window).
+    windows = {k: getattr(cfg.blt, k) for k in ("byte_window", "patch_window", "rope_period")}
+    cfg = replace(cfg, blt=replace(base_cfg.blt, **windows), blt_train=base_cfg.blt_train)
     model = load_from_onnx(ByteLatentTransformer(cfg.blt), folder / BLT_FILE)
     report = {**base["training"]["blt"], "from_model": base["model_id"]}
     carried = {k: base[k] for k in ("embedding_objective",) if k in base}
@@ -104,6 +107,14 @@ def entropy_attention_context(cfg):
         return cfg.entropy.attention_window
     window = cfg.streaming.entropy_context_bytes + cfg.streaming.entropy_block_bytes
     return window // 2 + cfg.streaming.entropy_context_bytes // 2
+
+
+def blt_attention_context(cfg):
+    """(bytes, patches) each BLT position attends to in steady state: the sliding windows, or the
+    aligned blocks' (160 bytes, the context patches)."""
+    if cfg.blt.byte_window > 0:
+        return cfg.blt.byte_window, cfg.blt.patch_window
+    return 160, cfg.streaming.blt_context_patches
 
 
 def evaluate(entropy_model, blt_model, validation, cfg, theta):
@@ -199,10 +210,10 @@ def main():
     extra = {
         "flops_per_byte": {
             "entropy_model": round(flops_per_token_entropy(cfg.entropy, entropy_attention_context(cfg))),
-            "blt": round(flops_per_byte_blt(cfg.blt, 160, cfg.streaming.blt_context_patches, avg)),
-            "note": "forward FLOPs per byte, 2 per multiply-add: the entropy model's at its attention window "
-                    "(a rolling cache's steady state) or at the mean attention context of the aligned-block "
-                    "windows, excluding their recomputed context; BLT's at its aligned-block windows",
+            "blt": round(flops_per_byte_blt(cfg.blt, *blt_attention_context(cfg), avg)),
+            "note": "forward FLOPs per byte, 2 per multiply-add: each model's at its attention windows (a "
+                    "rolling cache's steady state) or at the mean attention context of the aligned-block "
+                    "windows, excluding their recomputed context",
         },
         "metrics": metrics,
         "training": {

@@ -55,6 +55,13 @@ class BltConfig:
     # steps). The Java runner refuses longer ones; it leaves room for greedy continuation, which
     # extends a patch of up to max_patch_length bytes by the bytes it writes.
     max_pooled_patch_bytes: int = 128
+    # Sliding windows (issue 29): the local encoder's and decoder's self-attention sees at most
+    # byte_window bytes (itself included), the latent transformer's at most patch_window patches;
+    # with integer-periodic RoPE (rope_period, as in EntropyModelConfig) the BLT then runs from
+    # rolling caches, one step per new patch (model.BltRollingExport). 0 = all, the usual RoPE.
+    byte_window: int = 0
+    patch_window: int = 0
+    rope_period: int = 0
 
 
 @dataclass
@@ -161,6 +168,10 @@ def default() -> ModelSetConfig:
         name="blt-default",
         entropy=EntropyModelConfig(**{**asdict(WINDOWED_ENTROPY_CANDIDATES[DEFAULT_WINDOWED_CANDIDATE]),
                                       "rope_period": ROPE_PERIOD}),
+        # The BLT with sliding windows too, run from rolling caches (one step per new patch): 96 bytes
+        # for the local encoder and decoder, 16 patches for the latent transformer. Weights trained
+        # in aligned blocks of 32 + 32 patches keep their quality under these windows (README).
+        blt=BltConfig(byte_window=96, patch_window=16, rope_period=ROPE_PERIOD),
         streaming=StreamingConfig(entropy_context_bytes=512, entropy_block_bytes=256,
                                   blt_context_patches=32, blt_block_patches=32),
         patching=PatchingConfig(target_avg_patch_size=5.0),
@@ -173,11 +184,12 @@ def default() -> ModelSetConfig:
 
 
 def tiny_window() -> ModelSetConfig:
-    """tiny() with a two-layer sliding-window entropy model, for tests of the rolling cache: a
-    window of 8, so that short test streams roll their caches many times."""
+    """tiny() with a two-layer sliding-window entropy model and a sliding-window BLT, for tests of the
+    rolling caches: windows of 8 bytes (3 patches), so that short test streams roll them many times."""
     cfg = tiny()
     cfg.name = "blt-tiny-window"
     cfg.entropy = EntropyModelConfig(d_model=32, n_layers=2, n_heads=2, attention_window=8, rope_period=ROPE_PERIOD)
+    cfg.blt.byte_window, cfg.blt.patch_window, cfg.blt.rope_period = 8, 3, ROPE_PERIOD  # rolling BLT caches too
     return cfg
 
 

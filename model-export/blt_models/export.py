@@ -14,15 +14,17 @@ import onnx
 import torch
 
 from . import config as C
-from .model import ROLLING_QUERY_BLOCK, BltExport, EntropyModelExport, EntropyRollingExport, EntropyStepExport
-from .patcher import document_blt, document_entropies, patch_starts, records_in_context
-from .runtime import pad_blt_batch, run_blt, run_entropy
+from .model import (ROLLING_BYTE_QUERY_BLOCK, ROLLING_QUERY_BLOCK, BltExport, BltRollingExport, EntropyModelExport,
+                    EntropyRollingExport, EntropyStepExport)
+from .patcher import document_entropies, patch_starts, records_in_context
+from .runtime import pad_blt_batch, rolling_blt_inputs, run_blt, run_entropy, stream_blt
 
 OPSET = 17
 FIXTURE_END_DISTRIBUTIONS = 8  # patches per fixture document whose full next-byte distribution is kept
 ENTROPY_FILE, BLT_FILE, FIXTURES_FILE, MANIFEST_FILE = "entropy.onnx", "blt.onnx", "fixtures.json", "manifest.json"
 ENTROPY_STEP_FILE = "entropy_step.onnx"
 ENTROPY_ROLLING_FILE = "entropy_rolling.onnx"
+BLT_ROLLING_FILE = "blt_rolling.onnx"
 # Tokens of one stream per rolling call: a long chunk takes several calls, in order. Calls this long
 # already amortise a call's fixed cost; longer ones only grow the gathered keys (W + block per query).
 ROLLING_MAX_CALL_TOKENS = 512
@@ -158,6 +160,76 @@ def rolling(cfg: C.ModelSetConfig) -> bool:
     return cfg.entropy.attention_window > 0
 
 
+BYTE_CACHE_SHAPE = ["byte_layers", "batch", "heads", "byte_past", "head_dim"]
+LATENT_CACHE_SHAPE = ["latent_layers", "batch", "latent_heads", "patch_past", "latent_head_dim"]
+BLT_ROLLING_IO = {
+    "inputs": [
+        {"name": "tokens", "dtype": "int64", "shape": ["batch", "seq"],
+         "doc": "each row: a stream's next whole patches, right-padded with the pad token to a multiple of "
+                "query_block"},
+        {"name": "patch_start", "dtype": "int64", "shape": ["batch", "patches"],
+         "doc": "as in blt.onnx: each row's patch starts, then one patch at its first padding position, then "
+                "patches starting at seq"},
+        {"name": "byte_pos", "dtype": "int64", "shape": ["batch"],
+         "doc": "stream position of tokens[:, 0] (BOS is position 0)"},
+        {"name": "patch_pos", "dtype": "int64", "shape": ["batch"],
+         "doc": "stream index of the row's first patch (the BOS patch is 0)"},
+        {"name": "lengths", "dtype": "int64", "shape": ["batch"], "doc": "real tokens per row, at least 1"},
+        {"name": "patch_counts", "dtype": "int64", "shape": ["batch"], "doc": "real patches per row, at least 1"},
+        {"name": "byte_cached", "dtype": "int64", "shape": ["batch"],
+         "doc": "present positions among the last of past_byte_key (0 .. byte_window - 1)"},
+        {"name": "patch_cached", "dtype": "int64", "shape": ["batch"],
+         "doc": "present patches among the last of past_latent_key (0 .. patch_window - 1)"},
+        {"name": "history", "dtype": "int64", "shape": ["batch", "ngram_history"],
+         "doc": "the tokens before tokens[:, 0], for the hashed n-grams (the pad token before the stream's start)"},
+        {"name": "past_byte_key", "dtype": "float32", "shape": BYTE_CACHE_SHAPE,
+         "doc": "rotated keys of the byte_window - 1 positions before the call: encoder layers, then decoder layers"},
+        {"name": "past_byte_value", "dtype": "float32", "shape": BYTE_CACHE_SHAPE, "doc": "their values"},
+        {"name": "past_latent_key", "dtype": "float32", "shape": LATENT_CACHE_SHAPE,
+         "doc": "rotated keys of the patch_window - 1 patches before the call"},
+        {"name": "past_latent_value", "dtype": "float32", "shape": LATENT_CACHE_SHAPE, "doc": "their values"},
+        {"name": "prev_latent", "dtype": "float32", "shape": ["batch", "d_latent"],
+         "doc": "latent state of the patch before the call (unused where patch_pos is 0)"},
+    ],
+    "outputs": BLT_IO["outputs"] + [
+        {"name": "present_byte_key", "dtype": "float32", "shape": BYTE_CACHE_SHAPE,
+         "doc": "past_byte_key for the row's next call: the byte_window - 1 positions before its padding"},
+        {"name": "present_byte_value", "dtype": "float32", "shape": BYTE_CACHE_SHAPE, "doc": "their values"},
+        {"name": "present_latent_key", "dtype": "float32", "shape": LATENT_CACHE_SHAPE,
+         "doc": "past_latent_key for the row's next call"},
+        {"name": "present_latent_value", "dtype": "float32", "shape": LATENT_CACHE_SHAPE, "doc": "their values"},
+        {"name": "last_latent", "dtype": "float32", "shape": ["batch", "d_latent"],
+         "doc": "latent state of each row's last real patch: prev_latent of its next call"},
+    ],
+}
+
+
+def export_blt_rolling(model, path: Path) -> None:
+    cfg = model.cfg
+    example = rolling_blt_inputs(cfg, [
+        {"tokens": [C.BOS_ID] + list(range(10, 20)), "patch_start": [0, 1, 4, 8], "byte_pos": 0, "patch_pos": 0},
+        {"tokens": list(range(30, 37)), "patch_start": [0, 3], "byte_pos": 40, "patch_pos": 9, "byte_cached": 3,
+         "patch_cached": 2, "history": list(range(40, 40 + max(cfg.ngram_sizes) - 1))}])
+    batch = {1: "batch"}
+    axes = {"tokens": {0: "batch", 1: "seq"}, "patch_start": {0: "batch", 1: "patches"},
+            **{n: {0: "batch"} for n in ("byte_pos", "patch_pos", "lengths", "patch_counts", "byte_cached",
+                                          "patch_cached", "history", "prev_latent", "last_latent")},
+            **{n: batch for n in ("past_byte_key", "past_byte_value", "past_latent_key", "past_latent_value",
+                                  "present_byte_key", "present_byte_value", "present_latent_key",
+                                  "present_latent_value")},
+            "patch_embedding": {0: "batch", 1: "patches"}, "next_logprob": {0: "batch", 1: "seq"},
+            "patch_end_logprobs": {0: "batch", 1: "patches"}}
+    torch.onnx.export(BltRollingExport(model).eval(), example, str(path), opset_version=OPSET,
+                      input_names=_names(BLT_ROLLING_IO, "inputs"), output_names=_names(BLT_ROLLING_IO, "outputs"),
+                      dynamic_axes=axes)
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+
+
+def rolling_blt(cfg: C.ModelSetConfig) -> bool:
+    """True for a sliding-window BLT, whose stage streams through the rolling graph."""
+    return cfg.blt.byte_window > 0
+
+
 def export_blt(model, path: Path) -> None:
     wrapper = BltExport(model).eval()
     tokens, starts = pad_blt_batch([([C.BOS_ID] + list(range(10, 20)), [0, 1, 4, 8]), (list(range(30, 37)), [0, 3])])
@@ -210,8 +282,7 @@ def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float,
         entropy, ent_lp = document_entropies(lambda t: run_entropy(ent, t), data, s.entropy_context_bytes,
                                              s.entropy_block_bytes)
         starts, reasons = patch_starts(entropy, theta, cfg.patching.theta_monotonic, cfg.patching.max_patch_length)
-        emb, blt_lp, end_lp = document_blt(lambda c: run_blt(blt, c), data, starts, s.blt_context_patches,
-                                           s.blt_block_patches)
+        emb, blt_lp, end_lp = stream_blt(blt_model, cfg, data, starts)
         documents.append({
             "name": name, "bytes_base64": base64.b64encode(data).decode(), "length": len(data),
             "entropies": _floats(entropy), "entropy_model_logprobs": _floats(ent_lp),
@@ -226,7 +297,8 @@ def make_fixtures(entropy_model, blt_model, cfg: C.ModelSetConfig, theta: float,
     in_context = records_in_context(lambda t: run_entropy(ent, t), lambda c: run_blt(blt, c), records,
                                     s.entropy_context_bytes, s.entropy_block_bytes, s.blt_context_patches,
                                     s.blt_block_patches, s.record_separator, theta, cfg.patching.theta_monotonic,
-                                    cfg.patching.max_patch_length)
+                                    cfg.patching.max_patch_length,
+                                    blt_document=lambda d, st: stream_blt(blt_model, cfg, d, st))
     records_fixture = [{"bytes_base64": base64.b64encode(r).decode(), "entropies": _floats(rec["entropies"]),
                         "entropy_model_logprobs": _floats(rec["logprobs"]), "patch_starts": rec["starts"],
                         "patch_embeddings": [_floats(e) for e in rec["embeddings"]],
@@ -303,7 +375,8 @@ def model_id_of_text(text: str) -> str:
 def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: dict) -> dict:
     files = {}
     step_file = ENTROPY_ROLLING_FILE if rolling(cfg) else ENTROPY_STEP_FILE
-    for name in (ENTROPY_FILE, step_file, BLT_FILE, FIXTURES_FILE):
+    names = (ENTROPY_FILE, step_file, BLT_FILE, FIXTURES_FILE) + ((BLT_ROLLING_FILE,) if rolling_blt(cfg) else ())
+    for name in names:
         p = out_dir / name
         files[name] = {"sha256": sha256(p), "bytes": p.stat().st_size}
     manifest = {
@@ -334,6 +407,11 @@ def write_manifest(out_dir: Path, cfg: C.ModelSetConfig, theta: float, extra: di
             "query_block": ROLLING_QUERY_BLOCK, "max_call_tokens": ROLLING_MAX_CALL_TOKENS, **ENTROPY_ROLLING_IO}
     else:
         manifest["models"]["entropy_step"] = {"file": ENTROPY_STEP_FILE, "config": vars(cfg.entropy), **ENTROPY_STEP_IO}
+    if rolling_blt(cfg):
+        manifest["format_version"] = 3
+        manifest["models"]["blt_rolling"] = {
+            "file": BLT_ROLLING_FILE, "config": {**vars(cfg.blt), "ngram_sizes": list(cfg.blt.ngram_sizes)},
+            "query_block": ROLLING_BYTE_QUERY_BLOCK, "max_call_tokens": ROLLING_MAX_CALL_TOKENS, **BLT_ROLLING_IO}
     manifest["model_id"] = model_id(manifest)
     (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
@@ -350,5 +428,7 @@ def write_model_folder(out_dir: Path, entropy_model, blt_model, cfg: C.ModelSetC
     else:
         export_entropy_step(entropy_model, out_dir / ENTROPY_STEP_FILE)
     export_blt(blt_model, out_dir / BLT_FILE)
+    if rolling_blt(cfg):
+        export_blt_rolling(blt_model, out_dir / BLT_ROLLING_FILE)
     (out_dir / FIXTURES_FILE).write_text(json.dumps(make_fixtures(entropy_model, blt_model, cfg, theta)) + "\n")
     return write_manifest(out_dir, cfg, theta, extra)

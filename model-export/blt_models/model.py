@@ -208,6 +208,38 @@ class SelfAttention(nn.Module):
         y = rows_of(y.reshape(b, h, -1, dh), back)  # [B,H,T,Dh]
         return self.out(y.transpose(1, 2).reshape(b, t, d)), keys, values
 
+    def forward_sliding(self, x, pos, cached, lengths, past_k, past_v, block: int = 0):
+        """The BLT's rolling step (within the float tolerance of one pass, not bit for bit: no
+        patch boundary depends on it). x [B,T,D] at positions pos[b].. (rows right-padded, lengths[b]
+        real), after past_k/v [B,H,C,Dh], C = window - 1: the rotated keys and values of positions
+        pos - C .. pos - 1, of which the last cached[b] are present. Queries go in blocks of `block`
+        (T a multiple of it; 0: one block), each against the C + block keys that can reach it.
+        -> (output, keys and values [B,H,C,Dh] of each row's last C positions: its next call's past)."""
+        b, t, d = x.shape
+        h, dh, c = self.n_heads, d // self.n_heads, past_k.shape[2]
+        q, k, v = self.qkv(x).view(b, t, 3, h, dh).permute(2, 0, 3, 1, 4).unbind(0)
+        cos, sin = periodic_rotary(pos[:, None] + torch.arange(t)[None, :], dh, self.rope_theta, self.rope_period)
+        cos, sin = cos[:, None], sin[:, None]  # [B,1,T,Dh/2]
+        q = apply_rotary(q, cos, sin) * (1.0 / math.sqrt(dh))
+        keys = torch.cat([past_k, apply_rotary(k, cos, sin)], dim=2)  # [B,H,C+T,Dh]
+        values = torch.cat([past_v, v], dim=2)
+        block = block or t
+        n_blocks = t // block
+        # Block j's queries are call indices j*block + i; its keys, call indices j*block - C + s for
+        # s in 0 .. C + block - 1, are slots j*block + s of keys (slot = call index + C).
+        slot = (torch.arange(n_blocks) * block)[:, None] + torch.arange(c + block)[None, :]  # [nb, C+block]
+        k_blocks = keys[:, :, slot]  # [B,H,nb,C+block,Dh]
+        v_blocks = values[:, :, slot]
+        query = torch.arange(block)[:, None] + c  # slot offset of query i within its block's keys
+        column = torch.arange(c + block)[None, :]
+        in_window = (column <= query) & (column > query - self.window)  # [block, C+block]
+        present = slot[None] >= (c - cached)[:, None, None]  # [B,nb,C+block]: before the cache's start: absent
+        allowed = in_window[None, None] & present[:, :, None, :]  # [B,nb,block,C+block]
+        y = _attend_biased(q.reshape(b, h, n_blocks, block, dh), k_blocks, v_blocks, allowed[:, None])
+        y = y.reshape(b, h, t, dh)
+        keep = lengths[:, None] + torch.arange(c)[None, :]  # [B,C]: slots of each row's last C real positions
+        return self.out(y.transpose(1, 2).reshape(b, t, d)), rows_of(keys, keep), rows_of(values, keep)
+
 
 def rows_of(x, index):
     """x [B,H,N,Dh], index [B,M] into N -> [B,H,M,Dh]: whole rows of Dh, by one Gather on the
@@ -273,6 +305,11 @@ class TransformerBlock(nn.Module):
         x = x + y
         return x + self.ffn(self.ffn_norm(x)), keys, values
 
+    def forward_sliding(self, x, pos, cached, lengths, past_k, past_v, block: int = 0):
+        y, keys, values = self.attn.forward_sliding(self.attn_norm(x), pos, cached, lengths, past_k, past_v, block)
+        x = x + y
+        return x + self.ffn(self.ffn_norm(x)), keys, values
+
 
 def init_weights(module):
     for m in module.modules():
@@ -289,6 +326,18 @@ def init_weights(module):
 # Queries per block of the rolling graph (SelfAttention.forward_rolling): each attends over W + this
 # many keys; a power of two, so that blocks fall at the same positions at any multiple of 2^31.
 ROLLING_QUERY_BLOCK = 64
+
+
+# Byte queries per block of the BLT's rolling graph (SelfAttention.forward_sliding): each block
+# attends over byte_window - 1 + this many keys; calls are padded to a multiple of it.
+ROLLING_BYTE_QUERY_BLOCK = 32
+
+
+def check_rolling_blt(cfg: BltConfig) -> None:
+    """The BLT's rolling caches need windows on every transformer and positions exact at any offset."""
+    if cfg.byte_window <= 0 or cfg.patch_window <= 0 or cfg.rope_period <= 0:
+        raise ValueError("a rolling BLT needs byte_window, patch_window and rope_period "
+                         f"(got {cfg.byte_window}, {cfg.patch_window}, {cfg.rope_period})")
 
 
 def check_rolling(cfg: EntropyModelConfig) -> None:
@@ -445,6 +494,12 @@ def patch_ids_from_starts(patch_start, seq_like):
     return started.long().sum(1) - 1
 
 
+def local_block(cfg: BltConfig) -> "TransformerBlock":
+    """A layer of the local encoder or decoder: over bytes, within byte_window."""
+    return TransformerBlock(cfg.d_local, cfg.n_heads_local, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps,
+                            cfg.byte_window, cfg.rope_period)
+
+
 class LocalEncoder(nn.Module):
     """Byte embeddings + hashed n-gram embeddings -> causal byte transformer -> byte states."""
 
@@ -453,15 +508,20 @@ class LocalEncoder(nn.Module):
         self.cfg = cfg
         self.byte_embed = nn.Embedding(VOCAB_SIZE, cfg.d_local)
         self.ngram_embeds = nn.ModuleList(nn.Embedding(cfg.ngram_table_size, cfg.d_local) for _ in cfg.ngram_sizes)
-        self.blocks = nn.ModuleList(
-            TransformerBlock(cfg.d_local, cfg.n_heads_local, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps)
-            for _ in range(cfg.encoder_layers))
+        self.blocks = nn.ModuleList(local_block(cfg) for _ in range(cfg.encoder_layers))
+
+    def embed(self, tokens, history=None):
+        """Byte plus hashed n-gram embeddings. history [B, max(ngram_sizes) - 1]: the tokens before
+        tokens[:, 0] (BOE before a stream's start), so that a rolling call hashes as one pass does."""
+        x = self.byte_embed(tokens)
+        extended = tokens if history is None else torch.cat([history, tokens], dim=1)
+        for n, table in zip(self.cfg.ngram_sizes, self.ngram_embeds):
+            x = x + table(ngram_buckets(extended, n, self.cfg.ngram_table_size)[:, extended.shape[1] - tokens.shape[1]:])
+        return x
 
     def forward(self, tokens):
-        x = self.byte_embed(tokens)
-        for n, table in zip(self.cfg.ngram_sizes, self.ngram_embeds):
-            x = x + table(ngram_buckets(tokens, n, self.cfg.ngram_table_size))
-        allowed = causal_mask(tokens)
+        x = self.embed(tokens)
+        allowed = causal_mask(tokens, self.cfg.byte_window)
         for block in self.blocks:
             x = block(x, allowed)
         return x
@@ -513,13 +573,15 @@ def patch_max(x, patch_start, patch_id, longest_patch=None):
 class LatentTransformer(nn.Module):
     def __init__(self, cfg: BltConfig):
         super().__init__()
+        self.cfg = cfg
         self.blocks = nn.ModuleList(
-            TransformerBlock(cfg.d_latent, cfg.n_heads_latent, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps)
+            TransformerBlock(cfg.d_latent, cfg.n_heads_latent, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps,
+                             cfg.patch_window, cfg.rope_period)
             for _ in range(cfg.latent_layers))
         self.norm = RMSNorm(cfg.d_latent, cfg.norm_eps)
 
     def forward(self, patches):
-        allowed = causal_mask(patches)
+        allowed = causal_mask(patches, self.cfg.patch_window)
         for block in self.blocks:
             patches = block(patches, allowed)
         return self.norm(patches)
@@ -534,20 +596,23 @@ class LocalDecoder(nn.Module):
         self.start_latent = nn.Parameter(torch.zeros(cfg.d_latent))
         self.byte_norm = RMSNorm(cfg.d_local, cfg.norm_eps)
         self.cross = CrossAttention(cfg.d_local, cfg.d_latent, cfg.n_heads_local)
-        self.blocks = nn.ModuleList(
-            TransformerBlock(cfg.d_local, cfg.n_heads_local, cfg.ffn_multiplier, cfg.rope_theta, cfg.norm_eps)
-            for _ in range(cfg.decoder_layers))
+        self.cfg = cfg
+        self.blocks = nn.ModuleList(local_block(cfg) for _ in range(cfg.decoder_layers))
         self.norm = RMSNorm(cfg.d_local, cfg.norm_eps)
         self.head = nn.Linear(cfg.d_local, VOCAB_SIZE, bias=False)
 
     def forward(self, byte_states, latent, membership):
-        b = latent.shape[0]
-        previous = torch.cat([self.start_latent.expand(b, 1, -1), latent[:, :-1]], dim=1)  # [B,P,D]
-        x = byte_states + self.cross(self.byte_norm(byte_states), previous, membership.transpose(1, 2))
-        allowed = causal_mask(byte_states)
+        x = self.with_previous(byte_states, latent, membership, self.start_latent.expand(latent.shape[0], -1))
+        allowed = causal_mask(byte_states, self.cfg.byte_window)
         for block in self.blocks:
             x = block(x, allowed)
         return self.head(self.norm(x))
+
+    def with_previous(self, byte_states, latent, membership, first_previous):
+        """Byte states plus the cross-attention to the latent of each byte's previous patch;
+        first_previous [B,D]: the latent before the first patch."""
+        previous = torch.cat([first_previous[:, None], latent[:, :-1]], dim=1)  # [B,P,D]
+        return byte_states + self.cross(self.byte_norm(byte_states), previous, membership.transpose(1, 2))
 
 
 class EmbeddingHead(nn.Module):
@@ -599,6 +664,50 @@ class ByteLatentTransformer(nn.Module):
         logits = self.local_decoder(byte_states, latent, membership)
         return logits, latent, pooled
 
+    def forward_rolling(self, tokens, patch_start, byte_pos, patch_pos, lengths, patch_counts, byte_cached,
+                        patch_cached, history, byte_k, byte_v, latent_k, latent_v, prev_latent):
+        """One call of whole patches that continue a stream, from the rolling caches of the patches
+        before it (a sliding-window BLT: byte_window, patch_window and rope_period set). Rows are
+        padded as pad_blt_batch pads them, T a multiple of ROLLING_BYTE_QUERY_BLOCK.
+
+        byte_pos, patch_pos [B]: stream position of tokens[:, 0] and index of the first patch (BOS is
+        byte position 0 and patch 0); lengths, patch_counts [B]: real tokens and patches per row;
+        byte_cached, patch_cached [B]: how many of the cached positions are present; history [B, n-1]
+        the tokens before the call (BOE before the stream's start); byte_k/v [Lenc+Ldec,B,H,Wb-1,Dh]
+        (encoder layers, then decoder layers), latent_k/v [Llat,B,H,Wp-1,Dh]; prev_latent [B,D]: the
+        latent of the patch before the call (ignored when patch_pos is 0: the start latent).
+        -> (logits, latent, pooled, byte_k/v, latent_k/v of the rows' last positions)."""
+        check_rolling_blt(self.cfg)
+        patch_id = patch_ids_from_starts(patch_start, tokens)
+        patch_index = torch.arange(patch_start.shape[1])
+        membership = patch_id[:, None, :] == patch_index[None, :, None]
+        x = self.local_encoder.embed(tokens, history)
+        byte_keys, byte_values = [], []
+        for i, block in enumerate(self.local_encoder.blocks):
+            x, k, v = block.forward_sliding(x, byte_pos, byte_cached, lengths, byte_k[i], byte_v[i],
+                                            ROLLING_BYTE_QUERY_BLOCK)
+            byte_keys.append(k)
+            byte_values.append(v)
+        pooled = self.patch_pooling(x, membership, patch_start, patch_id, self.cfg.max_pooled_patch_bytes)
+        latent, latent_keys, latent_values = pooled, [], []
+        for i, block in enumerate(self.latent_transformer.blocks):
+            latent, k, v = block.forward_sliding(latent, patch_pos, patch_cached, patch_counts, latent_k[i], latent_v[i])
+            latent_keys.append(k)
+            latent_values.append(v)
+        latent = self.latent_transformer.norm(latent)
+        decoder = self.local_decoder
+        first_previous = torch.where((patch_pos == 0)[:, None], decoder.start_latent[None, :], prev_latent)
+        y = decoder.with_previous(x, latent, membership, first_previous)
+        layers = len(self.local_encoder.blocks)
+        for i, block in enumerate(decoder.blocks):
+            y, k, v = block.forward_sliding(y, byte_pos, byte_cached, lengths, byte_k[layers + i], byte_v[layers + i],
+                                            ROLLING_BYTE_QUERY_BLOCK)
+            byte_keys.append(k)
+            byte_values.append(v)
+        logits = decoder.head(decoder.norm(y))
+        return (logits, latent, pooled, torch.stack(byte_keys), torch.stack(byte_values), torch.stack(latent_keys),
+                torch.stack(latent_values))
+
     def patch_embeddings(self, pooled, latent):
         """[B,P,D]: what the graph publishes per patch (the head's output, or the latent state)."""
         return latent if self.embedding_head is None else self.embedding_head(pooled, latent)
@@ -630,6 +739,30 @@ class BltExport(nn.Module):
         patch_end = patch_end.clamp(min=0, max=tokens.shape[1] - 1)
         end_logp = logp.gather(1, patch_end.unsqueeze(-1).expand(-1, -1, logp.shape[-1]))
         return self.model.patch_embeddings(pooled, latent), next_token_logprob(logp, tokens), end_logp
+
+
+class BltRollingExport(nn.Module):
+    """The rolling graph of a sliding-window BLT: each call takes a stream's next whole patches and
+    the rolling caches of what came before (ByteLatentTransformer.forward_rolling), so a patch costs
+    its own bytes once. Outputs as BltExport, plus the caches for the next call and last_latent
+    [B, d_latent], the latent of each row's last real patch."""
+
+    def __init__(self, model: ByteLatentTransformer):
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens, patch_start, byte_pos, patch_pos, lengths, patch_counts, byte_cached, patch_cached,
+                history, past_byte_key, past_byte_value, past_latent_key, past_latent_value, prev_latent):
+        logits, latent, pooled, byte_k, byte_v, latent_k, latent_v = self.model.forward_rolling(
+            tokens, patch_start, byte_pos, patch_pos, lengths, patch_counts, byte_cached, patch_cached, history,
+            past_byte_key, past_byte_value, past_latent_key, past_latent_value, prev_latent)
+        logp = torch.log_softmax(logits, dim=-1)
+        seq_len = torch.full_like(patch_start[:, :1], tokens.shape[1])
+        patch_end = (torch.cat([patch_start[:, 1:], seq_len], dim=1) - 1).clamp(min=0, max=tokens.shape[1] - 1)
+        end_logp = logp.gather(1, patch_end.unsqueeze(-1).expand(-1, -1, logp.shape[-1]))
+        last_latent = latent.gather(1, (patch_counts - 1)[:, None, None].expand(-1, 1, latent.shape[2]))[:, 0]
+        return (self.model.patch_embeddings(pooled, latent), next_token_logprob(logp, tokens), end_logp,
+                byte_k, byte_v, latent_k, latent_v, last_latent)
 
 
 def flops_per_token_entropy(cfg: EntropyModelConfig, context: int) -> float:

@@ -171,12 +171,15 @@ def document_blt(run_blt, data: bytes, starts: Sequence[int], context: int, bloc
 
 def records_in_context(run_entropy_model, run_blt, records: Sequence[bytes], context: int, block: int,
                        blt_context: int, blt_block: int, separator: int, theta: float,
-                       theta_monotonic: Optional[float] = None, max_patch_length: Optional[int] = None):
+                       theta_monotonic: Optional[float] = None, max_patch_length: Optional[int] = None,
+                       blt_document=None):
     """Record segmentation with record context (the job's default): the records of one key as the
     models see them, each followed by `separator` in the context of the next, never in a patch.
 
     Each record's patches are cut from its own bytes' entropies (a record starts a patch; no patch
-    spans records); BLT sees the separator as a patch of its own, without outputs. Returns, per
+    spans records); BLT sees the separator as a patch of its own, without outputs. blt_document
+    (data, starts) -> document_blt's outputs, when given, replaces run_blt's aligned blocks (a
+    rolling BLT: runtime.stream_blt). Returns, per
     record: dict(entropies, logprobs, starts (record-relative), reasons, embeddings, blt_logprobs).
     """
     stream = b"".join(r + bytes([separator]) for r in records)
@@ -190,7 +193,8 @@ def records_in_context(run_entropy_model, run_blt, records: Sequence[bytes], con
         separator_patches.add(len(all_starts))
         all_starts.append(pos + len(r))
         pos += len(r) + 1
-    embeddings, blt_logprob, _ = document_blt(run_blt, stream, all_starts, blt_context, blt_block)
+    embeddings, blt_logprob, _ = (blt_document(stream, all_starts) if blt_document
+                                  else document_blt(run_blt, stream, all_starts, blt_context, blt_block))
     kept = [i for i in range(len(all_starts)) if i not in separator_patches]
     next_patch = 0
     for rec, r in zip(out, records):

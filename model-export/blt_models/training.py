@@ -16,10 +16,10 @@ import torch.nn.functional as F
 
 from . import corpus, synthetic_logs
 from .config import BOE_ID, BOS_ID, BYTE_OFFSET, ModelSetConfig, TrainConfig
-from .model import BltExport, ByteLatentTransformer, EntropyModel, EntropyModelExport
-from .patcher import block_windows, document_blt, document_entropies, patch_starts
+from .model import ByteLatentTransformer, EntropyModel, EntropyModelExport
+from .patcher import block_windows, document_entropies, patch_starts
 from .progress import Progress
-from .runtime import pad_blt_batch, run_blt, run_entropy
+from .runtime import pad_blt_batch, run_entropy, stream_blt
 
 LN2 = math.log(2)
 # Training mix: share of windows drawn from each source group.
@@ -306,9 +306,7 @@ def blt_bits_per_byte(blt_model, entropy_model, data: bytes, cfg: ModelSetConfig
     entropy, ent_logprob = document_entropies(entropy_runner(entropy_model), data,
                                               cfg.streaming.entropy_context_bytes, cfg.streaming.entropy_block_bytes)
     starts, _ = patch_starts(entropy, theta, cfg.patching.theta_monotonic, cfg.patching.max_patch_length)
-    wrapper = BltExport(blt_model).eval()
-    _, logprob, _ = document_blt(lambda calls: run_blt(wrapper, calls), data, starts,
-                                 cfg.streaming.blt_context_patches, cfg.streaming.blt_block_patches)
+    _, logprob, _ = stream_blt(blt_model, cfg, data, starts)
     return (float(-logprob.mean() / LN2), float(-ent_logprob.mean() / LN2), len(data) / max(1, len(starts)),
             float(entropy.mean() / LN2))
 

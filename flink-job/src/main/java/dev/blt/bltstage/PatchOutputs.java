@@ -12,8 +12,24 @@ package dev.blt.bltstage;
 public record PatchOutputs(long patchIndex, float[] embedding, float[] byteLogprobs, float[] nextByteLogprobs,
                            Prompt context) {
 
-    /** Tokens and patch starts of a window that ends with the patch. */
-    public record Prompt(long[] tokens, long[] patchStart) {
+    /**
+     * Tokens and patch starts of a window that ends with the patch: the first tokenCount and
+     * patchCount of arrays that the patches of one window share (copied only when a continuation
+     * asks for them).
+     */
+    public record Prompt(long[] sharedTokens, long[] sharedStarts, int tokenCount, int patchCount) {
+
+        public Prompt(long[] tokens, long[] patchStart) {
+            this(tokens, patchStart, tokens.length, patchStart.length);
+        }
+
+        public long[] tokens() {
+            return java.util.Arrays.copyOf(sharedTokens, tokenCount);
+        }
+
+        public long[] patchStart() {
+            return java.util.Arrays.copyOf(sharedStarts, patchCount);
+        }
     }
 
     /** Mean surprise of the patch's bytes, in bits per byte. */

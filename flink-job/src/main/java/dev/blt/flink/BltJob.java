@@ -147,7 +147,7 @@ public final class BltJob {
 
         if (o.runsBlt()) {
             BltPipeline.Outputs blt = BltPipeline.build(patches, o.model(), o.bundle(), o.topK(),
-                    o.continuationBytes(), o.recordContext(), o.noveltyWindow(), o.stateTtlMs());
+                    o.continuationBytes(), o.recordContext(), o.noveltyWindow(), o.stateTtlMs(), o.windowCacheBytes());
             deadLetters = deadLetters.union(blt.deadLetters());
             if (o.embeddingsTopic() != null) {
                 blt.embeddings().sinkTo(sink(o, o.embeddingsTopic(), "embeddings", PatchEmbedding.getClassSchema(), (PatchEmbedding e) -> e,

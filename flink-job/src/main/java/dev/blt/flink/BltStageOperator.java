@@ -9,6 +9,7 @@ import dev.blt.bltstage.BatchedBltStages;
 import dev.blt.bltstage.PatchOutputs;
 import dev.blt.bltstage.BltStageSettings;
 import dev.blt.bltstage.GreedyContinuation;
+import dev.blt.bltstage.BltRollingCache;
 import dev.blt.bltstage.BltStage;
 import dev.blt.bltstage.Predictions;
 import dev.blt.bltstage.RecentRecords;
@@ -64,6 +65,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private final int continuationBytes;
     private final RecordContext recordContext;
     private final int noveltyWindow;
+    private final long cacheBytes;
 
     private transient BltStageSettings settings;
     private transient ValueState<byte[]> documentState;
@@ -75,6 +77,14 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private transient Counter deadLetters;
     private transient Histogram bundlePatches;
     private transient Histogram inferenceMicros;
+    /**
+     * The rolling BLT caches of recently active keys (a sliding-window BLT), as their stages left
+     * them: a key's next patches continue from its cache instead of running its held patches again.
+     * Bounded to what cacheBytes allows, least recently used first out. A stage takes only its own
+     * cache, at the patch it continues at ({@link BltStage#attach}), so a stale one is never used.
+     * Never checkpointed.
+     */
+    private transient java.util.LinkedHashMap<String, BltRollingCache> liveCaches;
 
     /** The patches of one document (a record, or the stream) in the current bundle. */
     static final class Document {
@@ -132,7 +142,21 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     /** @param noveltyWindow records per key that a record's novelty is measured against; 0 = off */
     public BltStageOperator(OperatorModel.Source modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
                             RecordContext recordContext, int noveltyWindow, long stateTtlMs) {
+        this(modelSource, bundleSettings, topK, continuationBytes, recordContext, noveltyWindow, stateTtlMs,
+                EntropyPatcherOperator.DEFAULT_WINDOW_CACHE_BYTES);
+    }
+
+    /**
+     * @param cacheBytes heap for the rolling BLT caches of recently active keys (a sliding-window
+     *                   BLT; see {@link #liveCaches}); 0 keeps none, and every bundle rebuilds them
+     */
+    public BltStageOperator(OperatorModel.Source modelSource, BundleSettings bundleSettings, int topK, int continuationBytes,
+                            RecordContext recordContext, int noveltyWindow, long stateTtlMs, long cacheBytes) {
         super(modelSource, bundleSettings, stateTtlMs);
+        if (cacheBytes < 0) {
+            throw new IllegalArgumentException("BLT cache must be >= 0 bytes, got " + cacheBytes);
+        }
+        this.cacheBytes = cacheBytes;
         this.recordContext = recordContext;
         if (noveltyWindow < 0) {
             throw new IllegalArgumentException("novelty window must be >= 0, got " + noveltyWindow);
@@ -167,6 +191,24 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         bundlePatches = g.histogram("bundlePatches", new DescriptiveStatisticsHistogram(PatcherMetrics.HISTOGRAM_WINDOW));
         inferenceMicros = g.histogram("inferenceLatencyMicros",
                 new DescriptiveStatisticsHistogram(PatcherMetrics.HISTOGRAM_WINDOW));
+        long perKey = model.bltCacheBytes();
+        int maxLive = perKey == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, cacheBytes / perKey);
+        liveCaches = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, BltRollingCache> eldest) {
+                return size() > maxLive;
+            }
+        };
+    }
+
+    /** Keeps the key's rolling cache for its next bundle (forgets it when there is none). */
+    private void keepCache(String key, BltStage encoder) {
+        BltRollingCache cache = encoder == null ? null : encoder.cache();
+        if (cache == null) {
+            liveCaches.remove(key);
+        } else {
+            liveCaches.put(key, cache);
+        }
     }
 
     @Override
@@ -176,6 +218,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         byte[] state = documentState.value();
         if (state != null) {
             work.fromState = DocumentState.read(settings, state);
+            work.fromState.encoder.attach(liveCaches.get(key));
         }
         return work;
     }
@@ -275,14 +318,17 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
             }
             if (last == null) {
                 documentState.clear();
+                keepCache(entry.getKey(), null);
             } else if (last.finished) {
                 // which record ended, so that replays of it are recognised, and the context it leaves
                 BltStage context = recordContext == RecordContext.CARRY ? last.encoder : new BltStage(settings);
                 Document ended = new Document(last.recordIndex, 0, context);
                 ended.finished = true;
                 documentState.update(DocumentState.write(ended));
+                keepCache(entry.getKey(), context);
             } else {
                 documentState.update(DocumentState.write(last));
+                keepCache(entry.getKey(), last.encoder);
             }
         }
         bundlePatches.update(count);
@@ -315,6 +361,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 doc.events.forEach(event -> deadLetter(event, reason));
             }
             documentState.clear();
+            keepCache(entry.getKey().key, null);
         }
         // Each document takes its patches' outputs, in order, from its encoder's.
         List<List<PatchOutputs>> results = new ArrayList<>();
@@ -358,6 +405,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     @Override
     protected void onExpired(String key) {
         documentState.clear();
+        liveCaches.remove(key);
         recentRecordsState.clear();
     }
 

@@ -19,7 +19,9 @@ import java.io.IOException;
  *   <li>v2: the header {@link #V2}, the patch index of the document's patch 0, the finished flag,
  *       then v1's fields;</li>
  *   <li>v3: the header {@link #V3}, v2's fields with the open record's embedding sum after the
- *       surprise.</li>
+ *       surprise;</li>
+ *   <li>v4: the header {@link #V4}, v3's fields; the BLT stage inside is written in its version 3
+ *       (the earlier ones hold its version 2; it reads them all).</li>
  * </ul>
  * A v1 state began with the record index as a long, whose first four bytes are 0x00000000 or
  * 0xFFFFFFFF: never a header, which spells "BLT" and the version.
@@ -28,7 +30,10 @@ final class DocumentState {
 
     static final int V2 = 0x424C5402;
     static final int V3 = 0x424C5403;
-    static final int CURRENT_VERSION = 3;
+    static final int V4 = 0x424C5404;
+    static final int CURRENT_VERSION = 4;
+    /** The BLT stage snapshot version that document states before v4 hold. */
+    private static final int STAGE_VERSION_BEFORE_V4 = 2;
 
     private DocumentState() {
     }
@@ -45,7 +50,7 @@ final class DocumentState {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             if (version >= 2) {
-                out.writeInt(version == 2 ? V2 : V3);
+                out.writeInt(version == 2 ? V2 : version == 3 ? V3 : V4);
                 out.writeLong(doc.firstPatchIndex);
                 out.writeBoolean(doc.finished);
             }
@@ -54,7 +59,7 @@ final class DocumentState {
             if (version >= 3) {
                 doc.embedding.writeTo(out);
             }
-            byte[] stage = doc.encoder.snapshot();
+            byte[] stage = version >= 4 ? doc.encoder.snapshot() : doc.encoder.snapshot(STAGE_VERSION_BEFORE_V4);
             out.writeInt(stage.length);
             out.write(stage);
         }
@@ -64,7 +69,7 @@ final class DocumentState {
     static BltStageOperator.Document read(BltStageSettings settings, byte[] state) throws IOException {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(state))) {
             int header = state.length >= 4 ? java.nio.ByteBuffer.wrap(state).getInt() : 0;
-            int version = header == V3 ? 3 : header == V2 ? 2 : 1;
+            int version = header == V4 ? 4 : header == V3 ? 3 : header == V2 ? 2 : 1;
             long firstPatchIndex = 0;
             boolean finished = false;
             if (version >= 2) {

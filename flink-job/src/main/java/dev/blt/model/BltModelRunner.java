@@ -59,12 +59,11 @@ public final class BltModelRunner extends BatchedGraphRunner implements BltScore
     }
 
     /** A patch longer than the graph pools exactly would get the max of its last bytes only: refused. */
-    private void checkPatchLengths(BltCall call, int index) {
-        long[] starts = call.patchStart();
+    static void checkPatchLengths(int tokenCount, long[] starts, int maxPooledPatchBytes, String what) {
         for (int p = 0; p < starts.length; p++) {
-            long end = p + 1 < starts.length ? starts[p + 1] : call.tokens().length;
+            long end = p + 1 < starts.length ? starts[p + 1] : tokenCount;
             if (end - starts[p] > maxPooledPatchBytes) {
-                throw new IllegalArgumentException("call " + index + ": patch " + p + " holds " + (end - starts[p])
+                throw new IllegalArgumentException(what + ": patch " + p + " holds " + (end - starts[p])
                         + " tokens, more than the " + maxPooledPatchBytes + " this BLT graph pools "
                         + "(models.blt.config.max_pooled_patch_bytes)");
             }
@@ -76,7 +75,7 @@ public final class BltModelRunner extends BatchedGraphRunner implements BltScore
         // Check every call first, so a bad one fails the call before any model time is spent.
         for (int i = 0; i < calls.size(); i++) {
             tokens.check(calls.get(i).tokens(), "call " + i);
-            checkPatchLengths(calls.get(i), i);
+            checkPatchLengths(calls.get(i).tokens().length, calls.get(i).patchStart(), maxPooledPatchBytes, "call " + i);
         }
         BltScorer.Outputs[] results = new BltScorer.Outputs[calls.size()];
         int[] lengths = calls.stream().mapToInt(c -> c.tokens().length).toArray();

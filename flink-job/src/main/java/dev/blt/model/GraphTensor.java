@@ -16,7 +16,14 @@ public enum GraphTensor {
     // The rolling graph of a sliding-window entropy model also takes each row's positions.
     START("int64", 1), VALID_FROM("int64", 1), LENGTHS("int64", 1),
     // The BLT graph (local encoder, latent transformer, local decoder) also takes TOKENS and gives NEXT_LOGPROB.
-    PATCH_START("int64", 2), PATCH_EMBEDDING("float32", 3), PATCH_END_LOGPROBS("float32", 3);
+    PATCH_START("int64", 2), PATCH_EMBEDDING("float32", 3), PATCH_END_LOGPROBS("float32", 3),
+    // The rolling graph of a sliding-window BLT: positions, counts and the caches of each row's stream.
+    BYTE_POS("int64", 1), PATCH_POS("int64", 1), PATCH_COUNTS("int64", 1), BYTE_CACHED("int64", 1),
+    PATCH_CACHED("int64", 1), HISTORY("int64", 2),
+    PAST_BYTE_KEY("float32", 5), PAST_BYTE_VALUE("float32", 5), PAST_LATENT_KEY("float32", 5),
+    PAST_LATENT_VALUE("float32", 5), PREV_LATENT("float32", 2),
+    PRESENT_BYTE_KEY("float32", 5), PRESENT_BYTE_VALUE("float32", 5), PRESENT_LATENT_KEY("float32", 5),
+    PRESENT_LATENT_VALUE("float32", 5), LAST_LATENT("float32", 2);
 
     /** The name in the graph and in the manifest. */
     public final String id;

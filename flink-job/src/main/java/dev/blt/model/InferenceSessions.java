@@ -95,6 +95,14 @@ public final class InferenceSessions {
         return acquireInto(bundle.bltModel(), settings, session -> new BltModelRunner(session, bundle.manifest(), tokenBudget));
     }
 
+    /** A runner on {@code bundle}'s rolling BLT graph, or null when its BLT stage runs in aligned blocks. */
+    public static BltRollingRunner bltRollingRunner(ModelBundle bundle, SessionSettings settings, long tokenBudget)
+            throws OrtException {
+        ModelBundle.ModelFile file = bundle.bltRollingModel();
+        return file == null ? null
+                : acquireInto(file, settings, session -> new BltRollingRunner(session, bundle.manifest(), tokenBudget));
+    }
+
     /** A runner on {@code bundle}'s one-byte step graph, or null when the model has none. */
     public static EntropyStepRunner entropyStepRunner(ModelBundle bundle, SessionSettings settings) throws OrtException {
         ModelBundle.ModelFile file = bundle.entropyStepModel();

@@ -1,14 +1,18 @@
 package dev.blt.model;
 
 import ai.onnxruntime.OrtException;
+import dev.blt.bltstage.BltRollingShape;
 import dev.blt.bltstage.BltScorer;
+import dev.blt.bltstage.BltStage;
 import dev.blt.bltstage.BltStageSettings;
 import dev.blt.patching.EntropyScorer;
 import dev.blt.patching.StepScorer;
 import dev.blt.patching.PatcherSettings;
 import dev.blt.patching.PatchingRule;
 import dev.blt.patching.RollingScorer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -34,6 +38,7 @@ public final class LoadedModel implements OperatorModel {
     private final EntropyRollingRunner rollingRunner; // null for models that stream in aligned blocks
     private final EntropyScorer entropyScorer;
     private volatile BltModelRunner bltRunner;
+    private volatile BltRollingRunner bltRollingRunner;
 
     private LoadedModel(ModelSource source, ModelBundle bundle, SessionSettings sessionSettings, Double thetaOverride)
             throws OrtException {
@@ -112,6 +117,9 @@ public final class LoadedModel implements OperatorModel {
             if (bltRunner != null) {
                 bltRunner.close();
             }
+            if (bltRollingRunner != null) {
+                bltRollingRunner.close();
+            }
         }
     }
 
@@ -164,17 +172,59 @@ public final class LoadedModel implements OperatorModel {
         return entropyRunner;
     }
 
-    /** The BLT graph as the BLT-stage core calls it, opened on first use. */
+    /**
+     * The BLT graphs as the BLT-stage core calls them, opened on first use: rolling windows go to the
+     * rolling graph, one-pass windows (aligned blocks, greedy continuations) to the one-pass graph.
+     */
     @Override
     public BltScorer bltScorer() {
-        return bltRunner();
+        if (bundle.manifest().bltRollingShape() == null) {
+            return bltRunner();
+        }
+        return windows -> {
+            List<BltStage.Window> rolling = windows.stream().filter(w -> w.rolling() != null).toList();
+            if (rolling.size() == windows.size()) {
+                return bltRollingRunner().score(windows);
+            }
+            List<BltStage.Window> onePass = windows.stream().filter(w -> w.rolling() == null).toList();
+            Iterator<BltScorer.Outputs> fromRolling = rolling.isEmpty() ? null : bltRollingRunner().score(rolling).iterator();
+            Iterator<BltScorer.Outputs> fromOnePass = bltRunner().score(onePass).iterator();
+            List<BltScorer.Outputs> out = new ArrayList<>(windows.size());
+            windows.forEach(w -> out.add(w.rolling() != null ? fromRolling.next() : fromOnePass.next()));
+            return out;
+        };
+    }
+
+    /** Heap one stream's rolling BLT cache holds; 0 when the BLT stage runs in aligned blocks. */
+    @Override
+    public long bltCacheBytes() {
+        BltRollingShape shape = bundle.manifest().bltRollingShape();
+        return shape == null ? 0 : shape.cacheBytes(bundle.manifest().tokens().vocabSize());
+    }
+
+    public BltRollingRunner bltRollingRunner() {
+        BltRollingRunner runner = bltRollingRunner;
+        if (runner == null) {
+            synchronized (this) {
+                if (bltRollingRunner == null) {
+                    try {
+                        bltRollingRunner = InferenceSessions.bltRollingRunner(bundle, sessionSettings,
+                                BltModelRunner.DEFAULT_TOKEN_BUDGET);
+                    } catch (OrtException e) {
+                        throw new ModelLoadException("cannot open the rolling BLT graph of " + bundle.location(), e);
+                    }
+                }
+                runner = bltRollingRunner;
+            }
+        }
+        return runner;
     }
 
     @Override
     public BltStageSettings encoderSettings() {
         ModelManifest m = bundle.manifest();
         return new BltStageSettings(m.streaming().bltContextPatches(), m.streaming().bltBlockPatches(), m.tokens().bos(),
-                m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte());
+                m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte(), m.bltRollingShape(), m.hashNgrams().padToken());
     }
 
     public BltModelRunner bltRunner() {

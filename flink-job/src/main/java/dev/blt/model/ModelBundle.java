@@ -110,6 +110,12 @@ public final class ModelBundle {
         return rolling == null ? null : modelFile(rolling.file());
     }
 
+    /** The verified bytes of the rolling BLT graph, or null when the BLT stage runs in aligned blocks. */
+    public ModelFile bltRollingModel() {
+        ModelManifest.ModelSpec rolling = manifest.models().bltRolling();
+        return rolling == null ? null : modelFile(rolling.file());
+    }
+
     /** The verified bytes of the BLT graph. */
     public ModelFile bltModel() {
         return modelFile(manifest.models().blt().file());

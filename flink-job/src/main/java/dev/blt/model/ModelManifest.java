@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.blt.bltstage.BltRollingShape;
 import dev.blt.patching.RollingWindow;
 import java.io.IOException;
 import java.lang.annotation.ElementType;
@@ -46,9 +47,10 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
     /**
      * The newest manifest layout this reader understands; a newer layout must fail loudly, not
      * half-load. 2 added models.entropy_rolling (a sliding-window entropy model streams through its
-     * rolling graph); 1 is still read.
+     * rolling graph); 3 added models.blt_rolling (a sliding-window BLT runs its stage from rolling
+     * caches); 1 and 2 are still read.
      */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
 
     /** BLT's vocabulary: 256 byte values plus BOE, BOS, EOS and the BPE delimiter. */
     public static final int VOCAB_SIZE = 260;
@@ -130,10 +132,11 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
      * The graphs. entropyStep is the incremental entropy graph of the aligned-block scheme (scores a
      * window's new bytes from cached keys and values), without which every window is run whole;
      * entropyRolling, in a folder of a sliding-window entropy model, replaces both schemes' windows
-     * with a rolling cache (docs/DESIGN.md, "Rolling cache").
+     * with a rolling cache (docs/DESIGN.md, "Rolling cache"); bltRolling does the same for the BLT
+     * stage of a sliding-window BLT.
      */
     public record Models(ModelSpec entropy, ModelSpec blt, @AbsentInOlderManifests ModelSpec entropyStep,
-                         @AbsentInOlderManifests ModelSpec entropyRolling) {}
+                         @AbsentInOlderManifests ModelSpec entropyRolling, @AbsentInOlderManifests ModelSpec bltRolling) {}
 
     /**
      * Forward FLOPs per byte (2 per multiply-add) at the mean attention context of the aligned-block
@@ -144,7 +147,7 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
 
     /** One exported graph: its file in the folder, its training config, and its signature. */
     public record ModelSpec(String file, Map<String, Object> config, List<TensorSpec> inputs, List<TensorSpec> outputs,
-                            /* entropy_rolling only: queries per block, tokens of one stream per call */
+                            /* rolling graphs: queries per block; entropy_rolling: tokens of one stream per call */
                             @AbsentInOlderManifests Integer queryBlock, @AbsentInOlderManifests Integer maxCallTokens) {}
 
     /**
@@ -161,6 +164,22 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
     public int maxContinuationBytes() {
         int bound = maxPooledPatchBytes();
         return bound == Integer.MAX_VALUE ? Integer.MAX_VALUE : Math.max(0, bound - patching.maxPatchLength());
+    }
+
+    /** The rolling BLT's windows and cache shapes, or null for a BLT stage that runs in aligned blocks. */
+    public BltRollingShape bltRollingShape() {
+        ModelSpec rolling = models.bltRolling;
+        if (rolling == null) {
+            return null;
+        }
+        Map<String, Object> c = rolling.config;
+        java.util.function.ToIntFunction<String> n = key -> ((Number) c.get(key)).intValue();
+        int history = hashNgrams.sizes().stream().mapToInt(Integer::intValue).max().orElse(1) - 1;
+        return new BltRollingShape(n.applyAsInt("byte_window"), n.applyAsInt("patch_window"),
+                n.applyAsInt("encoder_layers"), n.applyAsInt("decoder_layers"), n.applyAsInt("latent_layers"),
+                n.applyAsInt("n_heads_local"), n.applyAsInt("d_local") / n.applyAsInt("n_heads_local"),
+                n.applyAsInt("n_heads_latent"), n.applyAsInt("d_latent") / n.applyAsInt("n_heads_latent"),
+                n.applyAsInt("d_latent"), rolling.queryBlock, rolling.maxCallTokens, history);
     }
 
     /** The rolling cache's shape, or null for a model that streams in aligned blocks. */
@@ -204,6 +223,10 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
         try {
             manifest = MAPPER.readValue(json, ModelManifest.class);
         } catch (JsonMappingException e) {
+            if (e.getCause() instanceof com.fasterxml.jackson.core.JsonParseException cause) {
+                // malformed text met while reading a field: the file is broken, not the field
+                throw new ModelLoadException("manifest " + source + " is not valid JSON: " + cause.getOriginalMessage(), e);
+            }
             String path = jsonPath(e);
             String problem = path.isEmpty() ? "the top-level value is not a manifest object"
                     : "field " + path + " is missing or invalid";
@@ -224,7 +247,8 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
     /** The file names of the two graphs, entropy model first. */
     public List<String> modelFiles() {
         List<String> files = new ArrayList<>(List.of(models.entropy.file, models.blt.file));
-        Stream.of(models.entropyStep, models.entropyRolling).filter(Objects::nonNull).forEach(m -> files.add(m.file));
+        Stream.of(models.entropyStep, models.entropyRolling, models.bltRolling).filter(Objects::nonNull)
+                .forEach(m -> files.add(m.file));
         return List.copyOf(files);
     }
 
@@ -311,6 +335,21 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
                 rollingWindow();
             } catch (IllegalArgumentException e) {
                 c.require(false, "models.entropy_rolling", e.getMessage());
+            }
+        }
+        if (models.bltRolling != null) {
+            c.require(formatVersion >= 3, "models.blt_rolling", "needs format_version 3, was " + formatVersion);
+            validateModel(c, "models.blt_rolling", models.bltRolling, GraphIo.BLT_ROLLING_GRAPH);
+            Map<String, Object> config = models.bltRolling.config;
+            c.require(Stream.of("byte_window", "patch_window", "encoder_layers", "decoder_layers", "latent_layers",
+                            "n_heads_local", "d_local", "n_heads_latent", "d_latent").allMatch(k -> config.get(k) instanceof Number),
+                    "models.blt_rolling.config", "needs byte_window, patch_window, the layer counts, heads and widths");
+            c.require(models.bltRolling.queryBlock != null, "models.blt_rolling.query_block", "is missing");
+            c.require(models.bltRolling.maxCallTokens != null, "models.blt_rolling.max_call_tokens", "is missing");
+            try {
+                bltRollingShape();
+            } catch (IllegalArgumentException e) {
+                c.require(false, "models.blt_rolling", e.getMessage());
             }
         }
     }

@@ -26,6 +26,11 @@ public interface OperatorModel {
 
     BltScorer bltScorer();
 
+    /** Heap one stream's rolling BLT cache holds; 0 when the BLT stage runs in aligned blocks. */
+    default long bltCacheBytes() {
+        return 0;
+    }
+
     /** Token id of byte 0 (byte b is token b + byteOffset). */
     int byteOffset();
 

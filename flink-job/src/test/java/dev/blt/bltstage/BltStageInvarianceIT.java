@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** BLT outputs do not depend on how patches arrived, how they were batched, or on restarts. */
 class BltStageInvarianceIT {
@@ -25,22 +27,29 @@ class BltStageInvarianceIT {
         model = ModelFolders.load(ModelFolders.shipped());
     }
 
-    @Test
-    void patchesArrivingInAnyGroupingGiveTheSameOutputs() {
+    /** How a stage goes from one group of patches to the next. */
+    enum Between { KEPT, RESTORED, RESTORED_WITH_CACHE }
+
+    @ParameterizedTest
+    @EnumSource(Between.class)
+    void patchesArrivingInAnyGroupingGiveTheSameOutputs(Between between) {
         OfflinePatcher patcher = new OfflinePatcher(model.patcherSettings(), model.entropyScorer());
+        BltStageSettings settings = model.encoderSettings();
         Random random = new Random(11);
         for (byte[] stream : SampleText.streams()) {
             List<byte[]> patches = new ArrayList<>();
             for (ClosedPatch p : patcher.patchStream(List.of(stream))) {
                 patches.add(p.bytes());
             }
-            List<PatchOutputs> whole = OfflineBltStage.encodeDocument(model.encoderSettings(), model.bltScorer(), patches);
+            List<PatchOutputs> whole = OfflineBltStage.encodeDocument(settings, model.bltScorer(), patches);
 
-            // Patches in random groups, with a state round trip between groups, batched beside another stream.
+            // Patches in random groups, batched beside another stream, with the stage kept, or restored
+            // from its snapshot (a rolling stage then rebuilds its cache, or takes it back as the operator does).
             List<PatchOutputs> grouped = new ArrayList<>();
-            BltStage encoder = new BltStage(model.encoderSettings());
-            BltStage other = new BltStage(model.encoderSettings());
+            BltStage encoder = new BltStage(settings);
+            BltStage other = new BltStage(settings);
             int maxHeld = 0;
+            int maxHeldBytes = 0;
             for (int i = 0; i < patches.size(); ) {
                 int n = 1 + random.nextInt(7);
                 for (int j = i; j < Math.min(patches.size(), i + n); j++) {
@@ -49,8 +58,15 @@ class BltStageInvarianceIT {
                 }
                 i += n;
                 grouped.addAll(BatchedBltStages.runAll(List.of(other, encoder), model.bltScorer()).get(1));
-                encoder = BltStage.restore(model.encoderSettings(), encoder.snapshot());
+                if (between != Between.KEPT) {
+                    BltStage restored = BltStage.restore(settings, encoder.snapshot());
+                    if (between == Between.RESTORED_WITH_CACHE) {
+                        restored.attach(encoder.cache());
+                    }
+                    encoder = restored;
+                }
                 maxHeld = Math.max(maxHeld, encoder.heldPatches());
+                maxHeldBytes = Math.max(maxHeldBytes, encoder.heldBytes());
             }
             assertEquals(whole.size(), grouped.size());
             for (int p = 0; p < whole.size(); p++) {
@@ -59,8 +75,18 @@ class BltStageInvarianceIT {
                 assertClose(whole.get(p).byteLogprobs(), grouped.get(p).byteLogprobs(), "logprobs " + p);
                 assertClose(whole.get(p).nextByteLogprobs(), grouped.get(p).nextByteLogprobs(), "next byte " + p);
             }
-            int bound = model.encoderSettings().contextPatches() + model.encoderSettings().blockPatches();
-            assertTrue(maxHeld <= bound, "encoder state must stay within context + block patches: " + maxHeld);
+            BltRollingShape rolling = settings.rolling();
+            if (rolling == null) {
+                int bound = settings.contextPatches() + settings.blockPatches();
+                assertTrue(maxHeld <= bound, "encoder state must stay within context + block patches: " + maxHeld);
+            } else { // the receptive field, plus the patches that straddle its ends
+                int longest = model.manifest().patching().maxPatchLength();
+                int bound = rolling.decoderReach() + rolling.encoderReach() + (rolling.latentReach() + 3) * longest;
+                assertTrue(maxHeldBytes <= bound, "a rolling stage holds its receptive field: " + maxHeldBytes
+                        + " bytes held, bound " + bound);
+                assertTrue(stream.length <= bound || encoder.heldPatches() < patches.size(),
+                        "a stream longer than the bound drops its early patches: " + maxHeld + " of " + patches.size());
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.blt.model.LoadedModel;
 import dev.blt.patching.ClosedPatch;
 import dev.blt.patching.OfflinePatcher;
+import dev.blt.testing.ModelFolders;
 import dev.blt.testing.SampleText;
 import dev.blt.testing.ShippedModel;
 import dev.blt.testing.StateFiles;
@@ -20,19 +21,27 @@ import org.junit.jupiter.params.provider.ValueSource;
  * BLT stage and recent-records state written by an earlier build restores in this one: checked-in
  * bytes per format version ({@link StateFiles}). A restored BLT stage continued on the rest of its
  * document gives the outputs of the whole document in one piece. Version 1 of the BLT stage was
- * written in its layout by {@code BltStage.snapshot(1)}, which mirrors the reader.
+ * written in its layout by {@code BltStage.snapshot(1)}, which mirrors the reader. A rolling stage
+ * restored without its cache runs its held patches again first: the same outputs.
  */
 class BltStageSnapshotsTest {
 
     @RegisterExtension
     static final ShippedModel SHIPPED = new ShippedModel();
 
+    /**
+     * Versions 1 and 2 were written by an aligned-block stage (the shipped model's of their time), so
+     * they continue under an aligned-block BLT (blt-tiny); version 3 under the shipped rolling one.
+     * The patches are the shipped patcher's in both.
+     */
     @ParameterizedTest(name = "version {0}")
-    @ValueSource(ints = {1, 2})
+    @ValueSource(ints = {1, 2, 3})
     void bltStageStateContinuesAsOnePiece(int version) throws IOException {
-        LoadedModel model = SHIPPED.get();
-        List<byte[]> patches = new OfflinePatcher(model.patcherSettings(), model.entropyScorer())
+        LoadedModel shipped = SHIPPED.get();
+        List<byte[]> patches = new OfflinePatcher(shipped.patcherSettings(), shipped.entropyScorer())
                 .patchStream(List.of(SampleText.streams().get(0))).stream().map(ClosedPatch::bytes).toList();
+        LoadedModel model = version >= 3 ? shipped : ModelFolders.load(ModelFolders.tiny());
+        assertEquals(version >= 3, model.encoderSettings().rolling() != null, "the scheme that wrote version " + version);
         int cut = patches.size() / 3;
         String file = "blt-stage-v" + version + ".bin";
         byte[] snapshot = StateFiles.read(file, () -> {

@@ -26,25 +26,27 @@ class BenchCommandTest {
         assertTrue(out.contains("model blt-tiny@"), out);
         List<String> rows = out.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| path")).toList();
         List<String> paths = rows.stream().map(r -> r.split("\\|")[1].trim()).toList();
-        assertEquals(12, rows.size(), out);
+        assertEquals(13, rows.size(), out);
         assertTrue(paths.get(1).contains("over 7 keys, in context"), paths.toString());
         assertTrue(paths.get(4).endsWith("at most 64 tokens per call") && paths.get(5).endsWith("at most 4096 tokens per call"),
                 paths.toString());
         assertTrue(paths.get(6).contains("over 1 keys") && paths.get(7).contains("over 7 keys"), paths.toString());
-        assertTrue(paths.get(9).startsWith("cl100k BPE"), paths.toString());
+        assertTrue(paths.get(8).contains("records each alone") && paths.get(9).contains("BLT stage: one stream"),
+                paths.toString());
+        assertTrue(paths.get(10).startsWith("cl100k BPE"), paths.toString());
         // The call size changes the batching, never the patches.
         assertEquals(cell(rows.get(2), 4), cell(rows.get(4), 4), rows.toString());
         assertEquals(cell(rows.get(2), 4), cell(rows.get(5), 4), rows.toString());
-        for (String row : rows.subList(0, 10)) {
+        for (String row : rows.subList(0, 11)) {
             Matcher m = ROW.matcher(row);
             assertTrue(m.find(), row);
             assertTrue(Double.parseDouble(m.group(2)) > 0, row);
         }
         // Every model path states its useful FLOP/s against the peak; both peaks are measured.
-        for (int row : new int[] {0, 1, 2, 4, 5, 6, 7, 8}) {
+        for (int row : new int[] {0, 1, 2, 4, 5, 6, 7, 8, 9}) {
             assertTrue(cell(rows.get(row), 5).matches("[0-9.]+ \\([0-9]+%\\)"), rows.get(row));
         }
-        for (String row : rows.subList(10, 12)) {
+        for (String row : rows.subList(11, 13)) {
             assertTrue(paths.get(rows.indexOf(row)).startsWith("fp32 matrix multiply"), row);
             assertTrue(Double.parseDouble(cell(row, 5).split(" ")[0]) > 0, row);
         }

@@ -84,12 +84,13 @@ class RecordEncodersIT {
                     assertEquals(r, out.record(), what);
                     assertEquals(p, out.encoded().patchIndex(), what);
                     assertArrayEquals(patched.get(r).get(p).bytes(), out.patch().bytes(), what);
-                    assertArrayEquals(whole.get(r).get(p).embedding(), out.encoded().embedding(), what);
-                    assertArrayEquals(whole.get(r).get(p).byteLogprobs(), out.encoded().byteLogprobs(), what);
-                    assertArrayEquals(whole.get(r).get(p).nextByteLogprobs(), out.encoded().nextByteLogprobs(), what);
+                    // within the BLT's float tolerance: a rolling BLT's rows round by their calls
+                    assertClose(whole.get(r).get(p).embedding(), out.encoded().embedding(), what);
+                    assertClose(whole.get(r).get(p).byteLogprobs(), out.encoded().byteLogprobs(), what);
+                    assertClose(whole.get(r).get(p).nextByteLogprobs(), out.encoded().nextByteLogprobs(), what);
                     summary.add(out.encoded());
                 }
-                assertArrayEquals(RecordVectors.unitMean(whole.get(r)), summary.embedding(), 1e-6f, "embedding of record " + r);
+                assertArrayEquals(RecordVectors.unitMean(whole.get(r)), summary.embedding(), 1e-4f, "embedding of record " + r);
             }
             assertEquals(outs.size(), i);
         }
@@ -131,4 +132,12 @@ class RecordEncodersIT {
         }
     }
 
+
+    /** Within 1e-4, relative or (near 0) absolute: the tolerance of the BLT's outputs (docs/DESIGN.md). */
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4 * Math.max(1, Math.abs(expected[i])), what + " [" + i + "]");
+        }
+    }
 }

@@ -46,7 +46,7 @@ class DocumentStateSnapshotsTest {
     }
 
     @ParameterizedTest(name = "version {0}")
-    @ValueSource(ints = {1, 2, 3})
+    @ValueSource(ints = {1, 2, 3, 4})
     void documentStateRestores(int version) throws IOException {
         LoadedModel model = ModelFolders.load(ModelFolders.tiny());
         BltStageSettings settings = model.encoderSettings();
@@ -73,7 +73,8 @@ class DocumentStateSnapshotsTest {
         } else {
             assertEquals(0, read.embedding.vector().length, "no embedding before v3");
         }
-        assertArrayEquals(written.encoder.snapshot(), read.encoder.snapshot(), "the BLT stage inside");
+        // Version 2 of the stage: its content, without the cache owner that each new stage draws.
+        assertArrayEquals(written.encoder.snapshot(2), read.encoder.snapshot(2), "the BLT stage inside");
         assertArrayEquals(state, DocumentState.write(read, version), "version " + version + " writes what it read");
     }
 }

@@ -176,11 +176,15 @@ class ModelBundleTest {
                         "field models.blt.file is other.onnx, which is not listed under 'files'"),
                 edit(text, "escaping file", m -> ((ObjectNode) m.get("files")).set("../secret",
                         m.at("/files").elements().next()), "field files.../secret must be a plain file name"),
-                edit(text, "format 3", m -> m.put("format_version", 3), "field format_version is 3"),
+                edit(text, "format 4", m -> m.put("format_version", 4), "field format_version is 4"),
                 edit(text, "rolling graph in format 1", m -> {
                     m.put("format_version", 1);
                     ((ObjectNode) m.get("models")).set("entropy_rolling", m.at("/models/entropy"));
-                }, "field models.entropy_rolling needs format_version 2"))
+                }, "field models.entropy_rolling needs format_version 2"),
+                edit(text, "rolling BLT in format 2", m -> {
+                    m.put("format_version", 2);
+                    ((ObjectNode) m.get("models")).set("blt_rolling", m.at("/models/blt"));
+                }, "field models.blt_rolling needs format_version 3"))
                 .map(broken -> (Executable) () -> {
                     Path copy = copyFolder(folder, temp.resolve("manifest-" + broken.name.replace(' ', '-')));
                     Files.writeString(copy.resolve(ModelBundle.MANIFEST_FILE), broken.json);
