@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * A benchmark, not a test of correctness: how fast `blt run --bounded` (default flags: stream
  * segmentation, patches, embeddings and predictions, exactly once) drains a backlog already in
  * Kafka, on long-lived keys, at parallelism 1 and 2, for each model folder in
- * {@code -Dblt.bench.models=DIR,DIR} (default: the shipped model). A Kafka broker runs in its own
+ * {@code -Dblt.bench.models=DIR,DIR} (default: the shipped model), with {@code -Dblt.bench.args}
+ * added to every run's flags. A Kafka broker runs in its own
  * JVM and each job in another. A run's time is its process's wall time less that of the same run on
  * an empty topic (JVM start, job submission, the final checkpoint), so the rate is the drain's.
  * jtokkit's cl100k BPE on the same lines in this JVM is the fixed reference. Printed as a Markdown
@@ -75,7 +76,9 @@ class BacklogBench {
         String table = "`blt run --bounded` draining a backlog in Kafka (" + LocalDate.now() + ", "
                 + Runtime.getRuntime().availableProcessors() + " cores; broker and job each in its own JVM; "
                 + lines.size() + " Loghub lines of HDFS, OpenSSH, Spark and Linux, " + bytes / 1000 + " KB, over " + KEYS
-                + " keys; default flags: stream segmentation, patches, embeddings and predictions; cl100k BPE (jtokkit) "
+                + " keys; default flags" + (System.getProperty("blt.bench.args", "").isBlank() ? ""
+                        : " plus " + System.getProperty("blt.bench.args").trim())
+                + ": stream segmentation, patches, embeddings and predictions; cl100k BPE (jtokkit) "
                 + String.format("%.0f KB/s", bpe) + " on the same lines)\n\n"
                 + "| model | parallelism | wall time | KB/s | × parallelism 1 | BPE is faster by |\n"
                 + "|---|---|---|---|---|---|\n" + String.join("\n", rows) + "\n";
@@ -105,6 +108,18 @@ class BacklogBench {
                 "--parallelism", String.valueOf(parallelism), "--checkpoint-dir", work.resolve(name + "-ck").toUri().toString()));
         if (!model.isEmpty()) {
             args.addAll(List.of("--model", model));
+        }
+        // Options with their values, e.g. "--stage patch" or "--embeddings-topic none": what a stage or an
+        // output costs. One the harness sets already takes the new value.
+        String extra = System.getProperty("blt.bench.args", "").trim();
+        String[] pairs = extra.isEmpty() ? new String[0] : extra.split("\\s+");
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+            int at = args.indexOf(pairs[i]);
+            if (at >= 0) {
+                args.set(at + 1, pairs[i + 1]);
+            } else {
+                args.addAll(List.of(pairs[i], pairs[i + 1]));
+            }
         }
         long t0 = System.nanoTime();
         JavaProcess job = BltRun.local(name, work, List.of("-Xmx2g"), args);
