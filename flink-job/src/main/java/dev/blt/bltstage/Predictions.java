@@ -1,7 +1,6 @@
 package dev.blt.bltstage;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /** Reading predictions out of BLT's next-byte log-distribution. */
@@ -14,14 +13,33 @@ public final class Predictions {
     public record NextByte(int value, double probability) {
     }
 
-    /** The k most likely next bytes (special tokens left out), most likely first. */
+    /**
+     * The k most likely next bytes (special tokens left out), most likely first; of equally likely
+     * bytes the lower first. A selection over the 256 log-probabilities (exp is monotonic), not a
+     * sort: it runs for every patch, and sorting 256 boxed candidates cost the job's BLT stage as
+     * much Java time as everything else it does (flight recording, 2026-12-07).
+     */
     public static List<NextByte> topK(float[] logprobs, int byteOffset, int k) {
-        List<NextByte> all = new ArrayList<>(256);
+        int n = Math.min(Math.max(k, 0), 256);
+        int[] best = new int[n];
+        int held = 0;
         for (int b = 0; b < 256; b++) {
-            all.add(new NextByte(b, Math.exp(logprobs[b + byteOffset])));
+            float lp = logprobs[b + byteOffset];
+            if (held == n && !(lp > logprobs[best[n - 1] + byteOffset])) {
+                continue; // not above the k-th: a tie keeps the lower byte already held
+            }
+            int at = held < n ? held++ : n - 1;
+            while (at > 0 && lp > logprobs[best[at - 1] + byteOffset]) {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = b;
         }
-        all.sort(Comparator.comparingDouble(NextByte::probability).reversed());
-        return new ArrayList<>(all.subList(0, Math.min(k, all.size())));
+        List<NextByte> top = new ArrayList<>(held);
+        for (int i = 0; i < held; i++) {
+            top.add(new NextByte(best[i], Math.exp(logprobs[best[i] + byteOffset])));
+        }
+        return top;
     }
 
     private static final double LN2 = Math.log(2);

@@ -122,7 +122,13 @@ class BacklogBench {
             }
         }
         long t0 = System.nanoTime();
-        JavaProcess job = BltRun.local(name, work, List.of("-Xmx2g"), args);
+        List<String> jvm = new ArrayList<>(List.of("-Xmx2g"));
+        String profile = System.getProperty("blt.bench.jfr", ""); // a folder: one flight recording per run
+        if (!profile.isBlank()) {
+            jvm.add("-XX:StartFlightRecording=filename=" + Path.of(profile).resolve(name + ".jfr").toAbsolutePath()
+                    + ",settings=profile");
+        }
+        JavaProcess job = BltRun.local(name, work, jvm, args);
         int exit = job.awaitExit(WAIT);
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(0, exit, () -> "blt run --bounded failed:\n" + job.describeLogs());
