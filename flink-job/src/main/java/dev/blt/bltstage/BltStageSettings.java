@@ -10,7 +10,7 @@ import dev.blt.patching.AlignedBlocks;
  * sizes only bound its calls' outputs (docs/DESIGN.md, "Rolling BLT stage").
  */
 public record BltStageSettings(int contextPatches, int blockPatches, int bosToken, int byteOffset, byte recordSeparator,
-                               BltRollingShape rolling, int padToken) {
+                               BltRollingShape rolling) {
 
     public BltStageSettings {
         if (contextPatches < 1 || blockPatches < 1) {
@@ -21,7 +21,7 @@ public record BltStageSettings(int contextPatches, int blockPatches, int bosToke
 
     /** Aligned blocks only. */
     public BltStageSettings(int contextPatches, int blockPatches, int bosToken, int byteOffset, byte recordSeparator) {
-        this(contextPatches, blockPatches, bosToken, byteOffset, recordSeparator, null, 0);
+        this(contextPatches, blockPatches, bosToken, byteOffset, recordSeparator, null);
     }
 
     /** The patcher's aligned blocks, over patch indices. */

@@ -224,7 +224,7 @@ public final class LoadedModel implements OperatorModel {
     public BltStageSettings encoderSettings() {
         ModelManifest m = bundle.manifest();
         return new BltStageSettings(m.streaming().bltContextPatches(), m.streaming().bltBlockPatches(), m.tokens().bos(),
-                m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte(), m.bltRollingShape(), m.hashNgrams().padToken());
+                m.tokens().byteOffset(), (byte) m.streaming().recordSeparatorByte(), m.bltRollingShape());
     }
 
     public BltModelRunner bltRunner() {
