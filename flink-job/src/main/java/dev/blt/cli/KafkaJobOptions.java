@@ -1,6 +1,7 @@
 package dev.blt.cli;
 
 import dev.blt.flink.BundleSettings;
+import dev.blt.flink.DriftSettings;
 import dev.blt.flink.JobOptions;
 import dev.blt.kafka.InputLimits;
 import dev.blt.flink.ChunkDecoder;
@@ -45,6 +46,10 @@ public class KafkaJobOptions {
     @Option(names = "--window-cache-mb", defaultValue = "256", paramLabel = "MB") long windowCacheMb;
     @Option(names = "--state-ttl", defaultValue = "24h", paramLabel = "DURATION", converter = Converters.DurationConverter.class) long stateTtlMs;
 
+    // Drift: how far streams are from what the model knows (metrics, and a WARN line per drifting stream).
+    @Option(names = "--drift-warn-ratio", defaultValue = "1.5", paramLabel = "RATIO") double driftWarnRatio;
+    @Option(names = "--drift-metric-streams", defaultValue = "16", paramLabel = "N") int driftMetricStreams;
+
     // Input that goes to the dead-letter topic instead of the model.
     @Option(names = "--max-key-bytes", defaultValue = "4096") int maxKeyBytes;
     @Option(names = "--max-record-bytes", defaultValue = "1048576") int maxRecordBytes;
@@ -84,6 +89,7 @@ public class KafkaJobOptions {
                 model, segmentation,
                 recordContext, windowCacheMb << 20, outputs.noveltyWindow,
                 new BundleSettings(bundleMaxBytes, bundleMaxDelayMs, idleFlushMs), stateTtlMs,
+                new DriftSettings(driftWarnRatio, driftMetricStreams),
                 new InputLimits(maxKeyBytes, maxRecordBytes), checkpointIntervalMs,
                 checkpointDirectory == null ? defaultCheckpointDirectory(groupId) : checkpointDirectory,
                 stateBackend.trim().toLowerCase(java.util.Locale.ROOT), resume.trim(),

@@ -137,7 +137,7 @@ public final class BltJob {
             deadLetters = decoded.getSideOutput(PatchDecoder.DEAD_LETTERS);
         } else {
             PatchingPipeline.Outputs out = PatchingPipeline.build(input, o.inputFormat(), o.defaultStreamId(), o.model(),
-                    o.segmentation(), o.recordContext(), o.windowCacheBytes(), o.bundle(), o.stateTtlMs(), o.limits(),
+                    o.segmentation(), o.recordContext(), o.windowCacheBytes(), o.bundle(), o.stateTtlMs(), o.drift(), o.limits(),
                     o.schemaRegistry());
             patches = out.patches();
             deadLetters = out.deadLetters();
@@ -147,7 +147,7 @@ public final class BltJob {
 
         if (o.runsBlt()) {
             BltPipeline.Outputs blt = BltPipeline.build(patches, o.model(), o.bundle(), o.topK(),
-                    o.continuationBytes(), o.recordContext(), o.noveltyWindow(), o.stateTtlMs(), o.windowCacheBytes());
+                    o.continuationBytes(), o.recordContext(), o.noveltyWindow(), o.stateTtlMs(), o.windowCacheBytes(), o.drift());
             deadLetters = deadLetters.union(blt.deadLetters());
             if (o.embeddingsTopic() != null) {
                 blt.embeddings().sinkTo(sink(o, o.embeddingsTopic(), "embeddings", PatchEmbedding.getClassSchema(), (PatchEmbedding e) -> e,

@@ -23,12 +23,12 @@ public final class BltPipeline {
 
     public static Outputs build(DataStream<PatchEvent> patches, ModelSource model, BundleSettings bundle, int topK,
                                 int continuationBytes, RecordContext recordContext, int noveltyWindow,
-                                long stateTtlMs, long cacheBytes) {
+                                long stateTtlMs, long cacheBytes, DriftSettings drift) {
         SingleOutputStreamOperator<PatchEmbedding> embeddings = patches
                 .keyBy(patch -> patch.streamId())
                 .transform("blt-stage", TypeInformation.of(PatchEmbedding.class),
                         new BltStageOperator(model, bundle, topK, continuationBytes, recordContext,
-                                noveltyWindow, stateTtlMs, cacheBytes))
+                                noveltyWindow, stateTtlMs, cacheBytes).withDrift(drift))
                 .uid("blt-stage");
         return new Outputs(embeddings, embeddings.getSideOutput(BltStageOperator.PREDICTIONS),
                 embeddings.getSideOutput(BltStageOperator.RECORD_SCORES),

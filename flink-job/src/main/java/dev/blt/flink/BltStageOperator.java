@@ -66,6 +66,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private final RecordContext recordContext;
     private final int noveltyWindow;
     private final long cacheBytes;
+    private DriftSettings driftSettings = DriftSettings.DEFAULT;
+    private transient DriftMonitor drift;
 
     private transient BltStageSettings settings;
     private transient ValueState<byte[]> documentState;
@@ -172,6 +174,12 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         this.continuationBytes = continuationBytes;
     }
 
+    /** How this operator watches its streams drift from the model (default {@link DriftSettings#DEFAULT}). */
+    public BltStageOperator withDrift(DriftSettings settings) {
+        this.driftSettings = java.util.Objects.requireNonNull(settings, "drift settings");
+        return this;
+    }
+
     @Override
     public void open() throws Exception {
         super.open();
@@ -191,6 +199,9 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         bundlePatches = g.histogram("bundlePatches", new DescriptiveStatisticsHistogram(PatcherMetrics.HISTOGRAM_WINDOW));
         inferenceMicros = g.histogram("inferenceLatencyMicros",
                 new DescriptiveStatisticsHistogram(PatcherMetrics.HISTOGRAM_WINDOW));
+        dev.blt.model.ModelManifest.HeldOutFigures heldOut = model.heldOutFigures();
+        drift = new DriftMonitor("BLT", model.modelId(), heldOut == null ? null : heldOut.bltBitsPerByte(), driftSettings, g,
+                "blt", false);
         long perKey = model.bltCacheBytes();
         int maxLive = perKey == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, cacheBytes / perKey);
         liveCaches = new java.util.LinkedHashMap<>(16, 0.75f, true) {
@@ -417,6 +428,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         patches.inc();
         encodedTotal.add(1);
         doc.surprise.add(encoded);
+        drift.patch(event.streamId(), encoded.bits(), event.bytes().length);
         doc.embedding.add(encoded.embedding());
         Long record = event.recordIndex() < 0 ? null : event.recordIndex();
         output.collect(new StreamRecord<>(PatchEmbedding.newBuilder()

@@ -1,6 +1,7 @@
 package dev.blt.flink;
 
 import dev.blt.avro.DeadLetter;
+import dev.blt.bltstage.Predictions;
 import dev.blt.model.OperatorModel;
 import dev.blt.patching.BatchScoring;
 import dev.blt.patching.ClosedPatch;
@@ -59,6 +60,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     private final Segmentation segmentation;
     private final RecordContext recordContext;
     private final long windowCacheBytes;
+    private DriftSettings driftSettings = DriftSettings.DEFAULT;
 
     private transient PatcherSettings settings;
     private transient ValueState<byte[]> patcherState;     // stream segmentation
@@ -66,6 +68,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     private transient ValueState<Long> lastSequenceState;  // Avro input
     private transient ValueState<String> sessionState;     // Avro input with producer_session
     private transient PatcherMetrics metrics;
+    private transient DriftMonitor drift;
     private transient org.apache.flink.api.common.accumulators.LongCounter patchTotal;
     private transient org.apache.flink.api.common.accumulators.LongCounter deadLetterTotal;
     /**
@@ -137,6 +140,12 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         this.windowCacheBytes = windowCacheBytes;
     }
 
+    /** How this operator watches its streams drift from the model (default {@link DriftSettings#DEFAULT}). */
+    public EntropyPatcherOperator withDrift(DriftSettings settings) {
+        this.driftSettings = java.util.Objects.requireNonNull(settings, "drift settings");
+        return this;
+    }
+
     private boolean carriesRecordContext() {
         return segmentation == Segmentation.RECORD && recordContext == RecordContext.CARRY;
     }
@@ -152,6 +161,9 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
                 new ValueStateDescriptor<>("last-sequence", LongSerializer.INSTANCE));
         sessionState = getRuntimeContext().getState(new ValueStateDescriptor<>("producer-session", StringSerializer.INSTANCE));
         metrics = new PatcherMetrics(getMetricGroup());
+        dev.blt.model.ModelManifest.HeldOutFigures heldOut = model.heldOutFigures();
+        drift = new DriftMonitor("entropy model", model.modelId(), heldOut == null ? null : heldOut.entropyModelBitsPerByte(),
+                driftSettings, getMetricGroup().addGroup("blt"), "entropyModel", true);
         patchTotal = RunTotal.PATCHES.counter(getRuntimeContext());
         deadLetterTotal = RunTotal.DEAD_LETTERS.counter(getRuntimeContext());
         int maxLive = (int) Math.min(Integer.MAX_VALUE, windowCacheBytes / Math.max(1, model.windowCacheBytes()));
@@ -352,6 +364,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     private void emit(String key, long recordIndex, ClosedPatch patch, boolean lastInRecord) {
         metrics.patch(patch);
+        drift.patch(key, Predictions.bits(patch.logprobs()), patch.length());
         patchTotal.add(1);
         output.collect(new StreamRecord<>(new PatchEvent(key, recordIndex, patch, lastInRecord, model.modelId())));
     }

@@ -63,6 +63,7 @@ public record JobOptions(
         int noveltyWindow,
         BundleSettings bundle,
         long stateTtlMs,
+        DriftSettings drift,
         InputLimits limits,
         long checkpointIntervalMs,
         String checkpointDirectory,
@@ -109,6 +110,7 @@ public record JobOptions(
             throw new IllegalArgumentException("state TTL must be >= 0 (0 = never), got " + stateTtlMs + " ms");
         }
         limits = limits == null ? InputLimits.DEFAULT : limits;
+        drift = drift == null ? DriftSettings.DEFAULT : drift;
         recordContext = recordContext == null ? RecordContext.CARRY : recordContext;
         if (noveltyWindow < 0) {
             throw new IllegalArgumentException("novelty window must be >= 0 records (0 = off), got " + noveltyWindow);
@@ -138,7 +140,7 @@ public record JobOptions(
         return new JobOptions(bootstrapServers, inputTopic, inputFormat, defaultStreamId, groupId, patchesTopic,
                 embeddingsTopic, predictionsTopic, recordScoresTopic, deadLetterTopic, stage, topK, continuationBytes,
                 transactionalIdPrefix, kafkaProperties, schemaRegistry, model, segmentation, recordContext,
-                windowCacheBytes, noveltyWindow, bundle, stateTtlMs, limits, checkpointIntervalMs, checkpointDirectory,
+                windowCacheBytes, noveltyWindow, bundle, stateTtlMs, drift, limits, checkpointIntervalMs, checkpointDirectory,
                 stateBackend, newResume, maxRestarts, flinkConfiguration, parallelism, bounded);
     }
 

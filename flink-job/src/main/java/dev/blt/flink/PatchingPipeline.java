@@ -28,7 +28,7 @@ public final class PatchingPipeline {
 
     public static Outputs build(DataStream<KafkaInputRecord> input, InputFormat format, String defaultStreamId,
                                 ModelSource model, Segmentation segmentation, RecordContext recordContext,
-                                long windowCacheBytes, BundleSettings bundle, long stateTtlMs,
+                                long windowCacheBytes, BundleSettings bundle, long stateTtlMs, DriftSettings drift,
                                 InputLimits limits, dev.blt.kafka.SchemaRegistry registry) {
         SingleOutputStreamOperator<StreamChunk> chunks = input
                 .process(new ChunkDecoder(format, defaultStreamId, limits, registry))
@@ -38,7 +38,7 @@ public final class PatchingPipeline {
                 .keyBy(chunk -> chunk.streamId())
                 .transform("entropy-patcher", TypeInformation.of(PatchEvent.class),
                         new EntropyPatcherOperator(model, segmentation, recordContext, bundle, stateTtlMs,
-                                windowCacheBytes))
+                                windowCacheBytes).withDrift(drift))
                 .uid("entropy-patcher");
         DataStream<DeadLetter> deadLetters = chunks.getSideOutput(ChunkDecoder.DEAD_LETTERS)
                 .union(patches.getSideOutput(EntropyPatcherOperator.DEAD_LETTERS));

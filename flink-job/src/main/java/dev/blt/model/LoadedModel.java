@@ -128,6 +128,11 @@ public final class LoadedModel implements OperatorModel {
     }
 
     @Override
+    public ModelManifest.HeldOutFigures heldOutFigures() {
+        return manifest().heldOutFigures();
+    }
+
+    @Override
     public int byteOffset() {
         return bundle.manifest().tokens().byteOffset();
     }

@@ -42,7 +42,9 @@ import java.util.stream.Stream;
 public record ModelManifest(int formatVersion, String name, String modelId, Tokens tokens, Patching patching,
         Streaming streaming, HashNgrams hashNgrams, Models models, Map<String, FileEntry> files,
         /* forward FLOPs per byte of each model, for `blt bench`'s useful FLOP/s */
-        @AbsentInOlderManifests FlopsPerByte flopsPerByte) {
+        @AbsentInOlderManifests FlopsPerByte flopsPerByte,
+        /* the exporter's figures on held-out data (metrics.validation), and adapt.py's (adaptation.after) */
+        @AbsentInOlderManifests Metrics metrics, @AbsentInOlderManifests Adaptation adaptation) {
 
     /**
      * The newest manifest layout this reader understands; a newer layout must fail loudly, not
@@ -144,6 +146,29 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
      * runtime spends on top.
      */
     public record FlopsPerByte(long entropyModel, long blt) {}
+
+    /** The figures train.py measured on its validation split. */
+    public record Metrics(@AbsentInOlderManifests HeldOutFigures validation) {}
+
+    /** Written by adapt.py: the figures on the user's held-back lines after adaptation. */
+    public record Adaptation(@AbsentInOlderManifests HeldOutFigures after) {}
+
+    /** Bits per byte of each model and bytes per patch on held-out data; absent ones read as null. */
+    public record HeldOutFigures(@AbsentInOlderManifests Double entropyModelBitsPerByte,
+                                 @AbsentInOlderManifests Double bltBitsPerByte,
+                                 @AbsentInOlderManifests Double avgPatchSize) {}
+
+    /**
+     * What the model achieves on held-out data of the kind it was made for: after adaptation, the
+     * user's held-back lines; otherwise the training validation split. A stream far above these
+     * figures is one the model does not know (DriftMonitor). Null when the manifest has neither.
+     */
+    public HeldOutFigures heldOutFigures() {
+        if (adaptation != null && adaptation.after != null) {
+            return adaptation.after;
+        }
+        return metrics == null ? null : metrics.validation;
+    }
 
     /** One exported graph: its file in the folder, its training config, and its signature. */
     public record ModelSpec(String file, Map<String, Object> config, List<TensorSpec> inputs, List<TensorSpec> outputs,

@@ -31,6 +31,11 @@ public interface OperatorModel {
         return 0;
     }
 
+    /** The model's figures on held-out data ({@link ModelManifest#heldOutFigures()}); null when unknown. */
+    default ModelManifest.HeldOutFigures heldOutFigures() {
+        return null;
+    }
+
     /** Token id of byte 0 (byte b is token b + byteOffset). */
     int byteOffset();
 

@@ -56,6 +56,11 @@ class MetricsITCase {
                 records.add(new ProducerRecord<>(prefix + ".in", "k".getBytes(StandardCharsets.UTF_8), line));
             }
             records.add(new ProducerRecord<>(prefix + ".in", "k".getBytes(StandardCharsets.UTF_8), null)); // dead letter
+            // A stream unlike anything the model knows (random bytes: 8 bits/byte), longer than the
+            // drift horizon, so it drifts; the sample lines of "k" do not.
+            byte[] noise = new byte[(int) DriftMonitor.HORIZON_BYTES + 4096];
+            new java.util.Random(7).nextBytes(noise);
+            records.add(new ProducerRecord<>(prefix + ".in", "noise".getBytes(StandardCharsets.UTF_8), noise));
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
             try (KafkaProducer<byte[], byte[]> producer =
@@ -86,6 +91,17 @@ class MetricsITCase {
             assertTrue(((Histogram) find(metrics, "blt.inferenceLatencyMicros", Histogram.class)).getCount() > 0);
             assertPositive(metrics, "blt.deadLetters", Counter.class);
             assertPositive(metrics, "blt.encodedPatches", Counter.class);
+            // Drift (README, "Drift and adaptation"): rolling figures per subtask and per stream, and
+            // the streams far above the model's held-out figures.
+            for (String model : new String[] {"entropyModel", "blt"}) {
+                double heldOut = value(metrics, "blt." + model + "HeldOutBitsPerByte");
+                assertTrue(heldOut > 0 && heldOut < 8, model + " held out " + heldOut);
+                double onNoise = value(metrics, "blt.stream.noise." + model + "BitsPerByte");
+                assertTrue(onNoise > 7, model + " on random bytes: " + onNoise + " bits/byte");
+                assertTrue(value(metrics, "blt.stream.k." + model + "BitsPerByte") < onNoise);
+                assertEquals(1.0, value(metrics, "blt." + model + "DriftingStreams"), model + ": only 'noise' drifts");
+            }
+            assertTrue(value(metrics, "blt.stream.k.rollingPatchLength") > 1);
             // The restart metric the README points operators to; this run had no failure.
             assertEquals(0L, ((Gauge<?>) find(metrics, "numRestarts", Gauge.class)).getValue());
         }
@@ -97,6 +113,10 @@ class MetricsITCase {
         assertFalse(found.isEmpty(), "metric " + suffix + " (" + type.getSimpleName() + ") not reported; have: "
                 + metrics.keySet().stream().filter(k -> k.contains(".blt.")).toList());
         return found.get(0);
+    }
+
+    private static double value(Map<String, Metric> metrics, String suffix) {
+        return ((Number) ((Gauge<?>) find(metrics, suffix, Gauge.class)).getValue()).doubleValue();
     }
 
     private static void assertPositive(Map<String, Metric> metrics, String suffix, Class<? extends Metric> type) {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -126,6 +127,26 @@ class ModelBundleTest {
         assertEquals(null, m.models().entropyStep());
         assertEquals(json.get("streaming").get("entropy_block_bytes").asInt(), m.streaming().entropyBlockBytes());
         assertEquals(json.get("hash_ngrams").get("pad_token").asInt(), m.hashNgrams().padToken());
+    }
+
+    /** Drift is judged against the validation split's figures, or the adaptation's held-back lines once adapted. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.blt.testing.ModelFolders#stream")
+    void heldOutFiguresComeFromTheAdaptationWhenThereIsOne(Path folder) throws IOException {
+        ObjectNode json = (ObjectNode) JSON.readTree(folder.resolve(ModelBundle.MANIFEST_FILE).toFile());
+        json.remove("adaptation"); // one of the test folders is adapted
+        JsonNode validation = json.get("metrics").get("validation");
+        ModelManifest.HeldOutFigures shipped = ModelManifest.parse(JSON.writeValueAsBytes(json), "m").heldOutFigures();
+        assertEquals(validation.get("entropy_model_bits_per_byte").asDouble(), shipped.entropyModelBitsPerByte());
+        assertEquals(validation.get("blt_bits_per_byte").asDouble(), shipped.bltBitsPerByte());
+        ObjectNode after = json.putObject("adaptation").putObject("after");
+        after.put("entropy_model_bits_per_byte", 0.75).put("blt_bits_per_byte", 0.9);
+        ModelManifest.HeldOutFigures adapted = ModelManifest.parse(JSON.writeValueAsBytes(json), "m").heldOutFigures();
+        assertEquals(0.75, adapted.entropyModelBitsPerByte());
+        assertEquals(0.9, adapted.bltBitsPerByte());
+        json.remove("adaptation");
+        json.remove("metrics");
+        assertEquals(null, ModelManifest.parse(JSON.writeValueAsBytes(json), "m").heldOutFigures());
     }
 
     @ParameterizedTest(name = "{0}")
