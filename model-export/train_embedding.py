@@ -25,7 +25,6 @@ import json
 import os
 import random
 import time
-from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,20 +32,16 @@ import torch
 
 from blt_models import config as C
 from blt_models import corpus
-from blt_models.contrastive import (info_nce, mask, record_embeddings, record_windows, rerandomise, same_form_matrix,
-                                    template_accuracy)
+from blt_models.contrastive import (MAX_CONTEXT_LINES, contexts_of, mask, probe_accuracy, record_features, sample_pairs,
+                                    train_head)
 from blt_models.export import BLT_FILE, ENTROPY_FILE, MANIFEST_FILE, write_model_folder
 from blt_models.model import ByteLatentTransformer, EntropyModel
 from blt_models.onnx_weights import load_from_onnx
-from blt_models.runtime import pad_blt_batch
 from blt_models.training import entropy_runner
 from train import log
 
 HERE = Path(__file__).resolve().parent
 MAX_LINE_BYTES = 400  # longer lines are cut: the window must stay within what BLT trained on
-MAX_CONTEXT_LINES = 3
-PAIR_WINDOW_LINES = 20_000  # a file's pairs come from one run of this many lines (masking all of a big file is slow)
-FORWARD_BATCH = 16
 
 
 def log_lines(files, domain: str, split: str) -> list:
@@ -59,60 +54,6 @@ def log_lines(files, domain: str, split: str) -> list:
             if len(lines) > MAX_CONTEXT_LINES:
                 out.append(lines)
     return out
-
-
-def with_context(lines, i, rng):
-    return lines[max(0, i - rng.randint(0, MAX_CONTEXT_LINES)):i + 1]
-
-
-def sample_pairs(lines, n, rng):
-    """n (anchor context, positive context) pairs from a run of one file's lines."""
-    start = rng.randrange(max(1, len(lines) - PAIR_WINDOW_LINES))
-    lines = lines[start:start + PAIR_WINDOW_LINES]
-    by_form = defaultdict(list)
-    for i, line in enumerate(lines):
-        by_form[mask(line)].append(i)
-    pairs = []
-    for _ in range(n):
-        i = rng.randrange(len(lines))
-        twins = [j for j in by_form[mask(lines[i])] if j != i]
-        if twins and rng.random() < 0.5:
-            positive = with_context(lines, rng.choice(twins), rng)
-        else:
-            other = with_context(lines, rng.randrange(len(lines)), rng)[:-1]
-            positive = other + [rerandomise(lines[i], rng)]
-        pairs.append((with_context(lines, i, rng), positive))
-    return pairs
-
-
-def record_features(run_entropy, blt_model, contexts, cfg, theta):
-    """Per context: [patches, 2D] float32, the pooled bytes and latent state of its last record's
-    patches (what the head reads), with BLT frozen."""
-    out = []
-    with torch.no_grad():
-        for k in range(0, len(contexts), FORWARD_BATCH):
-            windows = record_windows(run_entropy, contexts[k:k + FORWARD_BATCH], cfg, theta)
-            tokens, starts = pad_blt_batch([(w.tokens, w.patch_start) for w in windows])
-            _, latent, pooled = blt_model.forward_with_pooled(tokens, starts)
-            for row, w in enumerate(windows):
-                p = slice(w.record_patches.start, w.record_patches.stop)
-                out.append(torch.cat([pooled[row, p], latent[row, p]], dim=-1).clone())
-    return out
-
-
-def embed(head, features, d):
-    """[N, D] record embeddings from the head's per-patch output (the latent states without a head)."""
-    return record_embeddings([f[:, d:] if head is None else head(f[:, :d], f[:, d:]) for f in features])
-
-
-def probe_accuracy(head, probe, d) -> float:
-    """Same-masked-form nearest-neighbour accuracy, per held-out file, line-weighted."""
-    hits = total = 0
-    with torch.no_grad():
-        for features, forms in probe:
-            hits += template_accuracy(embed(head, features, d).numpy(), forms) * len(forms)
-            total += len(forms)
-    return hits / max(total, 1)
 
 
 def features(run_entropy, blt_model, cfg, theta, args, rng):
@@ -129,8 +70,7 @@ def features(run_entropy, blt_model, cfg, theta, args, rng):
     probe = []
     for lines in log_lines(files, "real_logs_unseen", "validation"):
         lines = lines[:args.probe_lines]
-        contexts = [lines[max(0, i - MAX_CONTEXT_LINES):i + 1] for i in range(len(lines))]
-        probe.append((record_features(run_entropy, blt_model, contexts, cfg, theta), [mask(line) for line in lines]))
+        probe.append((record_features(run_entropy, blt_model, contexts_of(lines), cfg, theta), [mask(line) for line in lines]))
     return pools, probe
 
 
@@ -195,29 +135,8 @@ def main():
     log(f"features of {sum(len(a) for a, _, _ in pools)} pairs from {len(pools)} files in {feature_seconds:.0f} s; "
         f"template accuracy on held-out formats without the head: {before:.4f}")
 
-    optimizer = torch.optim.AdamW(head.parameters(), lr=args.learning_rate, weight_decay=0.01)
-    weights = [len(a) for a, _, _ in pools]
-    head.train()
-    step, deadline, history = 0, time.time() + args.minutes * 60, []
-    while time.time() < deadline:
-        anchors, positives, records = [], [], []
-        for source in rng.choices(range(len(pools)), weights, k=2):
-            a, p, r = pools[source]
-            for k in rng.sample(range(len(a)), min(args.batch // 2, len(a))):
-                anchors.append(a[k])
-                positives.append(p[k])
-                records.append(r[k])
-        loss = info_nce(embed(head, anchors, d), embed(head, positives, d), same_form_matrix(records),
-                        args.temperature)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        step += 1
-        if step % 200 == 0:
-            head.eval()
-            history.append({"step": step, "loss": round(loss.item(), 4), "probe": round(probe_accuracy(head, probe, d), 4)})
-            head.train()
-            log(f"step {step} loss {loss.item():.4f} held-out template accuracy {history[-1]['probe']:.4f}")
+    step, history = train_head(head, pools, probe, d, args.minutes, args.batch, args.learning_rate, args.temperature,
+                               rng, log)
     head.eval()
     after = probe_accuracy(head, probe, d)
     log(f"template accuracy on held-out formats: {before:.4f} -> {after:.4f} ({step} steps)")

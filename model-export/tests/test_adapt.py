@@ -37,3 +37,16 @@ def test_adaptation_learns_the_logs():
     assert adaptation["entropy_model"]["steps"] > 0 and adaptation["blt"]["steps"] > 0
     # The tiny model has barely been trained, so even seconds on one log format must help it.
     assert adaptation["after"]["entropy_model_bits_per_byte"] < adaptation["before"]["entropy_model_bits_per_byte"]
+
+
+def test_validation_report_compares_before_and_after_on_the_held_back_lines():
+    manifest = json.loads((adapted_folder() / "manifest.json").read_text())
+    adaptation = manifest["adaptation"]
+    for side in ("before", "after"):
+        report = adaptation[side]
+        assert report["bytes"] == adaptation["logs"][0]["held_out_bytes"]  # the held-back part, all of it
+        assert 0 <= report["template_accuracy"] <= 1 and report["calibration"] > 0 and report["avg_patch_size"] >= 1
+    # An adapted model is never worse on what it held back: adapt.py refuses to write one.
+    assert adaptation["after"]["blt_bits_per_byte"] <= adaptation["before"]["blt_bits_per_byte"]
+    assert 0 <= adaptation["patch_boundaries_moved"] <= 1
+    assert adaptation["theta"]["after"] == manifest["patching"]["theta"] != adaptation["theta"]["before"]

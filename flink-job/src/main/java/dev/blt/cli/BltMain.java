@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "blt", mixinStandardHelpOptions = true, version = "blt 0.1.0", resourceBundle = "dev.blt.cli.flags",
         description = "Byte Latent Transformer patching on Kafka streams, with Apache Flink.",
         subcommands = {PatchCommand.class, EmbedCommand.class, CalibrateCommand.class, BenchCommand.class, EvalLoghubCommand.class, RunCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, AdaptCommand.class})
 public final class BltMain implements Runnable {
 
     @CommandLine.Spec

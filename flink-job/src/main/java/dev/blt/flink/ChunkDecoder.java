@@ -91,6 +91,18 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         }
     }
 
+    /**
+     * The record as the job would take it, or null where the job would send it to the dead-letter
+     * topic; for readers outside a Flink job (`blt adapt`'s sample), so they take the same bytes.
+     */
+    public StreamChunk decodeOrNull(KafkaInputRecord r) {
+        try {
+            return format == InputFormat.RAW ? decodeRaw(r) : decodeAvro(r);
+        } catch (BadRecordException e) {
+            return null;
+        }
+    }
+
     StreamChunk decodeRaw(KafkaInputRecord r) throws BadRecordException {
         if (r.value() == null) {
             throw new BadRecordException("null value (tombstone): a raw record must carry bytes");
