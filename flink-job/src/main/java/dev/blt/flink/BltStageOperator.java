@@ -55,6 +55,8 @@ import org.apache.flink.util.OutputTag;
  */
 public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbedding, BltStageOperator.KeyWork> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BltStageOperator.class);
+
     public static final OutputTag<Prediction> PREDICTIONS = new OutputTag<>("predictions") { };
     public static final OutputTag<RecordScore> RECORD_SCORES = new OutputTag<>("record-scores") { };
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("blt-dead-letters") { };
@@ -68,6 +70,8 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     private final long cacheBytes;
     private DriftSettings driftSettings = DriftSettings.DEFAULT;
     private transient DriftMonitor drift;
+    private transient ValueState<String> modelState; // the model that wrote the key's document state (ModelTag)
+    private transient String modelTag;
 
     private transient BltStageSettings settings;
     private transient ValueState<byte[]> documentState;
@@ -187,6 +191,9 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         model.bltScorer(); // load the graph now, not on the first bundle
         documentState = getRuntimeContext().getState(
                 new ValueStateDescriptor<>("blt-document", BytePrimitiveArraySerializer.INSTANCE));
+        modelState = getRuntimeContext().getState(new ValueStateDescriptor<>("blt-model",
+                org.apache.flink.api.common.typeutils.base.StringSerializer.INSTANCE));
+        modelTag = ModelTag.of(model);
         recentRecordsState = getRuntimeContext().getState(
                 new ValueStateDescriptor<>("blt-recent-records", BytePrimitiveArraySerializer.INSTANCE));
         MetricGroup g = getMetricGroup().addGroup("blt");
@@ -212,6 +219,13 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         };
     }
 
+    /** Records that this model wrote the current key's state (once per key: ModelTag). */
+    private void tagState() throws IOException {
+        if (!modelTag.equals(modelState.value())) {
+            modelState.update(modelTag);
+        }
+    }
+
     /** Keeps the key's rolling cache for its next bundle (forgets it when there is none). */
     private void keepCache(String key, BltStage encoder) {
         BltRollingCache cache = encoder == null ? null : encoder.cache();
@@ -222,10 +236,36 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         }
     }
 
+    /**
+     * State another model wrote (a rollout; see {@link ModelTag}): with the same windows the document
+     * carries over and the new BLT runs on its held context, but novelty starts over (the recent
+     * records' embeddings are the old model's); with other windows the stream starts afresh, as the
+     * patcher restarts it at offset 0.
+     */
+    private void switchModel(String key) throws Exception {
+        String written = modelState.value();
+        ModelTag.Change change = ModelTag.change(written, modelTag);
+        if (change == ModelTag.Change.NONE) {
+            return;
+        }
+        recentRecordsState.clear();
+        liveCaches.remove(key);
+        if (change == ModelTag.Change.OTHER_WINDOWS) {
+            documentState.clear();
+            LOG.warn("stream '{}': its BLT state was written by {} under other windows than {}'s: it starts afresh",
+                    key, ModelTag.modelId(written), model.modelId());
+        } else {
+            LOG.info("stream '{}': BLT stage switched from {} to {}; novelty starts over", key, ModelTag.modelId(written),
+                    model.modelId());
+        }
+        modelState.update(modelTag);
+    }
+
     @Override
     protected KeyWork loadWork(String key) throws Exception {
         KeyWork work = new KeyWork();
         work.key = key;
+        switchModel(key);
         byte[] state = documentState.value();
         if (state != null) {
             work.fromState = DocumentState.read(settings, state);
@@ -336,9 +376,11 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 Document ended = new Document(last.recordIndex, 0, context);
                 ended.finished = true;
                 documentState.update(DocumentState.write(ended));
+                tagState();
                 keepCache(entry.getKey(), context);
             } else {
                 documentState.update(DocumentState.write(last));
+                tagState();
                 keepCache(entry.getKey(), last.encoder);
             }
         }
@@ -414,8 +456,9 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
 
     /** Forgets the quiet stream's document; nothing is pending, as every patch is emitted at once. */
     @Override
-    protected void onExpired(String key) {
+    protected void onExpired(String key) throws Exception {
         documentState.clear();
+        modelState.clear();
         liveCaches.remove(key);
         recentRecordsState.clear();
     }

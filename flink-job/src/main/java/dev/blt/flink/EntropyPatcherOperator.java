@@ -49,6 +49,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("patcher-dead-letters") { };
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EntropyPatcherOperator.class);
+
     /** Bytes of one key scored per round: bounds the model call's memory for any record size. */
     static final int SLICE_BYTES = 64 * 1024;
 
@@ -67,6 +69,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
     private transient ValueState<Long> nextRecordState;    // record segmentation
     private transient ValueState<Long> lastSequenceState;  // Avro input
     private transient ValueState<String> sessionState;     // Avro input with producer_session
+    private transient ValueState<String> modelState;       // with patcher state: the model that wrote it (ModelTag)
+    private transient String modelTag;
     private transient PatcherMetrics metrics;
     private transient DriftMonitor drift;
     private transient org.apache.flink.api.common.accumulators.LongCounter patchTotal;
@@ -160,6 +164,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         lastSequenceState = getRuntimeContext().getState(
                 new ValueStateDescriptor<>("last-sequence", LongSerializer.INSTANCE));
         sessionState = getRuntimeContext().getState(new ValueStateDescriptor<>("producer-session", StringSerializer.INSTANCE));
+        modelState = getRuntimeContext().getState(new ValueStateDescriptor<>("patcher-model", StringSerializer.INSTANCE));
+        modelTag = ModelTag.of(model);
         metrics = new PatcherMetrics(getMetricGroup());
         dev.blt.model.ModelManifest.HeldOutFigures heldOut = model.heldOutFigures();
         drift = new DriftMonitor("entropy model", model.modelId(), heldOut == null ? null : heldOut.entropyModelBitsPerByte(),
@@ -175,12 +181,38 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         };
     }
 
-    /** The key's patcher: the live one, or restored from state (a new one when there is none). */
-    private StreamPatcher patcherOf(String key) throws Exception {
+    /**
+     * The key's patcher: the live one, or restored from state (a new one when there is none). State
+     * another model wrote is switched over (see {@link ModelTag}): with the same windows its open
+     * patch closes where the stream stands (emitted now) and the new model scores from there; with
+     * other windows the stream starts afresh.
+     */
+    private StreamPatcher patcherOf(String key, long recordIndex) throws Exception {
         StreamPatcher patcher = live.get(key);
-        if (patcher == null) {
-            byte[] snapshot = patcherState.value();
-            patcher = snapshot == null ? new StreamPatcher(settings) : StreamPatcher.restore(settings, snapshot);
+        if (patcher != null) {
+            return patcher;
+        }
+        byte[] snapshot = patcherState.value();
+        if (snapshot == null) {
+            return new StreamPatcher(settings);
+        }
+        ModelTag.Change change = ModelTag.change(modelState.value(), modelTag);
+        if (change == ModelTag.Change.OTHER_WINDOWS) {
+            LOG.warn("stream '{}': its state was written by {} under other windows than {}'s: it starts afresh at "
+                    + "offset 0, without its earlier context", key, ModelTag.modelId(modelState.value()), model.modelId());
+            return new StreamPatcher(settings);
+        }
+        patcher = StreamPatcher.restore(settings, snapshot);
+        if (change == ModelTag.Change.SAME_WINDOWS) {
+            List<ClosedPatch> closed = patcher.finish(CloseReason.MODEL_SWITCH);
+            patcher.forgetLookahead();
+            LOG.info("stream '{}': switched from {} to {} at byte offset {} (patch index {}){}", key,
+                    ModelTag.modelId(modelState.value()), model.modelId(), patcher.received(),
+                    closed.isEmpty() ? patcher.nextPatchIndex() : closed.get(0).patchIndex(),
+                    closed.isEmpty() ? "" : "; the old model's open patch of " + closed.get(0).length() + " bytes closed there");
+            for (ClosedPatch p : closed) {
+                emit(key, recordIndex, p, false);
+            }
         }
         return patcher;
     }
@@ -196,7 +228,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
             work.nextRecord = next == null ? 0 : next;
         }
         if (segmentation == Segmentation.STREAM || carriesRecordContext()) {
-            work.stream = patcherOf(key);
+            // with record context a record's patches close at its end: nothing is open between records
+            work.stream = patcherOf(key, segmentation == Segmentation.STREAM ? -1 : work.nextRecord - 1);
         }
         if (carriesRecordContext()) {
             work.spans = new RecordSpans();
@@ -262,6 +295,9 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
             }
             if (work.stream != null) {
                 patcherState.update(work.stream.snapshot());
+                if (!modelTag.equals(modelState.value())) {
+                    modelState.update(modelTag);
+                }
                 live.put(work.key, work.stream);
             }
             if (work.lastSequence != null) {
@@ -402,6 +438,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         finishOpenPatch(key, CloseReason.IDLE_FLUSH);
         live.remove(key);
         patcherState.clear();
+        modelState.clear();
         nextRecordState.clear();
         lastSequenceState.clear();
         sessionState.clear();
@@ -411,13 +448,11 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         if (live.get(key) == null && patcherState.value() == null) {
             return;
         }
-        StreamPatcher patcher = patcherOf(key);
-        List<ClosedPatch> closed = patcher.finish(reason);
-        for (ClosedPatch patch : closed) {
+        StreamPatcher patcher = patcherOf(key, -1);
+        for (ClosedPatch patch : patcher.finish(reason)) {
             emit(key, -1, patch, false);
         }
-        if (!closed.isEmpty()) {
-            patcherState.update(patcher.snapshot());
-        }
+        patcherState.update(patcher.snapshot());
+        modelState.update(modelTag);
     }
 }

@@ -128,6 +128,11 @@ public final class LoadedModel implements OperatorModel {
     }
 
     @Override
+    public String windows() {
+        return manifest().windowsDescription();
+    }
+
+    @Override
     public ModelManifest.HeldOutFigures heldOutFigures() {
         return manifest().heldOutFigures();
     }

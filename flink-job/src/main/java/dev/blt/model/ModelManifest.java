@@ -217,6 +217,22 @@ public record ModelManifest(int formatVersion, String name, String modelId, Toke
                 ((Number) rolling.config.get("n_layers")).intValue(), rolling.queryBlock, rolling.maxCallTokens);
     }
 
+    /**
+     * The windows a stream's state depends on, in words: the entropy model's (aligned blocks or its
+     * rolling window), the BLT's, and the longest patch. Two models with the same description can
+     * continue each other's per-stream state; with different ones it must start afresh.
+     */
+    public String windowsDescription() {
+        RollingWindow rolling = rollingWindow();
+        String entropy = rolling == null ? "entropy " + streaming.entropyContextBytes() + "+" + streaming.entropyBlockBytes()
+                + " bytes" : "entropy rolling window " + rolling.window() + " x " + rolling.layers() + " layers";
+        BltRollingShape blt = models.bltRolling == null ? null : bltRollingShape();
+        String bltWindows = blt == null ? "BLT " + streaming.bltContextPatches() + "+" + streaming.bltBlockPatches() + " patches"
+                : "BLT rolling windows " + blt.byteWindow() + " bytes, " + blt.patchWindow() + " patches, layers "
+                + blt.encoderLayers() + "/" + blt.latentLayers() + "/" + blt.decoderLayers();
+        return entropy + ", " + bltWindows + ", patches up to " + patching.maxPatchLength() + " bytes";
+    }
+
     /** A graph input or output; shape entries are axis names ("batch") or fixed sizes (260). */
     public record TensorSpec(String name, String dtype, List<Object> shape) {}
 

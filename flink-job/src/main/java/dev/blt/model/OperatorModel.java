@@ -36,6 +36,14 @@ public interface OperatorModel {
         return null;
     }
 
+    /**
+     * The windows a stream's state depends on ({@link ModelManifest#windowsDescription()}): a stream
+     * whose state was written under other windows starts afresh.
+     */
+    default String windows() {
+        return "";
+    }
+
     /** Token id of byte 0 (byte b is token b + byteOffset). */
     int byteOffset();
 

@@ -13,5 +13,7 @@ public enum CloseReason {
     /** The input ended (end of a bounded stream, or the CLI's end of file). */
     END_OF_STREAM,
     /** A processing-time idle flush closed it early; stream segmentation only, trades exactness. */
-    IDLE_FLUSH
+    IDLE_FLUSH,
+    /** The job was resumed with another model: the old one's open patch ends where the stream stood. */
+    MODEL_SWITCH
 }

@@ -74,6 +74,11 @@ public final class StreamPatcher {
         return bufferLength;
     }
 
+    /** Index the next patch to close will have. */
+    public long nextPatchIndex() {
+        return nextPatchIndex;
+    }
+
     public int openPatchLength() {
         return openLength;
     }
@@ -146,8 +151,8 @@ public final class StreamPatcher {
     /**
      * The next call of the rolling graph this stream needs before {@link #drain()}, or null when
      * its scores are up to date. Without a cache (a new stream, a restore, an eviction) a new one
-     * starts L * (W - 1) positions before the last position run, so that every output still needed
-     * comes out exact.
+     * starts L * (W - 1) positions before the first output still needed, so that every output still
+     * needed comes out exact.
      */
     public RollingScorer.Call rollingCall() {
         RollingWindow window = settings.rolling();
@@ -155,7 +160,10 @@ public final class StreamPatcher {
             return null;
         }
         if (rollingCache == null) {
-            rollingCache = new RollingCache(Math.max(0, scoredUpTo - 1 - window.receptiveField()));
+            // The first output still needed is at position min(scoredUpTo, logprobUpTo): its entropy, or
+            // the log-probability of the byte there (usually scoredUpTo - 1; scoredUpTo itself after
+            // forgetLookahead). It depends on the receptive field before it, which trim() keeps.
+            rollingCache = new RollingCache(Math.max(0, Math.min(scoredUpTo, logprobUpTo) - window.receptiveField()));
         }
         long start = rollingCache.end();
         long stop = window.callEnd(start, received + 1);
@@ -284,6 +292,20 @@ public final class StreamPatcher {
         }
         trim();
         return closed;
+    }
+
+    /**
+     * Forgets the entropy of the next, not yet received byte (the lookahead), so that another model
+     * scores it: after a model switch, every byte from {@link #received()} on is the new model's. Call
+     * after {@link #finish} closed the open patch there, so that no decision rests on the old score.
+     */
+    public void forgetLookahead() {
+        if (openLength > 0 || ruled < received) {
+            throw new IllegalStateException("forgetLookahead() with an open patch or undrained bytes");
+        }
+        scoredUpTo = Math.min(scoredUpTo, received);
+        cache = null;
+        rollingCache = null;
     }
 
     /** Closes the open patch from outside (end of record or stream, idle flush); empty if none. */

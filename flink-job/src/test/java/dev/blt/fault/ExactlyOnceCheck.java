@@ -193,11 +193,12 @@ final class ExactlyOnceCheck {
         return recordIndex == null ? streamId + "#" + patchIndex : streamId + "#" + recordIndex + "#" + patchIndex;
     }
 
-    private static String content(long offset, byte[] bytes) {
+    /** A patch's identity-free content: its offset and bytes. */
+    static String content(long offset, byte[] bytes) {
         return offset + ":" + Base64.getEncoder().encodeToString(bytes);
     }
 
-    private static byte[] bytes(ByteBuffer b) {
+    static byte[] bytes(ByteBuffer b) {
         byte[] out = new byte[b.remaining()];
         b.duplicate().get(out);
         return out;

@@ -104,12 +104,19 @@ class EntropyPatcherOperatorIT {
                                                         BundleSettings bundle, long ttlMs,
                                                         List<PatchEvent> collected, List<DeadLetter> deadLetters)
             throws Exception {
+        return restart(h, harness(segmentation, context, bundle, ttlMs), collected, deadLetters);
+    }
+
+    /** Snapshots h as a checkpoint does, closes it, and restores {@code restored} (not yet opened) from it. */
+    static KeyedHarness<StreamChunk, PatchEvent> restart(KeyedHarness<StreamChunk, PatchEvent> h,
+                                                        KeyedHarness<StreamChunk, PatchEvent> restored,
+                                                        List<PatchEvent> collected, List<DeadLetter> deadLetters)
+            throws Exception {
         h.prepareSnapshotPreBarrier(1);
         OperatorSubtaskState state = h.snapshot(1, h.getProcessingTime());
         collected.addAll(h.extractOutputValues());
         deadLetters.addAll(h.side(EntropyPatcherOperator.DEAD_LETTERS));
         h.close();
-        KeyedHarness<StreamChunk, PatchEvent> restored = harness(segmentation, context, bundle, ttlMs);
         restored.initializeState(state);
         restored.open();
         return restored;
@@ -394,6 +401,70 @@ class EntropyPatcherOperatorIT {
         assertTrue(dead.isEmpty(), "dead letters: " + dead);
         assertPatches(offline.patchStream(List.of(bigStream)), patchesOf("big", out), "a " + big + "-byte chunk, restored");
         assertPatches(offline.patchStream(List.of(smallStream)), patchesOf("small", out), "the key beside it");
+    }
+
+    /**
+     * A model rollout at a restore (docs/DESIGN.md, "Model rollout"): state the shipped model wrote,
+     * restored under its int8 variant (same windows), gives the old model's patches up to where the
+     * stream stood, its open patch closed there, then the new model's, with the earlier bytes as
+     * context; a second restore under the new model switches nothing again.
+     */
+    @Test
+    void aRestoreUnderAnotherModelSwitchesEachStreamOnceWhereItStands() throws Exception {
+        ModelSource oldSource = new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null);
+        ModelSource newSource = new ModelSource(ModelFolders.shippedInt8().toString(), "cpu", 1, null);
+        dev.blt.model.LoadedModel oldModel = oldSource.open();
+        dev.blt.model.LoadedModel newModel = newSource.open();
+        BundleSettings bundle = new BundleSettings(2048, DELAY, 0);
+        byte[] before = logText(3000, 41);
+        byte[] after = logText(3000, 42);
+        List<PatchEvent> out = new ArrayList<>();
+        List<DeadLetter> dead = new ArrayList<>();
+        KeyedHarness<StreamChunk, PatchEvent> h = KeyedHarness.of(new EntropyPatcherOperator(oldSource, Segmentation.STREAM,
+                RecordContext.CARRY, bundle, 0, EntropyPatcherOperator.DEFAULT_WINDOW_CACHE_BYTES), c -> c.streamId());
+        h.open();
+        try {
+            Random random = new Random(5);
+            for (byte[] c : SampleText.chunk(before, 200, random)) {
+                h.processElement(chunk("s", c), 0);
+            }
+            List<byte[]> rest = SampleText.chunk(after, 200, random);
+            for (int round = 0; round < 2; round++) { // the switch, then a restore under the new model
+                h = restart(h, KeyedHarness.of(new EntropyPatcherOperator(newSource, Segmentation.STREAM, RecordContext.CARRY,
+                        bundle, 0, EntropyPatcherOperator.DEFAULT_WINDOW_CACHE_BYTES), c -> c.streamId()), out, dead);
+                List<byte[]> part = round == 0 ? rest.subList(0, rest.size() / 2) : rest.subList(rest.size() / 2, rest.size());
+                for (byte[] c : part) {
+                    h.processElement(chunk("s", c), 0);
+                }
+            }
+            h.endInput();
+            out.addAll(h.extractOutputValues());
+            dead.addAll(h.side(EntropyPatcherOperator.DEAD_LETTERS));
+        } finally {
+            h.close();
+        }
+        assertTrue(dead.isEmpty(), "dead letters: " + dead);
+        List<ClosedPatch> expected = dev.blt.testing.ModelSwitchDefinition.patches(before, after, oldModel, newModel);
+        oldModel.release();
+        newModel.release();
+        assertArrayEquals(expected.stream().mapToLong(ClosedPatch::startOffset).toArray(),
+                out.stream().mapToLong(p -> p.patch().startOffset()).toArray(), "patch boundaries");
+        long switchedAt = expected.stream().filter(p -> p.reason() == CloseReason.MODEL_SWITCH).findFirst().orElseThrow()
+                .patchIndex();
+        for (int i = 0; i < expected.size(); i++) {
+            ClosedPatch e = expected.get(i);
+            PatchEvent a = out.get(i);
+            assertEquals(e.patchIndex(), a.patchIndex());
+            assertArrayEquals(e.bytes(), a.bytes(), "bytes of patch " + i);
+            if (e.patchIndex() != switchedAt) { // the old lookahead may have closed it already (ENTROPY)
+                assertEquals(e.reason(), a.patch().reason(), "close reason of patch " + i);
+            }
+            FloatAsserts.assertClose("entropies of patch " + i, e.entropies(), a.patch().entropies(), TOLERANCE);
+            FloatAsserts.assertClose("logprobs of patch " + i, e.logprobs(), a.patch().logprobs(), TOLERANCE);
+            boolean emittedBefore = e.patchIndex() < switchedAt
+                    || (e.patchIndex() == switchedAt && a.patch().reason() != CloseReason.MODEL_SWITCH);
+            assertEquals(emittedBefore ? oldModel.modelId() : newModel.modelId(), a.modelId(), "model of patch " + i);
+        }
     }
 
     @ParameterizedTest
