@@ -243,7 +243,8 @@ public class ChunkDecoder extends ProcessFunction<KafkaInputRecord, StreamChunk>
         return decoder;
     }
 
-    private static Schema historicSchema(String file) {
+    /** An earlier version of one of the job's schemas, from schemas/src/main/avro-history. */
+    static Schema historicSchema(String file) {
         try (InputStream in = ChunkDecoder.class.getResourceAsStream("/avro/history/" + file)) {
             if (in == null) {
                 throw new IllegalStateException("schema avro/history/" + file + " is missing from the classpath");

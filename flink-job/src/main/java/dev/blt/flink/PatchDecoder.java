@@ -23,6 +23,17 @@ public class PatchDecoder extends ProcessFunction<KafkaInputRecord, PatchEvent> 
     /** A record that claims more bytes or floats than it has is a dead letter before Avro allocates them. */
     private static final AvroLengths LENGTHS = new AvroLengths(Patch.getClassSchema());
 
+    /** Patch before MODEL_SWITCH joined its close reasons: patches topics written by earlier jobs still read. */
+    static final org.apache.avro.Schema PATCH_V1 = ChunkDecoder.historicSchema("Patch-v1.avsc");
+    private static final AvroLengths LENGTHS_V1 = new AvroLengths(PATCH_V1);
+    private static final org.apache.avro.message.BinaryMessageDecoder<Patch> DECODER = decoderOfEveryVersion();
+
+    private static org.apache.avro.message.BinaryMessageDecoder<Patch> decoderOfEveryVersion() {
+        org.apache.avro.message.BinaryMessageDecoder<Patch> decoder = Patch.createDecoder(null);
+        decoder.addSchema(PATCH_V1);
+        return decoder;
+    }
+
     private final RegistryFramedReader<Patch> registryReader;
     private transient Counter deadLetters;
 
@@ -52,7 +63,8 @@ public class PatchDecoder extends ProcessFunction<KafkaInputRecord, PatchEvent> 
                 return;
             }
             LENGTHS.requireWithin(r.value());
-            out.collect(AvroRecords.patchEvent(Patch.getDecoder().decode(r.value())));
+            LENGTHS_V1.requireWithin(r.value());
+            out.collect(AvroRecords.patchEvent(DECODER.decode(r.value())));
         } catch (java.io.UncheckedIOException registryDown) {
             throw registryDown; // not the record's fault: fail the task, read it again after the restart
         } catch (Exception e) {
