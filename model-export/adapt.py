@@ -24,6 +24,7 @@ import lzma
 import os
 import random
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -63,9 +64,11 @@ def read_log(path: Path) -> bytes:
 
 
 def split(data: bytes, holdout_fraction: float):
-    """(train, held out): the held-out part is the file's last lines, cut at a newline."""
+    """(train, held out): the held-out part is the file's last tenth, from the next newline on, or
+    from the byte where it begins when no newline follows (a stream of records without one)."""
     cut = int(len(data) * (1 - holdout_fraction))
-    cut = data.find(b"\n", cut) + 1 or len(data)
+    newline = data.find(b"\n", cut)
+    cut = newline + 1 if 0 <= newline < len(data) - 1 else cut
     return data[:cut], data[cut:]
 
 
@@ -139,6 +142,9 @@ def main():
         parser.error("--minutes must be positive")
 
     torch.set_num_threads(int(os.environ.get("BLT_TORCH_THREADS", os.cpu_count())))
+    # The ONNX export's tracer notes are about the exporter, not about the user's model: keep the report readable.
+    warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="torch")
     started, phases = time.time(), Phases()
     base_manifest = json.loads((args.model / MANIFEST_FILE).read_text())
     base_cfg = C.ModelSetConfig.from_dict(base_manifest["training"]["configs"])

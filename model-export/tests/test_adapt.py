@@ -50,3 +50,14 @@ def test_validation_report_compares_before_and_after_on_the_held_back_lines():
     assert adaptation["after"]["blt_bits_per_byte"] <= adaptation["before"]["blt_bits_per_byte"]
     assert 0 <= adaptation["patch_boundaries_moved"] <= 1
     assert adaptation["theta"]["after"] == manifest["patching"]["theta"] != adaptation["theta"]["before"]
+
+
+def test_the_held_back_part_is_the_last_tenth_with_or_without_newlines():
+    from adapt import split
+    lines = b"".join(b"line %03d\n" % i for i in range(100))
+    train, held = split(lines, 0.1)
+    assert train + held == lines and held.startswith(b"line 09") and train.endswith(b"\n")
+    # Records sent without newlines (kcat's default), concatenated as stream segmentation does.
+    stream = b"".join(b"record %03d" % i for i in range(100)) + b"\n"
+    train, held = split(stream, 0.1)
+    assert train + held == stream and 0.09 * len(stream) < len(held) < 0.11 * len(stream)

@@ -55,8 +55,6 @@ import org.apache.flink.util.OutputTag;
  */
 public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbedding, BltStageOperator.KeyWork> {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BltStageOperator.class);
-
     public static final OutputTag<Prediction> PREDICTIONS = new OutputTag<>("predictions") { };
     public static final OutputTag<RecordScore> RECORD_SCORES = new OutputTag<>("record-scores") { };
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("blt-dead-letters") { };
@@ -252,10 +250,10 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
         liveCaches.remove(key);
         if (change == ModelTag.Change.OTHER_WINDOWS) {
             documentState.clear();
-            LOG.warn("stream '{}': its BLT state was written by {} under other windows than {}'s: it starts afresh",
+            ModelTag.LOG.warn("stream '{}': its BLT state was written by {} under other windows than {}'s: it starts afresh",
                     key, ModelTag.modelId(written), model.modelId());
         } else {
-            LOG.info("stream '{}': BLT stage switched from {} to {}; novelty starts over", key, ModelTag.modelId(written),
+            ModelTag.LOG.info("stream '{}': BLT stage switched from {} to {}; novelty starts over", key, ModelTag.modelId(written),
                     model.modelId());
         }
         modelState.update(modelTag);

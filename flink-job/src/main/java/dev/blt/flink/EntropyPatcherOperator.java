@@ -49,8 +49,6 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("patcher-dead-letters") { };
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EntropyPatcherOperator.class);
-
     /** Bytes of one key scored per round: bounds the model call's memory for any record size. */
     static final int SLICE_BYTES = 64 * 1024;
 
@@ -198,7 +196,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         }
         ModelTag.Change change = ModelTag.change(modelState.value(), modelTag);
         if (change == ModelTag.Change.OTHER_WINDOWS) {
-            LOG.warn("stream '{}': its state was written by {} under other windows than {}'s: it starts afresh at "
+            ModelTag.LOG.warn("stream '{}': its state was written by {} under other windows than {}'s: it starts afresh at "
                     + "offset 0, without its earlier context", key, ModelTag.modelId(modelState.value()), model.modelId());
             return new StreamPatcher(settings);
         }
@@ -206,7 +204,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
         if (change == ModelTag.Change.SAME_WINDOWS) {
             List<ClosedPatch> closed = patcher.finish(CloseReason.MODEL_SWITCH);
             patcher.forgetLookahead();
-            LOG.info("stream '{}': switched from {} to {} at byte offset {} (patch index {}){}", key,
+            ModelTag.LOG.info("stream '{}': switched from {} to {} at byte offset {} (patch index {}){}", key,
                     ModelTag.modelId(modelState.value()), model.modelId(), patcher.received(),
                     closed.isEmpty() ? patcher.nextPatchIndex() : closed.get(0).patchIndex(),
                     closed.isEmpty() ? "" : "; the old model's open patch of " + closed.get(0).length() + " bytes closed there");

@@ -23,6 +23,9 @@ final class ModelTag {
 
     private static final char SEPARATOR = '\n';
 
+    /** The switch of each stream, one line each; `blt run` shows this logger's INFO (log4j2.properties). */
+    static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelTag.class);
+
     private ModelTag() {
     }
 
