@@ -65,6 +65,7 @@ public class AdaptCommand implements Callable<Integer> {
     @Option(names = "--minutes", defaultValue = "10", paramLabel = "M") double minutes;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
     @Option(names = "--model", paramLabel = "DIR") Path model;
+    @Option(names = "--name", paramLabel = "NAME") String name;
     @Option(names = "--python", defaultValue = "/usr/bin/python3", paramLabel = "PATH") String python;
     @Option(names = "--adapt-script", paramLabel = "PATH") Path adaptScript;
     @Option(names = "--timeout-s", defaultValue = "60", paramLabel = "SECONDS") long timeoutSeconds;
@@ -83,6 +84,9 @@ public class AdaptCommand implements Callable<Integer> {
             Path base = model != null ? model : bundledModel(work.resolve("base-model"));
             List<String> command = new ArrayList<>(List.of(python, script.toString(), "--model", base.toString(),
                     "--minutes", Double.toString(minutes), "--out", out.toAbsolutePath().toString()));
+            if (name != null) {
+                command.addAll(List.of("--name", name));
+            }
             if (from.kafka != null) {
                 Sample sample = sample(ModelBundle.fromDirectory(base).manifest());
                 command.addAll(List.of("--sample-note", sample.note()));
