@@ -23,9 +23,11 @@ import org.apache.flink.core.fs.Path;
  * stage, segmentation, record context, the model's windows). `blt run` writes it beside them, as
  * {@value #FILE} in the checkpoint directory, and refuses to resume state written under another
  * scope: that state would carry on counters and contexts that mean something else, which is wrong
- * output without an error. The model's id and windows are kept too, but another model may replace
- * the one that wrote the state (a rollout, docs/DESIGN.md "Model rollout"): each stream switches to
- * it where it stands, or, when the windows differ, starts afresh; that difference is a warning.
+ * output without an error. The model's id is kept too: another model with the same windows may
+ * replace the one that wrote the state (a rollout, docs/DESIGN.md "Model rollout"), each stream
+ * switching to it where it stands, so that difference is a warning. Other windows are refused: the
+ * held bytes would not cover the new model's context, and dropping the streams' state would drop
+ * their open patches.
  *
  * @param settings what must match, by the flag (or name) a user knows it by, in a stable order
  * @param modelId  the model that wrote the state
@@ -34,7 +36,6 @@ public record CheckpointScope(Map<String, String> settings, String modelId) {
 
     public static final String FILE = "blt-checkpoint-scope.json";
     static final String MODEL_ID = "model id";
-    /** A setting that may change at a resume: the operators handle it stream by stream. */
     static final String MODEL_WINDOWS = "model windows";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -70,7 +71,7 @@ public record CheckpointScope(Map<String, String> settings, String modelId) {
         List<String> differences = new ArrayList<>();
         now.settings.forEach((name, value) -> {
             String then = settings.get(name);
-            if (then != null && !then.equals(value) && !MODEL_WINDOWS.equals(name)) {
+            if (then != null && !then.equals(value)) {
                 differences.add(name + " " + then + " (now " + value + ")");
             }
         });
@@ -82,20 +83,12 @@ public record CheckpointScope(Map<String, String> settings, String modelId) {
                 + "or start fresh with --resume none or another --checkpoint-dir");
     }
 
-    /** The model change this resume makes, if any, and what it does to the streams. */
+    /** The model change this resume makes, if any (allowed: {@link #refusal} checked the windows). */
     public Optional<String> modelChange(CheckpointScope now) {
-        String thenWindows = settings.get(MODEL_WINDOWS);
-        boolean sameWindows = thenWindows == null || thenWindows.equals(now.settings.get(MODEL_WINDOWS));
-        if (modelId.equals(now.modelId) && sameWindows) {
-            return Optional.empty();
-        }
-        return Optional.of(sameWindows
-                ? "model changed from " + modelId + " to " + now.modelId + " (same windows): each stream's open patch "
-                        + "closes where the stream stands, and the new model cuts from there, with the stream's earlier "
-                        + "bytes as context (the switch offsets are logged per stream)"
-                : "model changed from " + modelId + " to " + now.modelId + " with other windows (" + thenWindows
-                        + ", now " + now.settings.get(MODEL_WINDOWS) + "): every stream starts afresh, at offset 0 and "
-                        + "without its earlier context, the next time it sends");
+        return modelId.equals(now.modelId) ? Optional.empty()
+                : Optional.of("model changed from " + modelId + " to " + now.modelId + " (same windows): each stream's "
+                + "open patch closes where the stream stands, and the new model cuts from there, with the stream's earlier "
+                + "bytes as context (the switch offsets are logged per stream)");
     }
 
     /** The scope recorded in a checkpoint directory, if any (directories written before this file have none). */
