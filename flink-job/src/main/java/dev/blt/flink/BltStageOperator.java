@@ -124,6 +124,7 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     }
 
     static final class KeyWork {
+        boolean tagged; // the key's state carries this model's tag (ModelTag)
         String key;
         Document fromState;
         final List<Document> documents = new ArrayList<>();
@@ -218,9 +219,10 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     }
 
     /** Records that this model wrote the current key's state (once per key: ModelTag). */
-    private void tagState() throws IOException {
-        if (!modelTag.equals(modelState.value())) {
+    private void tagState(KeyWork work) throws IOException {
+        if (!work.tagged) {
             modelState.update(modelTag);
+            work.tagged = true;
         }
     }
 
@@ -235,16 +237,17 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
     }
 
     /**
-     * State another model wrote (a rollout; see {@link ModelTag}): with the same windows the document
+     * Returns whether the key's state now carries this model's tag. State another model wrote (a
+     * rollout; see {@link ModelTag}): with the same windows the document
      * carries over and the new BLT runs on its held context, but novelty starts over (the recent
      * records' embeddings are the old model's); with other windows the stream starts afresh, as the
      * patcher restarts it at offset 0.
      */
-    private void switchModel(String key) throws Exception {
+    private boolean switchModel(String key) throws Exception {
         String written = modelState.value();
         ModelTag.Change change = ModelTag.change(written, modelTag);
         if (change == ModelTag.Change.NONE) {
-            return;
+            return written != null;
         }
         recentRecordsState.clear();
         liveCaches.remove(key);
@@ -257,13 +260,14 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                     model.modelId());
         }
         modelState.update(modelTag);
+        return true;
     }
 
     @Override
     protected KeyWork loadWork(String key) throws Exception {
         KeyWork work = new KeyWork();
         work.key = key;
-        switchModel(key);
+        work.tagged = switchModel(key);
         byte[] state = documentState.value();
         if (state != null) {
             work.fromState = DocumentState.read(settings, state);
@@ -374,11 +378,11 @@ public class BltStageOperator extends BundlingOperator<PatchEvent, PatchEmbeddin
                 Document ended = new Document(last.recordIndex, 0, context);
                 ended.finished = true;
                 documentState.update(DocumentState.write(ended));
-                tagState();
+                tagState(entry.getValue());
                 keepCache(entry.getKey(), context);
             } else {
                 documentState.update(DocumentState.write(last));
-                tagState();
+                tagState(entry.getValue());
                 keepCache(entry.getKey(), last.encoder);
             }
         }

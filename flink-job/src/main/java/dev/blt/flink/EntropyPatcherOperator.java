@@ -104,6 +104,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
 
     /** Work of one key in the current bundle. */
     static final class KeyWork {
+        boolean tagged; // the key's patcher state carries this model's tag (ModelTag)
         String key;
         StreamPatcher stream;   // stream segmentation, and record segmentation with record context
         RecordSpans spans;      // record segmentation with record context
@@ -226,6 +227,8 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
             work.nextRecord = next == null ? 0 : next;
         }
         if (segmentation == Segmentation.STREAM || carriesRecordContext()) {
+            // a live patcher's tag was written with it; a restored one is retagged below when it changed
+            work.tagged = live.containsKey(key) || modelTag.equals(modelState.value());
             // with record context a record's patches close at its end: nothing is open between records
             work.stream = patcherOf(key, segmentation == Segmentation.STREAM ? -1 : work.nextRecord - 1);
         }
@@ -293,8 +296,9 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
             }
             if (work.stream != null) {
                 patcherState.update(work.stream.snapshot());
-                if (!modelTag.equals(modelState.value())) {
+                if (!work.tagged) {
                     modelState.update(modelTag);
+                    work.tagged = true;
                 }
                 live.put(work.key, work.stream);
             }
