@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Offline checks of the deployment files (docker/, k8s/) and of every shell script:
-#   docker-compose config (CPU, and with the GPU override), kubectl kustomize of both overlays,
+#   docker-compose config (CPU, and with the GPU override), kubectl kustomize of both overlays and of k8s/adapt,
 #   schema validation of what they render (k8s/validate.py: Kubernetes core kinds, Strimzi and
 #   Flink operator CRDs, vendored in k8s/schemas/), yamllint, shellcheck.
 # Needs no Docker engine, cluster or network (apt only for a missing tool).
@@ -42,8 +42,10 @@ check() {  # check NAME COMMAND...: runs COMMAND, counts and reports the outcome
   fi
 }
 
-render_and_validate() {  # render_and_validate OVERLAY
-  kubectl kustomize "k8s/overlays/$1" >"$work/$1.yaml" && "$PYTHON" k8s/validate.py "$work/$1.yaml"
+render_and_validate() {  # render_and_validate KUSTOMIZATION-DIR
+  local out
+  out="$work/$(tr / - <<<"$1").yaml"
+  kubectl kustomize "$1" >"$out" && "$PYTHON" k8s/validate.py "$out"
 }
 
 shell_scripts() {  # every shell script git knows of (tracked or new, not ignored), by name or shebang
@@ -67,8 +69,9 @@ run_shellcheck() {
 check "docker-compose config (cpu)" docker-compose -f docker/docker-compose.yml config -q
 check "docker-compose config (gpu override)" \
   docker-compose -f docker/docker-compose.yml -f docker/docker-compose.gpu.yml config -q
-check "kustomize + schemas: k8s/overlays/cpu" render_and_validate cpu
-check "kustomize + schemas: k8s/overlays/gpu" render_and_validate gpu
+check "kustomize + schemas: k8s/overlays/cpu" render_and_validate k8s/overlays/cpu
+check "kustomize + schemas: k8s/overlays/gpu" render_and_validate k8s/overlays/gpu
+check "kustomize + schemas: k8s/adapt" render_and_validate k8s/adapt
 check "yamllint docker/ k8s/" yamllint --strict docker k8s
 check "shellcheck" run_shellcheck
 

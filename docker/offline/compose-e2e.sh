@@ -25,6 +25,8 @@ logs="${E2E_LOGS:-/var/tmp/blt-offline/e2e-logs}"
 export COMPOSE_PROJECT_NAME=blt-e2e
 compose=(docker-compose -f docker/docker-compose.yml)
 check=(/usr/bin/python3 docker/offline/e2e_check.py --bootstrap-servers localhost:29092)
+# shellcheck source=docker/compose-lib.sh
+. docker/compose-lib.sh
 
 for image in apache/kafka:4.2.0 flink:2.2.1-java17; do
   if ! docker image inspect "$image" >/dev/null 2>&1; then
@@ -37,12 +39,7 @@ if [ ! -f "$jar" ]; then
   echo "error: $jar is missing (mvn -B -ntp -q install -DskipTests)" >&2
   exit 1
 fi
-# The image's build context: only what docker/Dockerfile copies. The classic builder (no BuildKit
-# here) ignores Dockerfile.dockerignore and would send the whole checkout.
-context=$(mktemp -d)
-mkdir -p "$context/flink-job/target" "$context/model-export/artifacts"
-cp "$jar" "$context/flink-job/target/blt.jar"
-cp -r model-export/artifacts/blt-default "$context/model-export/artifacts/"
+context=$(image_context "$jar")
 jar="$context/flink-job/target/blt.jar"
 
 teardown() {
@@ -57,43 +54,6 @@ teardown() {
 }
 trap teardown EXIT
 trap 'exit 130' INT TERM  # so that a stopped run also tears down
-
-now() { date +%s; }
-figures=()
-figure() { figures+=("$(printf '%-44s %s' "$1" "$2")"); echo "== $1: $2" >&2; }
-
-# count TOPIC: committed records of the topic (a read of the topic from the host)
-count() { "${check[@]}" count --topics "$1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
-
-# wait_for WHAT COMMAND...: polls COMMAND every 3 s until it succeeds, at most $wait_s seconds
-wait_for() {
-  local what="$1" deadline=$((SECONDS + wait_s))
-  shift
-  until "$@"; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "error: timed out after ${wait_s} s waiting for: $what" >&2
-      return 1
-    fi
-    sleep 3
-  done
-}
-
-at_least() { [ "$(count "$1")" -ge "$2" ]; }
-# caught_up: one record score per input record, and the counts unchanged over two reads
-# (5 s checkpoints: an output commit lands at most one interval after its input).
-caught_up() {
-  local a b
-  a=$("${check[@]}" count --topics blt.bytes blt.record-scores)
-  /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(d['blt.record-scores'] != d['blt.bytes'])" "$a" || return 1
-  sleep 6
-  b=$("${check[@]}" count --topics blt.bytes blt.record-scores)
-  [ "$a" = "$b" ]
-}
-tm_running() {
-  local id
-  id=$("${compose[@]}" ps -q taskmanager)
-  [ -n "$id" ] && [ "$(docker inspect -f '{{.State.Running}}' "$id")" = true ]
-}
 
 t_start=$(now)
 t=$(now)
@@ -118,7 +78,7 @@ figure "TaskManager killed at" "$(count blt.bytes) input records, $before record
 # Docker takes a kill for a deliberate stop: the restart policy (unless-stopped) does not bring the
 # container back (seen here, docker.io 20.10). Start it again, as an orchestrator would.
 "${compose[@]}" up -d --no-build --no-deps taskmanager
-wait_for "the TaskManager running again" tm_running
+wait_for "the TaskManager running again" running taskmanager
 figure "TaskManager running again" "$(($(now) - t_kill)) s after the kill"
 wait_for "record scores past the $before before the kill" at_least blt.record-scores $((before + 1))
 figure "recovery: new output after the kill" "$(($(now) - t_kill)) s"

@@ -4,6 +4,7 @@ read_committed, every partition from the start to its end), for compose-e2e.sh:
 
     e2e_check.py count [--topics T...]  # one line: committed records per topic (default: all), as JSON
     e2e_check.py check --jar BLT_JAR    # checks the outputs against the input and an offline run
+    e2e_check.py models                 # per model_id of the record scores: records, bytes, bits/byte
 
 `check`, in record segmentation (the compose job's --segmentation record):
   - per key of blt.bytes: the patches' bytes, in (record_index, patch_index) order, concatenate to
@@ -11,7 +12,9 @@ read_committed, every partition from the start to its end), for compose-e2e.sh:
   - no (stream, record, patch) twice in patches, embeddings or predictions, and the same set in
     all three; exactly one record score per input record, with its byte and patch counts;
   - per key, the job's patches equal, byte for byte, those of the offline CLI on the same records
-    (`blt patch --segmentation record --format jsonl`, one record per line).
+    (`blt patch --segmentation record --format jsonl`, one record per line); --no-offline skips
+    this one (after a model rollout the offline definition is two models', which ModelRolloutIT
+    checks).
 Exit status 1 on any mismatch. Needs Debian's python3-confluent-kafka and python3-avro.
 """
 import argparse
@@ -132,6 +135,8 @@ def check(args):
                 problems.append(f"{key}#{i}: record score says {s['bytes']} bytes / {s['patches']} patches")
         if set(scores[key]) - set(range(len(records))):
             problems.append(f"{key}: record scores for records that are not in the input")
+        if args.no_offline:
+            continue
         off = offline_patches(args.jar, records)
         offline_total += len(off)
         if [(p["record_index"], p["patch_index"], p["bytes"]) for p in mine] != off:
@@ -144,7 +149,7 @@ def check(args):
         "input_bytes": sum(len(x) for r in inputs.values() for x in r),
         "patches": len(decoded["blt.patches"]),
         "patch_bytes": sum(len(p["bytes"]) for p in decoded["blt.patches"]),
-        "offline_patches": offline_total,
+        "offline_patches": None if args.no_offline else offline_total,
         "embeddings": len(decoded["blt.embeddings"]),
         "predictions": len(decoded["blt.predictions"]),
         "record_scores": len(decoded["blt.record-scores"]),
@@ -157,6 +162,27 @@ def check(args):
     sys.exit(1 if problems else 0)
 
 
+def models(args):
+    """One JSON line per model_id of blt.record-scores, in the order the models first appear: the
+    records and bytes scored under it and their bits per byte (byte-weighted mean of the records'
+    mean_bits_per_byte), and how many streams it took over (patches closed with MODEL_SWITCH)."""
+    codec = SingleObjectCodec()
+    per_model = {}
+    for _, v in read_topic(args.bootstrap_servers, "blt.record-scores"):
+        s = codec.decode(v)[1]
+        m = per_model.setdefault(s["model_id"], {"model_id": s["model_id"], "records": 0, "bytes": 0, "bits": 0.0})
+        m["records"] += 1
+        m["bytes"] += s["bytes"]
+        m["bits"] += s["bytes"] * s["mean_bits_per_byte"]
+    switches = collections.Counter(p["model_id"] for p in
+                                   (codec.decode(v)[1] for _, v in read_topic(args.bootstrap_servers, "blt.patches"))
+                                   if p["close_reason"] == "MODEL_SWITCH")
+    for m in per_model.values():
+        m["bits_per_byte"] = round(m.pop("bits") / max(1, m["bytes"]), 4)
+        m["streams_switched_from"] = switches.get(m["model_id"], 0)
+        print(json.dumps(m))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bootstrap-servers", default="localhost:29092")
@@ -166,8 +192,10 @@ def main():
     n.add_argument("--topics", nargs="+")
     c = sub.add_parser("check")
     c.add_argument("--jar", required=True)
+    c.add_argument("--no-offline", action="store_true", help="skip the comparison with the offline CLI")
+    sub.add_parser("models")
     args = parser.parse_args()
-    {"count": count, "check": check}[args.cmd](args)
+    {"count": count, "check": check, "models": models}[args.cmd](args)
 
 
 if __name__ == "__main__":

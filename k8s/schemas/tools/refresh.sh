@@ -36,7 +36,8 @@ cp="$(classpath core "io.kubernetes:client-java-api:$CLIENT_JAVA")"
 java -cp "$cp" "$here/CoreSchemaGen.java" "$out/core.json" "io.kubernetes:client-java-api:$CLIENT_JAVA" \
   v1/Namespace=V1Namespace v1/ServiceAccount=V1ServiceAccount \
   v1/PersistentVolumeClaim=V1PersistentVolumeClaim \
-  rbac.authorization.k8s.io/v1/Role=V1Role rbac.authorization.k8s.io/v1/RoleBinding=V1RoleBinding
+  rbac.authorization.k8s.io/v1/Role=V1Role rbac.authorization.k8s.io/v1/RoleBinding=V1RoleBinding \
+  batch/v1/Job=V1Job
 
 # Strimzi: the io.strimzi:api jar holds the annotated model, not the YAML; generate the CRDs with
 # Strimzi's own CRD generator and the arguments its build uses (api/pom.xml).
