@@ -86,7 +86,7 @@ figure "input records when adapt starts" "$(count blt.bytes)"
 name="adapted-$(date -u +%Y%m%d-%H%M%S)"
 t=$(now)
 set +e
-"${compose[@]}" --profile adapt run --rm --no-deps adapt --out "/models/$name" 2>&1 | tee "$context/adapt.log"
+"${compose[@]}" --profile adapt run -T --rm --no-deps adapt --out "/models/$name" 2>&1 | tee "$context/adapt.log"
 adapt_rc=${PIPESTATUS[0]}
 set -e
 if [ "$adapt_rc" -eq 3 ]; then
@@ -104,16 +104,31 @@ job=$(running_job)
 trigger=$(curl -fsS -X POST -H 'Content-Type: application/json' \
   -d '{"targetDirectory": "file:///tmp/flink-checkpoints/savepoints", "drain": false}' \
   "$rest/jobs/$job/stop" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['request-id'])")
+# savepoint_done: the stop's savepoint is complete (its path in $savepoint); fails the script when
+# Flink reports it failed. In application mode the JobManager ends with its job, possibly before
+# the poll: then its exit status 0 says the job finished, which only the stop makes it do.
+savepoint=""
 savepoint_done() {
-  local status
-  status=$(rest_json "/jobs/$job/savepoints/$trigger" "d['status']['id']" 2>/dev/null) || return 0 # JM gone: done
-  [ "$status" = COMPLETED ]
+  local state
+  if state=$(rest_json "/jobs/$job/savepoints/$trigger" \
+    "d['status']['id'] + ' ' + str(d.get('operation', {}).get('location') or d.get('operation', {}).get('failure-cause', {}).get('stack-trace', '')[:300])" 2>/dev/null); then
+    case "$state" in
+      "COMPLETED file:"*) savepoint="${state#COMPLETED }" ;;
+      COMPLETED*) echo "error: the savepoint failed: ${state#COMPLETED }" >&2; exit 1 ;;
+      *) return 1 ;;
+    esac
+  else
+    running jobmanager && return 1
+    [ "$(docker inspect -f '{{.State.ExitCode}}' "$("${compose[@]}" ps -q jobmanager)")" = 0 ] ||
+      { echo "error: the JobManager ended with an error during the stop" >&2; exit 1; }
+    savepoint="(the job finished after the stop; the JobManager has ended)"
+  fi
 }
 wait_for "the savepoint of job $job" savepoint_done
-figure "stopped with a savepoint" "$(($(now) - t)) s, at $(count blt.bytes) input records"
+figure "stopped with a savepoint" "$(($(now) - t)) s, at $(count blt.bytes) input records: $savepoint"
 # Application mode: the JobManager ends with its job. Start it on the new folder; the TaskManager's
 # settings do not change, it registers with the new JobManager.
-BLT_MODEL="/models/$name" "${compose[@]}" up -d --no-build jobmanager taskmanager
+BLT_MODEL="/models/$name" "${compose[@]}" up -d --no-build --no-deps jobmanager taskmanager
 wait_for "the job running on $new_model" running_job
 figure "running again on the new model" "$(($(now) - t)) s after the stop"
 "${compose[@]}" logs --no-color jobmanager 2>&1 | grep -E "model changed|resuming from" | tail -n 2 >&2 || true

@@ -7,6 +7,7 @@
 #   local/jre17:bookworm   + OpenJDK 17 JRE from apt (the layer both stand-ins share)
 #   apache/kafka:4.2.0     Kafka's jars from Maven Central + our KRaft entrypoint and scripts
 #   flink:2.2.1-java17     Flink's jars from Maven Central + our entrypoint and bin/ scripts
+#   debian:bookworm-slim   local/debian:bookworm under the upstream name (docker/Dockerfile.adapt's base)
 #
 # Users build on the official images; these exist only for registry-less machines (README).
 # Starts the Docker engine first if it is not running (installs docker.io if dockerd is missing).
@@ -159,6 +160,16 @@ build_flink() {
   docker build -t flink:2.2.1-java17 -f "$here/Dockerfile.flink" "$ctx"
 }
 
+build_debian_slim() {
+  if upstream_image debian:bookworm-slim; then
+    echo "debian:bookworm-slim is the upstream image, kept" >&2
+    return 0
+  fi
+  # A label on top, so that upstream_image tells the stand-in apart; no other change.
+  printf 'FROM local/debian:bookworm\nLABEL dev.blt.offline-stand-in="true"\n' |
+    docker build -t debian:bookworm-slim -
+}
+
 mkdir -p "$work"
 total_start=$(date +%s)
 timed "docker engine" start_engine
@@ -166,10 +177,11 @@ timed "local/debian:bookworm" build_base
 timed "local/jre17:bookworm" build_jre
 timed "apache/kafka:4.2.0" build_kafka
 timed "flink:2.2.1-java17" build_flink
+timed "debian:bookworm-slim" build_debian_slim
 timings+=("$(printf '%-28s %5d s' total $(($(date +%s) - total_start)))")
 
 echo
 echo "build-images.sh durations:"
 printf '  %s\n' "${timings[@]}"
 docker image ls --format '  {{.Repository}}:{{.Tag}} {{.Size}}' |
-  grep -E 'local/(debian|jre17)|apache/kafka|flink:2.2.1' || true
+  grep -E 'local/(debian|jre17)|apache/kafka|flink:2.2.1|debian:bookworm-slim' || true
