@@ -23,11 +23,10 @@ import org.apache.flink.core.fs.Path;
  * stage, segmentation, record context, the model's windows). `blt run` writes it beside them, as
  * {@value #FILE} in the checkpoint directory, and refuses to resume state written under another
  * scope: that state would carry on counters and contexts that mean something else, which is wrong
- * output without an error. The model's id is kept too: another model with the same windows may
- * replace the one that wrote the state (a rollout, docs/DESIGN.md "Model rollout"), each stream
- * switching to it where it stands, so that difference is a warning. Other windows are refused: the
- * held bytes would not cover the new model's context, and dropping the streams' state would drop
- * their open patches.
+ * output without an error. The model's id and windows are kept too, but another model may replace
+ * the one that wrote the state (a rollout, docs/DESIGN.md "Model rollout"), each stream switching to
+ * it where it stands, so that difference is a warning: with the same windows the new model goes on
+ * with the stream's earlier bytes as context, with other windows it starts each stream afresh there.
  *
  * @param settings what must match, by the flag (or name) a user knows it by, in a stable order
  * @param modelId  the model that wrote the state
@@ -71,7 +70,7 @@ public record CheckpointScope(Map<String, String> settings, String modelId) {
         List<String> differences = new ArrayList<>();
         now.settings.forEach((name, value) -> {
             String then = settings.get(name);
-            if (then != null && !then.equals(value)) {
+            if (then != null && !then.equals(value) && !MODEL_WINDOWS.equals(name)) {
                 differences.add(name + " " + then + " (now " + value + ")");
             }
         });
@@ -83,12 +82,19 @@ public record CheckpointScope(Map<String, String> settings, String modelId) {
                 + "or start fresh with --resume none or another --checkpoint-dir");
     }
 
-    /** The model change this resume makes, if any (allowed: {@link #refusal} checked the windows). */
+    /** The model change this resume makes, if any. */
     public Optional<String> modelChange(CheckpointScope now) {
-        return modelId.equals(now.modelId) ? Optional.empty()
-                : Optional.of("model changed from " + modelId + " to " + now.modelId + " (same windows): each stream's "
-                + "open patch closes where the stream stands, and the new model cuts from there, with the stream's earlier "
-                + "bytes as context (the switch offsets are logged per stream)");
+        if (modelId.equals(now.modelId)) {
+            return Optional.empty();
+        }
+        String then = settings.get(MODEL_WINDOWS);
+        boolean sameWindows = then == null || then.equals(now.settings.get(MODEL_WINDOWS));
+        return Optional.of("model changed from " + modelId + " to " + now.modelId + (sameWindows
+                ? " (same windows): each stream's open patch closes where the stream stands, and the new model cuts from "
+                + "there, with the stream's earlier bytes as context"
+                : " (other windows: " + then + ", now " + now.settings.get(MODEL_WINDOWS) + "): each stream's open patch "
+                + "closes where the stream stands, and the new model starts the stream afresh there, without its earlier "
+                + "bytes as context") + " (the switch offsets are logged per stream)");
     }
 
     /** The scope recorded in a checkpoint directory, if any (directories written before this file have none). */

@@ -184,7 +184,7 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
      * The key's patcher: the live one, or restored from state (a new one when there is none). State
      * another model wrote is switched over (see {@link ModelTag}): with the same windows its open
      * patch closes where the stream stands (emitted now) and the new model scores from there; with
-     * other windows the stream starts afresh.
+     * other windows it closes there too, and the new model starts the stream afresh from there.
      */
     private StreamPatcher patcherOf(String key, long recordIndex) throws Exception {
         StreamPatcher patcher = live.get(key);
@@ -196,22 +196,27 @@ public class EntropyPatcherOperator extends BundlingOperator<StreamChunk, PatchE
             return new StreamPatcher(settings);
         }
         ModelTag.Change change = ModelTag.change(modelState.value(), modelTag);
+        List<ClosedPatch> closed;
         if (change == ModelTag.Change.OTHER_WINDOWS) {
-            ModelTag.LOG.warn("stream '{}': its state was written by {} under other windows than {}'s: it starts afresh at "
-                    + "offset 0, without its earlier context", key, ModelTag.modelId(modelState.value()), model.modelId());
-            return new StreamPatcher(settings);
-        }
-        patcher = StreamPatcher.restore(settings, snapshot);
-        if (change == ModelTag.Change.SAME_WINDOWS) {
-            List<ClosedPatch> closed = patcher.finish(CloseReason.MODEL_SWITCH);
-            patcher.forgetLookahead();
-            ModelTag.LOG.info("stream '{}': switched from {} to {} at byte offset {} (patch index {}){}", key,
-                    ModelTag.modelId(modelState.value()), model.modelId(), patcher.received(),
-                    closed.isEmpty() ? patcher.nextPatchIndex() : closed.get(0).patchIndex(),
-                    closed.isEmpty() ? "" : "; the old model's open patch of " + closed.get(0).length() + " bytes closed there");
-            for (ClosedPatch p : closed) {
-                emit(key, recordIndex, p, false);
+            StreamPatcher.Handover handover = StreamPatcher.startAfresh(settings, snapshot);
+            patcher = handover.patcher();
+            closed = handover.closed();
+        } else {
+            patcher = StreamPatcher.restore(settings, snapshot);
+            if (change == ModelTag.Change.NONE) {
+                return patcher;
             }
+            closed = patcher.finish(CloseReason.MODEL_SWITCH);
+            patcher.forgetLookahead();
+        }
+        ModelTag.LOG.info("stream '{}': switched from {} to {} at byte offset {} (patch index {}){}{}", key,
+                ModelTag.modelId(modelState.value()), model.modelId(), patcher.received(),
+                closed.isEmpty() ? patcher.nextPatchIndex() : closed.get(0).patchIndex(),
+                closed.isEmpty() ? "" : "; the old model's open patch of " + closed.get(0).length() + " bytes closed there",
+                change == ModelTag.Change.OTHER_WINDOWS
+                        ? "; other windows: the new model starts the stream afresh there, without its earlier bytes as context" : "");
+        for (ClosedPatch p : closed) {
+            emit(key, recordIndex, p, false);
         }
         return patcher;
     }

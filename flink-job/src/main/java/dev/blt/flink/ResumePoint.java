@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Where `blt run` restores from: the checkpoint or savepoint {@code --resume} names (the newest one
  * under the checkpoint directory for {@code latest}), once its {@link CheckpointScope} says the
- * state was written for this job. A mismatch is refused with one line; a model change with the
- * same windows is logged at WARN. The caller says where it resumes from.
+ * state was written for this job. A mismatch is refused with one line; a model change (a rollout)
+ * is logged at WARN. The caller says where it resumes from.
  */
 public final class ResumePoint {
 

@@ -26,6 +26,10 @@ import java.util.List;
  * {@link #rollingCall()} and {@link #acceptRolling} take the place of the windows
  * ({@link BatchScoring} does either). State is bounded by C + B bytes (or L * (W - 1)) plus the
  * open patch, and round-trips through {@link #snapshot()}.
+ *
+ * <p>A patcher may start a stream afresh part-way ({@link #startAfresh}, a model rollout to other
+ * windows): it then patches the bytes from that offset on as a new stream, and only adds the
+ * offset and the patch count reached there to what it reports (offsets, patch indices).
  */
 public final class StreamPatcher {
 
@@ -50,6 +54,9 @@ public final class StreamPatcher {
     private int openLength;
     private long nextPatchIndex;
     private float previousEntropy = Float.NaN;
+    // Where this patcher took the stream over afresh: added to the offsets and patch indices it reports.
+    private long offsetBase;
+    private long patchIndexBase;
     // Positions of context-only separators (see endRecord) not yet ruled, in order.
     private final java.util.ArrayDeque<Long> separators = new java.util.ArrayDeque<>();
     // The open block's window as attention keys and values; transient (see WindowCache).
@@ -65,8 +72,9 @@ public final class StreamPatcher {
         this.openLogprob = new float[max];
     }
 
+    /** Bytes of the stream received so far (its offset, counting those before an afresh start). */
     public long received() {
-        return received;
+        return offsetBase + received;
     }
 
     /** Bytes held in state: the context tail plus unpatched bytes; the open patch is on top. */
@@ -76,7 +84,7 @@ public final class StreamPatcher {
 
     /** Index the next patch to close will have. */
     public long nextPatchIndex() {
-        return nextPatchIndex;
+        return patchIndexBase + nextPatchIndex;
     }
 
     public int openPatchLength() {
@@ -317,7 +325,7 @@ public final class StreamPatcher {
     }
 
     private ClosedPatch closeOpenPatch(CloseReason reason) {
-        ClosedPatch patch = new ClosedPatch(nextPatchIndex++, openStart, Arrays.copyOf(openBytes, openLength),
+        ClosedPatch patch = new ClosedPatch(patchIndexBase + nextPatchIndex++, offsetBase + openStart, Arrays.copyOf(openBytes, openLength),
                 Arrays.copyOf(openEntropy, openLength), Arrays.copyOf(openLogprob, openLength), reason);
         openLength = 0;
         return patch;
@@ -356,11 +364,12 @@ public final class StreamPatcher {
     // ---------------------------------------------------------------------------------------------
 
     /**
-     * 3 keeps scores only from the first unruled byte on (the context bytes before it are only ever
+     * 4 adds where an afresh start took the stream over (offset and patch index, at the end); 3
+     * keeps scores only from the first unruled byte on (the context bytes before it are only ever
      * model input: at C = 512 that is most of the buffer); 2 added the pending separators at the
-     * end; 1 and 2 are still read.
+     * end; 1 to 3 are still read.
      */
-    private static final int SNAPSHOT_VERSION = 3;
+    private static final int SNAPSHOT_VERSION = 4;
     private static final String STATE = "patcher state";
 
     public byte[] snapshot() {
@@ -406,6 +415,10 @@ public final class StreamPatcher {
         if (version >= 2) {
             VersionedSnapshot.writePositions(out, separators);
         }
+        if (version >= 4) {
+            out.writeLong(offsetBase);
+            out.writeLong(patchIndexBase);
+        }
     }
 
     /** Fills this fresh instance from a snapshot body in the layout of {@code version}. */
@@ -438,7 +451,9 @@ public final class StreamPatcher {
         if (openLength < 0) {
             throw new IllegalStateException("corrupt patcher state: an open patch of " + openLength + " bytes");
         }
-        if (openLength > openBytes.length) {
+        if (openLength > openBytes.length && lenientOpenPatch) {
+            growOpenPatch(openLength);
+        } else if (openLength > openBytes.length) {
             throw new IllegalStateException("patcher state holds an open patch of " + openLength
                     + " bytes, above max_patch_length " + openBytes.length + ": was it written by another model?");
         }
@@ -452,7 +467,43 @@ public final class StreamPatcher {
         if (version >= 2) {
             VersionedSnapshot.readPositions(in, separators, STATE);
         }
+        if (version >= 4) {
+            offsetBase = in.readLong();
+            patchIndexBase = in.readLong();
+        }
         return this;
+    }
+
+    // Set only while reading another model's state for startAfresh: its open patch may exceed this max_patch_length.
+    private boolean lenientOpenPatch;
+
+    private void growOpenPatch(int length) {
+        openBytes = new byte[length];
+        openEntropy = new float[length];
+        openLogprob = new float[length];
+    }
+
+    /** Another model's state, handed over to a patcher of other windows: see {@link #startAfresh}. */
+    public record Handover(List<ClosedPatch> closed, StreamPatcher patcher) {}
+
+    /**
+     * Takes a stream over from the state another model's patcher wrote under other windows (a model
+     * rollout), where its held bytes cannot serve as this model's context: the old open patch closes
+     * where the stream stands (MODEL_SWITCH, with the old model's scores), and the returned patcher
+     * patches what comes next as a new stream that begins there, its offsets and patch indices
+     * continuing the old ones.
+     */
+    public static Handover startAfresh(PatcherSettings settings, byte[] snapshot) {
+        StreamPatcher old = VersionedSnapshot.read(STATE, SNAPSHOT_VERSION, snapshot, (in, version) -> {
+            StreamPatcher p = new StreamPatcher(settings);
+            p.lenientOpenPatch = true;
+            return p.readBody(in, version);
+        });
+        List<ClosedPatch> closed = old.finish(CloseReason.MODEL_SWITCH);
+        StreamPatcher fresh = new StreamPatcher(settings);
+        fresh.offsetBase = old.received();
+        fresh.patchIndexBase = old.nextPatchIndex();
+        return new Handover(closed, fresh);
     }
 
     public static StreamPatcher restore(PatcherSettings settings, byte[] snapshot) {

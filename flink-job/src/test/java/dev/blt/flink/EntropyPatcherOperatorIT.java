@@ -411,8 +411,29 @@ class EntropyPatcherOperatorIT {
      */
     @Test
     void aRestoreUnderAnotherModelSwitchesEachStreamOnceWhereItStands() throws Exception {
-        ModelSource oldSource = new ModelSource(ModelFolders.shipped().toString(), "cpu", 1, null);
-        ModelSource newSource = new ModelSource(ModelFolders.shippedInt8().toString(), "cpu", 1, null);
+        switchModels(ModelFolders.shipped(), ModelFolders.shippedInt8(), dev.blt.testing.ModelSwitchDefinition::patches);
+    }
+
+    @Test
+    void aRestoreUnderAModelWithOtherWindowsStartsEachStreamAfreshWhereItStands() throws Exception {
+        switchModels(ModelFolders.tiny(), ModelFolders.shipped(), dev.blt.testing.ModelSwitchDefinition::afresh);
+    }
+
+    /** What one stream's patches must be when the job switches models: before, after, old, new. */
+    interface SwitchDefinition {
+        List<ClosedPatch> patches(byte[] before, byte[] after, dev.blt.model.LoadedModel oldModel,
+                dev.blt.model.LoadedModel newModel);
+    }
+
+    /**
+     * One stream under the old model, then a restore under the new one part-way through the rest and
+     * another restore later (the switch happens once): the output must be the definition's, each
+     * patch tagged with the model that emitted it.
+     */
+    private void switchModels(java.nio.file.Path oldFolder, java.nio.file.Path newFolder, SwitchDefinition definition)
+            throws Exception {
+        ModelSource oldSource = new ModelSource(oldFolder.toString(), "cpu", 1, null);
+        ModelSource newSource = new ModelSource(newFolder.toString(), "cpu", 1, null);
         dev.blt.model.LoadedModel oldModel = oldSource.open();
         dev.blt.model.LoadedModel newModel = newSource.open();
         BundleSettings bundle = new BundleSettings(2048, DELAY, 0);
@@ -444,7 +465,7 @@ class EntropyPatcherOperatorIT {
             h.close();
         }
         assertTrue(dead.isEmpty(), "dead letters: " + dead);
-        List<ClosedPatch> expected = dev.blt.testing.ModelSwitchDefinition.patches(before, after, oldModel, newModel);
+        List<ClosedPatch> expected = definition.patches(before, after, oldModel, newModel);
         oldModel.release();
         newModel.release();
         assertArrayEquals(expected.stream().mapToLong(ClosedPatch::startOffset).toArray(),

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * `blt run` resumes state only where it was written for the same job: the scope recorded beside the
  * checkpoints is compared with the job's, and a mismatch is refused with one line that names every
- * difference and how to start fresh. A model with the same windows may replace another.
+ * difference and how to start fresh. Another model may replace the one that wrote the state (a rollout).
  */
 class ResumePointTest {
 
@@ -63,7 +63,7 @@ class ResumePointTest {
     }
 
     @Test
-    void aModelWithTheSameWindowsMayReplaceAnotherButOtherWindowsMayNot() throws Exception {
+    void anotherModelMayReplaceTheOneThatWroteTheStateAndTheWarningSaysWhatHappensToTheStreams() throws Exception {
         JobOptions job = options();
         CheckpointScope then = CheckpointScope.of(job, "cluster-a", SHIPPED);
         CheckpointScope newModel = new CheckpointScope(then.settings(), "another-model@123");
@@ -74,8 +74,17 @@ class ResumePointTest {
 
         java.util.Map<String, String> otherWindows = new java.util.LinkedHashMap<>(then.settings());
         otherWindows.put("model windows", "entropy 64+64 bytes, BLT 4+4 patches");
-        String refusal = then.refusal(new CheckpointScope(otherWindows, "small@1"), "here").orElseThrow();
-        assertTrue(refusal.contains("model windows " + then.settings().get("model windows")), refusal);
+        CheckpointScope small = new CheckpointScope(otherWindows, "small@1");
+        assertEquals(Optional.empty(), then.refusal(small, "here"));
+        String change = then.modelChange(small).orElseThrow();
+        assertTrue(change.contains("to small@1 (other windows: " + then.settings().get("model windows")
+                + ", now entropy 64+64 bytes, BLT 4+4 patches): each stream's open patch closes where the stream stands, "
+                + "and the new model starts the stream afresh there"), change);
+
+        java.util.Map<String, String> otherStage = new java.util.LinkedHashMap<>(otherWindows);
+        otherStage.put("--stage", "patch");
+        String refusal = then.refusal(new CheckpointScope(otherStage, "small@1"), "here").orElseThrow();
+        assertTrue(refusal.contains("--stage all (now patch)") && !refusal.contains("model windows"), refusal);
     }
 
     @Test

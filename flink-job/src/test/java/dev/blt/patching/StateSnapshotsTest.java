@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Patcher state written by an earlier build restores in this one: checked-in snapshot bytes, one
  * file per format version ({@link StateFiles}), each restored and continued on the rest of its
- * stream, which must give the patches of the whole stream in one piece. Versions 1 and 2 were
+ * stream, which must give the patches of the whole stream in one piece. Versions 1 to 3 were
  * written in their layouts by {@code StreamPatcher.snapshot(version)}, which mirrors the reader.
  *
  * <p>The snapshots carry scores of the shipped model; a retrained shipped model can move a boundary
@@ -34,7 +34,7 @@ class StateSnapshotsTest {
     static final ShippedModel SHIPPED = new ShippedModel();
 
     @ParameterizedTest(name = "version {0}")
-    @ValueSource(ints = {1, 2, 3})
+    @ValueSource(ints = {1, 2, 3, 4})
     void streamPatcherStateContinuesAsOnePiece(int version) throws IOException {
         LoadedModel model = SHIPPED.get();
         byte[] stream = SampleText.streams().get(0);
