@@ -51,24 +51,27 @@ def main():
     print((out / "machine.txt").read_text().strip())
     print()
     print("| system | entropy model bits/byte | change | BLT bits/byte | change | bytes/patch | calibration "
-          "| template accuracy | TF-IDF masked | xz -9e | adapted for |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| template accuracy | TF-IDF masked | xz -9e | held back, after | adapted for |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     totals, measured = [], []
     for system in systems:
         d = out / system
         if not (d / "after.md").exists():
-            print(f"| {system} | not run | | | | | | | | | |")
+            print(f"| {system} | not run | | | | | | | | | | |")
             continue
         b, a = measures(d / "before.md", system), measures(d / "after.md", system)
         manifest = json.loads((d / "model" / "manifest.json").read_text())
         adaptation = manifest["adaptation"]
         steps = f'{adaptation["entropy_model"]["steps"]} + {adaptation["blt"]["steps"]} steps'
+        if adaptation["entropy_model"].get("bf16_autocast"):
+            steps += " (bf16)"
+        held_back = adaptation["after"]["entropy_model_bits_per_byte"]
         totals.append((b, a))
         measured.append(system)
         print(f"| {system} | {b['entropy']:.2f} → {a['entropy']:.2f} | {100 * (a['entropy'] / b['entropy'] - 1):+.0f}% "
               f"| {b['blt']:.2f} → {a['blt']:.2f} | {100 * (a['blt'] / b['blt'] - 1):+.0f}% "
               f"| {b['bytes_per_patch']:.2f} → {a['bytes_per_patch']:.2f} | {b['calibration']:.2f} → {a['calibration']:.2f} "
-              f"| {b['template']:.3f} → {a['template']:.3f} | {b['tfidf']:.3f} | {b['xz']:.2f} | {steps} |")
+              f"| {b['template']:.3f} → {a['template']:.3f} | {b['tfidf']:.3f} | {b['xz']:.2f} | {held_back:.2f} | {steps} |")
     if totals:
         def mean(side, key):
             return sum(t[side][key] for t in totals) / len(totals)
@@ -78,7 +81,7 @@ def main():
               f"| {mean(0, 'blt'):.2f} → {mean(1, 'blt'):.2f} | {100 * (mean(1, 'blt') / mean(0, 'blt') - 1):+.0f}% "
               f"| {mean(0, 'bytes_per_patch'):.2f} → {mean(1, 'bytes_per_patch'):.2f} "
               f"| {mean(0, 'calibration'):.2f} → {mean(1, 'calibration'):.2f} "
-              f"| {mean(0, 'template'):.3f} → {mean(1, 'template'):.3f} | {mean(0, 'tfidf'):.3f} | {mean(0, 'xz'):.2f} | |")
+              f"| {mean(0, 'template'):.3f} → {mean(1, 'template'):.3f} | {mean(0, 'tfidf'):.3f} | {mean(0, 'xz'):.2f} | | |")
         print()
         print(f"Entropy model bits/byte down by at least 30% (issue 11's target): {met} of {len(totals)} systems.")
         n = len(totals)
