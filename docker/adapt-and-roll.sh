@@ -3,13 +3,14 @@
 # way docker/docker-compose.yml documents it, then prints before and after:
 #
 #   1. the stack comes up (docker/docker-compose.yml as it is) and the producer writes log lines;
-#   2. once SAMPLE_RECORDS lines are in, the `adapt` service (profile adapt) samples blt.bytes,
-#      fine-tunes for ADAPT_MINUTES and writes /models/adapted-<time> to the models volume (its
-#      validation report on the newest tenth, which it held back, is printed);
+#   2. once SAMPLE_RECORDS lines are in, the producer pauses (so that the checks below stay small;
+#      the job keeps running) and the `adapt` service (profile adapt) samples blt.bytes, fine-tunes
+#      for ADAPT_MINUTES and writes /models/adapted-<time> to the models volume (its validation
+#      report on the newest tenth, which it held back, is printed);
 #   3. the job is stopped with a savepoint (Flink REST: POST /jobs/<id>/stop) and started again
 #      with BLT_MODEL=/models/adapted-<time>; `--resume latest` restores the savepoint, and each
 #      stream switches to the new model where it stands;
-#   4. after AFTER_RECORDS more lines the producer stops; once the job has caught up, every input
+#   4. the producer goes on; after AFTER_RECORDS record scores under the new model it stops; once the job has caught up, every input
 #      record must have exactly one record score and the patches must rebuild the input (nothing
 #      lost, nothing twice; e2e_check.py check --no-offline), and the table gives, per model, the
 #      records it scored and their bits per byte (from blt.record-scores, read from the host).
@@ -79,10 +80,11 @@ docker build -q -f docker/Dockerfile -t blt-flink "$context" >/dev/null
 docker build -q -f docker/Dockerfile.adapt -t blt-adapt "$context" >/dev/null
 figure "images built (blt-flink, blt-adapt)" "$(($(now) - t_start)) s"
 "${compose[@]}" up -d --no-build
-wait_for "a running job" running_job
+wait_for "a running job" running_job >/dev/null
 wait_for "$sample_records input records" at_least blt.bytes "$sample_records"
 figure "input records when adapt starts" "$(count blt.bytes)"
 
+"${compose[@]}" stop producer
 name="adapted-$(date -u +%Y%m%d-%H%M%S)"
 t=$(now)
 set +e
@@ -129,9 +131,10 @@ figure "stopped with a savepoint" "$(($(now) - t)) s, at $(count blt.bytes) inpu
 # Application mode: the JobManager ends with its job. Start it on the new folder; the TaskManager's
 # settings do not change, it registers with the new JobManager.
 BLT_MODEL="/models/$name" "${compose[@]}" up -d --no-build --no-deps jobmanager taskmanager
-wait_for "the job running on $new_model" running_job
+wait_for "the job running on $new_model" running_job >/dev/null
 figure "running again on the new model" "$(($(now) - t)) s after the stop"
 "${compose[@]}" logs --no-color jobmanager 2>&1 | grep -E "model changed|resuming from" | tail -n 2 >&2 || true
+"${compose[@]}" start producer
 
 wait_for "$after_records record scores under $new_model" model_records "$new_model" "$after_records"
 "${compose[@]}" stop producer
@@ -145,7 +148,7 @@ echo "adapt-and-roll.sh: validation report of blt adapt (held-back newest tenth 
 sed -n '/^held back:/,/^patch boundaries moved/p' "$context/adapt.log"
 echo
 echo "adapt-and-roll.sh: the job's record scores per model (BLT bits per byte, mean_bits_per_byte)"
-"${check[@]}" models | /usr/bin/python3 -c "
+"${check[@]}" models --switches | /usr/bin/python3 -c "
 import json, sys
 print(f\"{'model':<40} {'records':>8} {'bytes':>10} {'bits/byte':>10} {'streams it handed over':>23}\")
 for line in sys.stdin:

@@ -48,8 +48,11 @@ HEAD_SHARE = 0.1  # of the minutes, for the embedding head (when the folder has 
 FINE_TUNE_LR = 1e-3  # a third of training's: the weights are already good
 HELD_OUT_BYTES_PER_FILE = 64_000  # evaluation and temperature read at most this much of each held-out part
 PATCHED_BYTES = 400_000  # BLT's fine-tuning windows come from this many bytes (patching them costs time)
-PROBE_LINES = 300  # per file: held-back lines whose embeddings give the template accuracy
-HEAD_PAIRS_PER_FILE = 160  # training pairs per file for the embedding head
+# Record features cost a BLT pass over a line and its context each, outside the --minutes budget:
+# these bound them over all files together (a Kafka sample is one file per stream, up to 64).
+PROBE_LINES = 300  # held-back lines whose embeddings give the template accuracy, all files together
+HEAD_PAIRS = 160  # training pairs for the embedding head, all files together
+MIN_PER_FILE = 16  # ... but at least this many per file
 MAX_LINE_BYTES = 400  # longer lines are cut for the embeddings (as train_embedding.py does)
 REFUSED_EXIT = 3
 
@@ -85,13 +88,18 @@ def lines_of(data: bytes) -> list:
     return [line[:MAX_LINE_BYTES] for line in data.split(b"\n") if line.strip()]
 
 
+def per_file(total: int, files: int) -> int:
+    """Each file's share of a total, at least MIN_PER_FILE."""
+    return max(MIN_PER_FILE, total // max(1, files))
+
+
 def template_probe(entropy_model, blt_model, held_back_files, cfg, theta):
     """Per held-back part: its first PROBE_LINES lines' record features (after up to 3 lines before
     each, as the job sees them) and masked forms."""
     run = entropy_runner(entropy_model)
     probe = []
     for data in held_back_files:
-        lines = lines_of(data)[:PROBE_LINES]
+        lines = lines_of(data)[:per_file(PROBE_LINES, len(held_back_files))]
         if len(lines) > 1:
             probe.append((record_features(run, blt_model, contexts_of(lines), cfg, theta), [mask(x) for x in lines]))
     return probe
@@ -117,7 +125,7 @@ def refit_head(entropy_model, blt_model, train_parts, probe, cfg, theta, minutes
         lines = lines_of(data)
         if len(lines) < 4:
             continue
-        pairs = sample_pairs(lines, HEAD_PAIRS_PER_FILE, rng)
+        pairs = sample_pairs(lines, per_file(HEAD_PAIRS, len(train_parts)), rng)
         anchors = record_features(run, blt_model, [a for a, _ in pairs], cfg, theta)
         positives = record_features(run, blt_model, [b for _, b in pairs], cfg, theta)
         keep = [k for k in range(len(pairs)) if len(anchors[k]) and len(positives[k])]

@@ -4,7 +4,7 @@ read_committed, every partition from the start to its end), for compose-e2e.sh:
 
     e2e_check.py count [--topics T...]  # one line: committed records per topic (default: all), as JSON
     e2e_check.py check --jar BLT_JAR    # checks the outputs against the input and an offline run
-    e2e_check.py models                 # per model_id of the record scores: records, bytes, bits/byte
+    e2e_check.py models [--switches]    # per model_id of the record scores: records, bytes, bits/byte
 
 `check`, in record segmentation (the compose job's --segmentation record):
   - per key of blt.bytes: the patches' bytes, in (record_index, patch_index) order, concatenate to
@@ -165,7 +165,8 @@ def check(args):
 def models(args):
     """One JSON line per model_id of blt.record-scores, in the order the models first appear: the
     records and bytes scored under it and their bits per byte (byte-weighted mean of the records'
-    mean_bits_per_byte), and how many streams it took over (patches closed with MODEL_SWITCH)."""
+    mean_bits_per_byte), and with --switches how many streams it handed over (its patches closed
+    with MODEL_SWITCH; that reads all of blt.patches, the largest topic)."""
     codec = SingleObjectCodec()
     per_model = {}
     for _, v in read_topic(args.bootstrap_servers, "blt.record-scores"):
@@ -174,12 +175,15 @@ def models(args):
         m["records"] += 1
         m["bytes"] += s["bytes"]
         m["bits"] += s["bytes"] * s["mean_bits_per_byte"]
-    switches = collections.Counter(p["model_id"] for p in
-                                   (codec.decode(v)[1] for _, v in read_topic(args.bootstrap_servers, "blt.patches"))
-                                   if p["close_reason"] == "MODEL_SWITCH")
+    switches = collections.Counter()
+    if args.switches:
+        switches.update(p["model_id"] for p in
+                        (codec.decode(v)[1] for _, v in read_topic(args.bootstrap_servers, "blt.patches"))
+                        if p["close_reason"] == "MODEL_SWITCH")
     for m in per_model.values():
         m["bits_per_byte"] = round(m.pop("bits") / max(1, m["bytes"]), 4)
-        m["streams_switched_from"] = switches.get(m["model_id"], 0)
+        if args.switches:
+            m["streams_switched_from"] = switches.get(m["model_id"], 0)
         print(json.dumps(m))
 
 
@@ -193,7 +197,8 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("--jar", required=True)
     c.add_argument("--no-offline", action="store_true", help="skip the comparison with the offline CLI")
-    sub.add_parser("models")
+    m = sub.add_parser("models")
+    m.add_argument("--switches", action="store_true", help="also count each model's MODEL_SWITCH patches")
     args = parser.parse_args()
     {"count": count, "check": check, "models": models}[args.cmd](args)
 

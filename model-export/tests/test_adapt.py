@@ -61,3 +61,11 @@ def test_the_held_back_part_is_the_last_tenth_with_or_without_newlines():
     stream = b"".join(b"record %03d" % i for i in range(100)) + b"\n"
     train, held = split(stream, 0.1)
     assert train + held == stream and 0.09 * len(stream) < len(held) < 0.11 * len(stream)
+
+
+def test_record_feature_budgets_are_shared_by_all_files():
+    # A Kafka sample is one file per stream: the head's pairs and the probe lines must not grow with them.
+    from adapt import HEAD_PAIRS, MIN_PER_FILE, per_file
+    assert per_file(HEAD_PAIRS, 1) == HEAD_PAIRS
+    assert per_file(HEAD_PAIRS, 4) == HEAD_PAIRS // 4
+    assert per_file(HEAD_PAIRS, 64) == MIN_PER_FILE
