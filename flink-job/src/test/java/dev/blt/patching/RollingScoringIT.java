@@ -154,12 +154,13 @@ class RollingScoringIT {
     }
 
     /**
-     * A patcher snapshot (format 3) with every stream position moved on by offset: the state of a
-     * stream that has run offset bytes longer with the same recent bytes.
+     * A patcher snapshot (format 4) with every stream position moved on by offset: the state of a
+     * stream that has run offset bytes longer with the same recent bytes (not one taken over afresh:
+     * its bases, at the end, stay 0).
      */
     static byte[] movedBy(byte[] snapshot, long offset) {
         ByteBuffer b = ByteBuffer.wrap(snapshot.clone());
-        assertEquals(3, b.getInt(0), "the snapshot layout this helper knows");
+        assertEquals(4, b.getInt(0), "the snapshot layout this helper knows");
         for (int field = 0; field < 5; field++) { // received, scoredUpTo, logprobUpTo, ruled, bufferStart
             int at = 4 + 8 * field;
             b.putLong(at, b.getLong(at) + offset);
@@ -171,6 +172,8 @@ class RollingScoringIT {
         int openLength = b.getInt(openStartAt + 8);
         int separatorsAt = openStartAt + 12 + 9 * openLength + 8 + 4;
         assertEquals(0, b.getInt(separatorsAt), "a plain stream has no pending record separators");
+        assertEquals(separatorsAt + 4 + 16, snapshot.length, "then the two afresh bases, the end");
+        assertEquals(0, b.getLong(separatorsAt + 4) | b.getLong(separatorsAt + 12), "no afresh bases");
         return b.array();
     }
 }
